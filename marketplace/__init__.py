@@ -1,0 +1,73 @@
+"""Samverkanstorget: organisations post collaboration ads, find each other and get matched."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from jinja2 import StrictUndefined
+
+from marketplace import errors, htmx, i18n, security, templating
+from marketplace.config import DEV_SECRET_KEY, Config
+from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class InsecureConfiguration(RuntimeError):
+    """Raised at start-up when production would run with development secrets."""
+
+
+def create_app(config: type[Config] = Config, **overrides) -> Flask:
+    """Build an app: class defaults, then FLASK_* env vars, then explicit overrides."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config)
+    app.config.from_prefixed_env()
+    app.config.update(overrides)
+    _refuse_development_secret(app)
+    if app.testing:
+        app.jinja_env.undefined = StrictUndefined  # typos in templates fail tests
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    i18n.init_app(app, babel)
+
+    from marketplace import models  # noqa: F401  every table, for Alembic and the ORM
+
+    _register_blueprints(app)
+    errors.init_app(app)
+    htmx.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from marketplace import cli
+
+    cli.init_app(app)
+    return app
+
+
+def _refuse_development_secret(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    if not app.config.get("SECRET_KEY") or app.config["SECRET_KEY"] == DEV_SECRET_KEY:
+        raise InsecureConfiguration(
+            "SECRET_KEY is not set. Set SECRET_KEY in the environment to a long random value "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or run with "
+            "FLASK_DEBUG=1 for local development."
+        )
+
+
+def _register_blueprints(app: Flask) -> None:
+    from marketplace.accounts.views import bp as accounts_bp
+    from marketplace.organisations.views import bp as organisations_bp
+    from marketplace.pages.views import bp as pages_bp
+
+    for blueprint in (pages_bp, accounts_bp, organisations_bp):
+        app.register_blueprint(blueprint)

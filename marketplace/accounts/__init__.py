@@ -1,0 +1,1 @@
+"""People: registration, e-mail confirmation, log-in, passwords and e-mail changes."""

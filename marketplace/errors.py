@@ -1,0 +1,60 @@
+"""Friendly error pages in the visitor's language, and JSON errors under /api."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _message(status: int) -> tuple[str, str]:
+    messages = {
+        400: (_("Felaktig begäran"), _("Det gick inte att förstå begäran. Försök igen.")),
+        403: (_("Ingen behörighet"), _("Du har inte behörighet att se eller ändra det här.")),
+        404: (
+            _("Sidan finns inte"),
+            _("Sidan du letar efter finns inte, eller så har den tagits bort."),
+        ),
+        405: (_("Metoden stöds inte"), _("Den här adressen kan inte användas på det sättet.")),
+        413: (_("För stor begäran"), _("Det du skickade var för stort.")),
+        429: (
+            _("För många försök"),
+            _("Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),
+        ),
+        500: (
+            _("Något gick fel"),
+            _("Ett oväntat fel inträffade hos oss. Vi har loggat felet. Försök igen om en stund."),
+        ),
+    }
+    return messages.get(status, (_("Något gick fel"), _("Försök igen om en stund.")))
+
+
+def render_error(status: int, detail: str | None = None):
+    title, text = _message(status)
+    if _wants_json():
+        return jsonify(error=status, message=detail or text), status
+    return render_template("errors/error.html", status=status, title=title, text=text), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        title = _("Formuläret har gått ut")
+        text = _(
+            "Formuläret hade gått ut eller saknade säkerhetsnyckel. Ladda om sidan och försök igen."
+        )
+        if _wants_json():
+            return jsonify(error=400, message=text), 400
+        return render_template("errors/error.html", status=400, title=title, text=text), 400
+
+    # Unhandled exceptions reach this as InternalServerError (Flask logs them first);
+    # under TESTING they propagate instead, so tests see the real traceback.
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if isinstance(error, InternalServerError):
+            return render_error(500)
+        return render_error(error.code or 500, error.description if _wants_json() else None)

@@ -1,0 +1,32 @@
+"""Language choice: Swedish by default, English when the visitor picks it (a cookie)."""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import Babel, get_locale
+
+from marketplace.config import ROOT
+
+LANGUAGE_COOKIE = "lang"
+LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
+
+
+def select_locale() -> str:
+    """The visitor's chosen language (cookie), else Swedish.
+
+    Swedish is the site's language; the browser's Accept-Language is deliberately not used,
+    so officials with English-language browsers still see the Swedish site unless they switch.
+    """
+    choice = request.cookies.get(LANGUAGE_COOKIE, "")
+    if choice in current_app.config["LANGUAGES"]:
+        return choice
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_language() -> str:
+    locale = get_locale()
+    return locale.language if locale else "sv"
+
+
+def init_app(app: Flask, babel: Babel) -> None:
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(ROOT / "translations"))
+    babel.init_app(app, locale_selector=select_locale)

@@ -1,0 +1,9 @@
+"""Every domain's models, imported in one place so Alembic and the ORM see all tables."""
+from marketplace.accounts.models import User  # noqa: F401
+from marketplace.notifications.models import OutboxEmail  # noqa: F401
+from marketplace.organisations.models import (  # noqa: F401
+    Invitation,
+    Membership,
+    Organisation,
+    OrganisationChallenge,
+)

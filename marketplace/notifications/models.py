@@ -1,0 +1,43 @@
+"""The e-mail outbox: one row per message, written in the same transaction as its cause."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.organisations.models import enum_column
+
+
+class OutboxStatus(enum.Enum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # gave up after the last retry
+
+
+class OutboxEmail(db.Model):
+    __table_args__ = (sa.Index("ix_outbox_email_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # The same event never mails twice: e.g. "confirm:17:2026-11-22T08:00" or "reset:17:<token>".
+    key: so.Mapped[str] = so.mapped_column(sa.String(200), unique=True)
+    recipient: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    subject: so.Mapped[str] = so.mapped_column(sa.String(300))
+    text_body: so.Mapped[str] = so.mapped_column(sa.Text)
+    html_body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    headers: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    status: so.Mapped[OutboxStatus] = so.mapped_column(
+        enum_column(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    claimed_until: so.Mapped[datetime | None]
+    last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    sent_at: so.Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"<OutboxEmail {self.id} {self.status.value}>"

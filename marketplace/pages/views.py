@@ -1,0 +1,61 @@
+"""Start page, health check, language switch and the site's information pages."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, jsonify, make_response, redirect, url_for
+from flask_login import current_user
+
+from marketplace.extensions import db
+from marketplace.htmx import render_page
+from marketplace.i18n import LANGUAGE_COOKIE
+from marketplace.security import safe_next
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    return render_page("pages/index.html")
+
+
+@bp.get("/healthz")
+def healthz():
+    """200 when the app and its database answer; 503 otherwise (for load balancers and deploys)."""
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="error", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")
+
+
+@bp.get("/sprak/<language>")
+def set_language(language: str):
+    """Switch language (a cookie, and the account's e-mail language), then go back where we were."""
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    response = make_response(redirect(safe_next(url_for("pages.index")), code=303))
+    response.set_cookie(
+        LANGUAGE_COOKIE, language, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+    if current_user.is_authenticated and current_user.locale != language:
+        from marketplace.accounts import services as account_services
+
+        account_services.set_locale(current_user, language)
+    return response
+
+
+@bp.get("/om")
+def about():
+    return render_page("pages/about.html")
+
+
+@bp.get("/tillganglighet")
+def accessibility():
+    return render_page("pages/accessibility.html")
+
+
+@bp.get("/integritet")
+def privacy():
+    return render_page("pages/privacy.html")

@@ -1,0 +1,1 @@
+"""Full-text search shared by ads and organisations: Swedish-aware terms and index queries."""

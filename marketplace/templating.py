@@ -1,0 +1,77 @@
+"""Jinja filters and globals: localised dates and numbers, reference names, URL helpers."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_babel import format_date, format_datetime, format_decimal
+from markupsafe import Markup, escape
+
+from marketplace import i18n, reference
+
+
+def _date(value: date | datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, style)
+
+
+def _datetime(value: datetime | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_datetime(value, style)
+
+
+def _number(value: int | float | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def _paragraphs(text: str | None) -> Markup:
+    """Plain text as escaped <p> paragraphs: blank lines split paragraphs, single newlines become <br>."""
+    if not text:
+        return Markup("")
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in block.split("\n")))
+        for block in blocks
+    )
+
+
+def url_with_query(**changes) -> str:
+    """The current URL with some query parameters replaced (None removes one): for pagination and filters."""
+    args = request.args.to_dict(flat=False)
+    for key, value in changes.items():
+        if value is None:
+            args.pop(key, None)
+        else:
+            args[key] = [str(value)]
+    return url_for(request.endpoint or "pages.index", **(request.view_args or {}), **args)
+
+
+def main_navigation() -> list[tuple[str, str]]:
+    """Main menu entries whose blueprints exist in this app: (endpoint, label)."""
+    items = [
+        ("ads.index", _("Annonser")),
+        ("organisations.index", _("Organisationer")),
+    ]
+    if current_user.is_authenticated:
+        items.append(("organisations.mine", _("Mina organisationer")))
+    return [(endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        date=_date, datetime=_datetime, number=_number, paragraphs=_paragraphs
+    )
+    app.jinja_env.globals.update(
+        url_with_query=url_with_query,
+        main_navigation=main_navigation,
+        counties=reference.counties,
+        challenges=reference.challenges,
+        county_name=reference.county_name,
+        municipality_name=reference.municipality_name,
+        current_language=i18n.current_language,
+        language_names=i18n.LANGUAGE_NAMES,
+    )

@@ -1,0 +1,75 @@
+"""Plain builders for test data: keyword overrides, sensible defaults, example.com addresses."""
+from __future__ import annotations
+
+import itertools
+
+from marketplace.accounts.models import User
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.organisations.models import (
+    LegalForm,
+    Membership,
+    Organisation,
+    OrganisationChallenge,
+    Role,
+    Sector,
+)
+from marketplace.search.text import index_terms
+
+PASSWORD = "rödbetor-och-fika-2026"  # long and uncommon: passes the password rules
+_sequence = itertools.count(1)
+
+
+def user(*, confirmed: bool = True, password: str = PASSWORD, **overrides) -> User:
+    from marketplace.accounts.passwords import hash_password
+
+    number = next(_sequence)
+    values = {
+        "email": f"person{number}@example.com",
+        "name": f"Person {number}",
+        "password_hash": hash_password(password),
+        "email_confirmed_at": utcnow() if confirmed else None,
+        **overrides,
+    }
+    account = User(**values)
+    db.session.add(account)
+    db.session.commit()
+    return account
+
+
+def organisation(*, challenges: tuple[str, ...] = ("integration",), **overrides) -> Organisation:
+    number = next(_sequence)
+    values = {
+        "name": f"Föreningen Exempel {number}",
+        "slug": f"foreningen-exempel-{number}",
+        "sector": Sector.CIVIL,
+        "legal_form": LegalForm.NONPROFIT_ASSOCIATION,
+        "county_code": "08",
+        "municipality_code": "0880",
+        "email": f"info{number}@example.com",
+        "description": "Vi driver språkcafé och läxhjälp för nyanlända i Kalmar.",
+        **overrides,
+    }
+    org = Organisation(**values)
+    org.challenge_links = [OrganisationChallenge(challenge=slug) for slug in challenges]
+    org.search_terms = index_terms(org.name, org.description)
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
+def membership(account: User, org: Organisation, role: Role = Role.MEMBER) -> Membership:
+    link = Membership(user=account, organisation=org, role=role)
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def member(*, role: Role = Role.ADMIN, org: Organisation | None = None, **user_overrides) -> User:
+    """A confirmed user who belongs to (and acts for) an organisation."""
+    org = org or organisation()
+    account = user(**user_overrides)
+    membership(account, org, role)
+    account.acting_organisation = org
+    db.session.commit()
+    return account
