@@ -7,3 +7,4 @@ from marketplace.organisations.models import (  # noqa: F401
     Organisation,
     OrganisationChallenge,
 )
+from marketplace.ads.models import Ad, AdChallenge  # noqa: F401, E402

@@ -1,0 +1,1 @@
+"""Collaboration ads: needs, offers and ideas posted by organisations."""

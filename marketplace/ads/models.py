@@ -1,0 +1,98 @@
+"""Ads and the challenges they address."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.organisations.models import Sector, enum_column
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.organisations.models import Organisation
+
+
+class AdKind(enum.Enum):
+    NEED = "need"  # Söker
+    OFFER = "offer"  # Erbjuder
+    IDEA = "idea"  # Idé
+
+
+class AdStatus(enum.Enum):
+    OPEN = "open"
+    PARTNER_FOUND = "partner_found"
+    NOT_CURRENT = "not_current"
+
+
+class Ad(db.Model):
+    __table_args__ = (
+        sa.Index("ix_ad_status_expires_on", "status", "expires_on"),
+        sa.Index("ix_ad_status_published_at", "status", "published_at"),
+    )
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    kind: so.Mapped[AdKind] = so.mapped_column(enum_column(AdKind, 16), index=True)
+    title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    slug: so.Mapped[str] = so.mapped_column(sa.String(140))
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    # NULL county means all of Sweden.
+    county_code: so.Mapped[str | None] = so.mapped_column(sa.String(2), index=True)
+    municipality_code: so.Mapped[str | None] = so.mapped_column(sa.String(4), index=True)
+    seeks_public: so.Mapped[bool] = so.mapped_column(default=False)
+    seeks_civil: so.Mapped[bool] = so.mapped_column(default=False)
+    seeks_business: so.Mapped[bool] = so.mapped_column(default=False)
+    status: so.Mapped[AdStatus] = so.mapped_column(enum_column(AdStatus, 16), default=AdStatus.OPEN)
+    published_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    expires_on: so.Mapped[date]
+    closed_at: so.Mapped[datetime | None]
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    import_ref: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
+    # Stemmed, accent-folded terms of title, body and organisation name (marketplace.search.text).
+    search_terms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+
+    organisation: so.Mapped[Organisation] = so.relationship()
+    author: so.Mapped[User | None] = so.relationship()
+    challenge_links: so.Mapped[list[AdChallenge]] = so.relationship(
+        cascade="all, delete-orphan", order_by="AdChallenge.challenge"
+    )
+
+    @property
+    def challenge_slugs(self) -> list[str]:
+        return [link.challenge for link in self.challenge_links]
+
+    @property
+    def seeking(self) -> list[Sector]:
+        wanted = [
+            (self.seeks_public, Sector.PUBLIC),
+            (self.seeks_civil, Sector.CIVIL),
+            (self.seeks_business, Sector.BUSINESS),
+        ]
+        return [sector for flag, sector in wanted if flag]
+
+    def is_expired(self, today: date) -> bool:
+        return self.expires_on < today
+
+    def is_open(self, today: date) -> bool:
+        return self.status is AdStatus.OPEN and not self.is_expired(today)
+
+    def __repr__(self) -> str:
+        return f"<Ad {self.id}>"
+
+
+class AdChallenge(db.Model):
+    ad_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("ad.id", ondelete="CASCADE"), primary_key=True
+    )
+    challenge: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True, index=True)
