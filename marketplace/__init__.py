@@ -1,4 +1,5 @@
 """Samverkanstorget: organisations post collaboration ads, find each other and get matched."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Maintenance commands: `flask --app app <command>`."""
+
 from __future__ import annotations
 
 import click

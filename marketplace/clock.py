@@ -1,4 +1,5 @@
 """Time in one convention: naive UTC datetimes in the database, local time only when shown."""
+
 from datetime import UTC, datetime
 
 

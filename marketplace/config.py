@@ -1,4 +1,5 @@
 """Configuration: class defaults, overridden by environment variables (see .env.example)."""
+
 from __future__ import annotations
 
 import os
@@ -67,7 +68,9 @@ class Config:
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
 
     # E-mail: "file" writes .eml files under instance/mail (development), "smtp" sends.
-    MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "file")
+    MAIL_BACKEND = os.environ.get(
+        "MAIL_BACKEND", "smtp" if os.environ.get("MAIL_SERVER") else "file"
+    )
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")

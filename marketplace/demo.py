@@ -1,4 +1,5 @@
 """Demo data for `make run`: a living site a newcomer can explore."""
+
 from __future__ import annotations
 
 

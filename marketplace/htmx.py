@@ -1,4 +1,5 @@
 """The one place that knows htmx's request and response headers (htmx 2.0.x)."""
+
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, redirect, render_template, request

@@ -1,4 +1,5 @@
 """Language choice: Swedish by default, English when the visitor picks it (a cookie)."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, request

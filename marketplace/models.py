@@ -1,5 +1,7 @@
 """Every domain's models, imported in one place so Alembic and the ORM see all tables."""
+
 from marketplace.accounts.models import User  # noqa: F401
+from marketplace.ads.models import Ad, AdChallenge  # noqa: F401
 from marketplace.notifications.models import OutboxEmail  # noqa: F401
 from marketplace.organisations.models import (  # noqa: F401
     Invitation,
@@ -7,4 +9,3 @@ from marketplace.organisations.models import (  # noqa: F401
     Organisation,
     OrganisationChallenge,
 )
-from marketplace.ads.models import Ad, AdChallenge  # noqa: F401, E402

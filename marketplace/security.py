@@ -1,4 +1,5 @@
 """Security headers on every response, and same-site checks for redirect targets."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,12 +1,13 @@
 """Jinja filters and globals: localised dates and numbers, reference names, URL helpers."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup, escape
 
 from marketplace import i18n, reference
@@ -34,7 +35,9 @@ def _paragraphs(text: str | None) -> Markup:
         return Markup("")
     blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n") if block.strip()]
     return Markup("\n").join(
-        Markup("<p>{}</p>").format(Markup("<br>\n").join(escape(line) for line in block.split("\n")))
+        Markup("<p>{}</p>").format(
+            Markup("<br>\n").join(escape(line) for line in block.split("\n"))
+        )
         for block in blocks
     )
 
@@ -58,7 +61,9 @@ def main_navigation() -> list[tuple[str, str]]:
     ]
     if current_user.is_authenticated:
         items.append(("organisations.mine", _("Mina organisationer")))
-    return [(endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions]
+    return [
+        (endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions
+    ]
 
 
 def init_app(app: Flask) -> None:

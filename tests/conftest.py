@@ -1,7 +1,14 @@
 """Shared fixtures: a fresh database per test (SQLite in memory, or PostgreSQL via DATABASE_URL)."""
+
 from __future__ import annotations
 
+import email
+import email.policy
+import socket
+import threading
+
 import pytest
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 
 from marketplace import create_app
@@ -11,6 +18,36 @@ from tests import factories
 
 HTMX = {"HX-Request": "true"}  # a partial htmx request
 BOOSTED = {"HX-Request": "true", "HX-Boosted": "true"}  # a boosted link or form
+
+
+class CollectingHandler:
+    """aiosmtpd handler that keeps every message it receives, parsed."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 Message accepted for delivery"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def smtp_server():
+    """A real SMTP server on loopback for the whole run; tests read what it received."""
+    handler = CollectingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    yield controller
+    controller.stop()
 
 
 class FreshContextClient(FlaskClient):
@@ -36,8 +73,13 @@ def reset_database() -> None:
 
 
 @pytest.fixture
-def app():
-    app = create_app(TestConfig)
+def app(smtp_server):
+    app = create_app(
+        TestConfig,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.hostname,
+        MAIL_PORT=smtp_server.port,
+    )
     app.test_client_class = FreshContextClient
     with app.app_context():
         reset_database()
@@ -53,9 +95,10 @@ def client(app):
 
 
 @pytest.fixture
-def outbox(app):
-    """E-mails handed to the transport (MAIL_BACKEND=memory), as EmailMessage objects."""
-    return app.extensions.setdefault("mail_outbox", [])
+def outbox(app, smtp_server):
+    """E-mails the loopback SMTP server received during this test, as parsed EmailMessages."""
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler.messages
 
 
 @pytest.fixture

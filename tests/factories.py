@@ -1,4 +1,5 @@
 """Plain builders for test data: keyword overrides, sensible defaults, example.com addresses."""
+
 from __future__ import annotations
 
 import itertools

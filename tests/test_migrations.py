@@ -1,4 +1,5 @@
 """The schema comes only from migrations: they must build exactly what the models describe."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -1,4 +1,5 @@
 """Site-wide behaviour: health check, security headers, language switch, error pages."""
+
 from tests.conftest import BOOSTED
 
 
@@ -27,7 +28,12 @@ def test_the_site_is_swedish_by_default_and_switches_to_english(client):
 
 
 def test_the_language_switch_never_redirects_off_site(client):
-    for target in ("https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)"):
+    for target in (
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
         response = client.get("/sprak/en", query_string={"next": target})
         assert response.headers["Location"] == "/"
 

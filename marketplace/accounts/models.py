@@ -1,4 +1,5 @@
 """The user account."""
+
 from __future__ import annotations
 
 import secrets

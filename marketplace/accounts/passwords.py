@@ -1,4 +1,5 @@
 """Password hashing with Argon2id (argon2-cffi), re-hashed on log-in when parameters change."""
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -1,4 +1,5 @@
 """Account use cases."""
+
 from __future__ import annotations
 
 from marketplace.accounts.models import User

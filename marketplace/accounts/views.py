@@ -1,9 +1,11 @@
 """Account pages (placeholder until the accounts work lands)."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint
 
+from marketplace.accounts import decorators  # noqa: F401  registers the unauthorized handler
 from marketplace.accounts.models import User
 from marketplace.extensions import db, login_manager
 
@@ -38,3 +40,8 @@ def settings():
 @bp.post("/bekrafta/skicka-igen")
 def resend_confirmation():
     return "resend"
+
+
+@bp.get("/obekraftad")
+def unconfirmed():
+    return "confirm your e-mail first"

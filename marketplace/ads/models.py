@@ -1,4 +1,5 @@
 """Ads and the challenges they address."""
+
 from __future__ import annotations
 
 import enum

@@ -1,6 +1,8 @@
 """E-mail transport with swappable backends: file (development), smtp, memory (tests)."""
+
 from __future__ import annotations
 
+import contextlib
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -40,10 +42,8 @@ class Transport:
 
     def __exit__(self, *exc_info) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except smtplib.SMTPException:
-                pass
             self._smtp = None
 
     def send(self, message: EmailMessage) -> None:
@@ -68,7 +68,9 @@ class Transport:
             timeout = config["MAIL_TIMEOUT"]
             if config["MAIL_USE_SSL"]:
                 smtp: smtplib.SMTP = smtplib.SMTP_SSL(
-                    config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
+                    config["MAIL_SERVER"],
+                    config["MAIL_PORT"],
+                    timeout=timeout,
                     context=ssl.create_default_context(),
                 )
             else:

@@ -1,4 +1,5 @@
 """The e-mail outbox: one row per message, written in the same transaction as its cause."""
+
 from __future__ import annotations
 
 import enum

@@ -3,6 +3,7 @@
 Call `queue_email` before the use case commits (a rolled-back change mails no one, a committed
 one is never forgotten), and `dispatch` after the commit to get the rows delivered.
 """
+
 from __future__ import annotations
 
 import logging
@@ -24,11 +25,17 @@ CLAIM_SECONDS = 120
 
 
 def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
-    """Subject, plain text and HTML from templates/email/<template>.txt and .html."""
+    """Subject, plain text and HTML from templates/email/<template>.txt and .html.
+
+    Each message's .txt template extends email/_layout.txt and overrides the `subject` and
+    `content` blocks; its .html template extends email/_layout.html.
+    """
     env = current_app.jinja_env
     current_app.update_template_context(context)
     text_template = env.get_template(f"email/{template}.txt")
-    subject = "".join(text_template.blocks["subject"](text_template.new_context(context))).strip()
+
+    subject_block = text_template.blocks["subject"]
+    subject = "".join(subject_block(text_template.new_context(context))).strip()
     text = text_template.render(context).strip() + "\n"
     html = env.get_template(f"email/{template}.html").render(context)
     return " ".join(subject.split()), text, html  # no CR/LF can reach the Subject header
@@ -47,7 +54,11 @@ def queue_email(
     with force_locale(locale):
         subject, text, html = _render_parts(template, context)
     row = OutboxEmail(
-        key=key, recipient=to, subject=subject, text_body=text, html_body=html,
+        key=key,
+        recipient=to,
+        subject=subject,
+        text_body=text,
+        html_body=html,
         headers=headers or {},
     )
     db.session.add(row)
@@ -93,7 +104,9 @@ def _claim_due(limit: int) -> list[OutboxEmail]:
     if not claimed:
         return []
     return list(
-        db.session.scalars(sa.select(OutboxEmail).where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id))
+        db.session.scalars(
+            sa.select(OutboxEmail).where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
+        )
     )
 
 

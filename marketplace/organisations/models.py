@@ -1,4 +1,5 @@
 """Organisations, memberships, invitations and the challenges an organisation works on."""
+
 from __future__ import annotations
 
 import enum

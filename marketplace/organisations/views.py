@@ -1,4 +1,5 @@
 """Organisation pages (placeholder until the organisations work lands)."""
+
 from __future__ import annotations
 
 from flask import Blueprint

@@ -1,4 +1,5 @@
 """Start page, health check, language switch and the site's information pages."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -36,7 +37,11 @@ def set_language(language: str):
         language = current_app.config["BABEL_DEFAULT_LOCALE"]
     response = make_response(redirect(safe_next(url_for("pages.index")), code=303))
     response.set_cookie(
-        LANGUAGE_COOKIE, language, max_age=60 * 60 * 24 * 365, samesite="Lax", httponly=True,
+        LANGUAGE_COOKIE,
+        language,
+        max_age=60 * 60 * 24 * 365,
+        samesite="Lax",
+        httponly=True,
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     if current_user.is_authenticated and current_user.locale != language:

@@ -3,6 +3,7 @@
 The CSV files beside this module are copied from the verified shared data set; slugs and SCB
 codes are stable identifiers stored in the database, names are looked up here per language.
 """
+
 from __future__ import annotations
 
 import csv

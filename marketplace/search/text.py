@@ -5,6 +5,7 @@ and PostgreSQL alike: lower-case, fold accents (å→a, ä→a, ö→o, é→e),
 stem with the Snowball Swedish stemmer. Folding comes *before* stemming so that a word typed
 without accents ("sprakcafe") stems exactly like the accented one ("språkcafé").
 """
+
 from __future__ import annotations
 
 import re

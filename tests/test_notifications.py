@@ -1,0 +1,57 @@
+"""The outbox: e-mails are rows first, delivered over real SMTP afterwards, never twice."""
+
+import sqlalchemy as sa
+
+from marketplace.extensions import db
+from marketplace.notifications import services
+from marketplace.notifications.models import OutboxEmail, OutboxStatus
+
+
+def _queue(key: str = "test:1", name: str = "Åsa"):
+    row = services.queue_email(
+        key=key, to="someone@example.com", template="test_message", name=name
+    )
+    db.session.commit()
+    return row
+
+
+def test_a_queued_mail_reaches_the_smtp_server_as_text_and_html(app, outbox):
+    _queue()
+    assert services.deliver_due() == 1
+    [message] = outbox
+    assert message["To"] == "someone@example.com"
+    assert message["Subject"] == "Hej Åsa"
+    assert "Hej Åsa" in message.get_body(("plain",)).get_content()
+    assert "<p>Hej Åsa</p>" in message.get_body(("html",)).get_content()
+    row = db.session.scalar(sa.select(OutboxEmail))
+    assert row.status is OutboxStatus.SENT and row.sent_at is not None
+
+
+def test_the_same_event_is_queued_once(app, outbox):
+    assert _queue(key="same") is not None
+    assert _queue(key="same") is None
+    services.deliver_due()
+    assert len(outbox) == 1
+
+
+def test_mail_stays_queued_while_the_smtp_server_is_down_and_arrives_later(
+    app, outbox, smtp_server
+):
+    _queue()
+    app.config["MAIL_PORT"] = 1  # nothing listens there
+    assert services.deliver_due() == 0
+    row = db.session.scalar(sa.select(OutboxEmail))
+    assert row.status is OutboxStatus.PENDING and row.attempts == 1 and row.last_error
+    row.next_attempt_at = row.created_at  # the back-off has passed
+    db.session.commit()
+    app.config["MAIL_PORT"] = smtp_server.port
+    assert services.deliver_due() == 1
+    assert len(outbox) == 1
+
+
+def test_the_subject_cannot_carry_header_injection(app, outbox):
+    _queue(name="Eve\r\nBcc: victim@example.com")
+    services.deliver_due()
+    [message] = outbox
+    assert message["Bcc"] is None
+    assert "\n" not in message["Subject"]
