@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations lint bench clean
+.PHONY: install run test translations lint messages bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ run: install translations
 	mkdir -p instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade
 	FLASK_DEBUG=1 $(FLASK) seed-demo --if-empty
+	@echo "Serving http://127.0.0.1:5000 (e-mails: instance/mail/, worker runs alongside; Ctrl-C stops both)"
+	FLASK_DEBUG=1 $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
 test: install translations

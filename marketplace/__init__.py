@@ -9,7 +9,7 @@ from jinja2 import StrictUndefined
 
 from marketplace import errors, htmx, i18n, security, templating
 from marketplace.config import DEV_SECRET_KEY, Config
-from marketplace.extensions import babel, csrf, db, limiter, login_manager, migrate
+from marketplace.extensions import babel, csrf, db, huey, limiter, login_manager, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,6 +39,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     i18n.init_app(app, babel)
+    huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
 
     from marketplace import models  # noqa: F401  every table, for Alembic and the ORM
 
@@ -49,8 +50,10 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     templating.init_app(app)
 
     from marketplace import cli
+    from marketplace.notifications import tasks
 
     cli.init_app(app)
+    tasks.init_app(app)
     return app
 
 

@@ -85,6 +85,9 @@ class Config:
 
     PER_PAGE = 20
 
+    # Background tasks (Huey): run by `flask --app app worker`; immediate (in-process) in tests.
+    HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")
+
 
 class TestConfig(Config):
     TESTING = True
@@ -95,6 +98,7 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = False
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
+    HUEY_IMMEDIATE = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"

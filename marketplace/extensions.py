@@ -57,3 +57,26 @@ def _install_sqlite_pragmas() -> None:
 
 
 _install_sqlite_pragmas()
+
+
+def _make_task_queue():
+    """Huey: an SQLite file (instance/tasks.db or HUEY_SQLITE_PATH), Redis when HUEY_REDIS_URL is set.
+
+    Huey is configured at import time (tasks are declared against it); create_app() only switches
+    it to immediate mode for tests (HUEY_IMMEDIATE).
+    """
+    import os
+
+    from huey import RedisHuey, SqliteHuey
+
+    from marketplace.config import INSTANCE
+
+    redis_url = os.environ.get("HUEY_REDIS_URL", "").strip()
+    if redis_url:
+        return RedisHuey("samverkanstorget", url=redis_url, results=False)
+    path = os.environ.get("HUEY_SQLITE_PATH", "").strip() or str(INSTANCE / "tasks.db")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    return SqliteHuey("samverkanstorget", filename=path, results=False, timeout=10)
+
+
+huey = _make_task_queue()
