@@ -44,6 +44,10 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     from marketplace import models  # noqa: F401  every table, for Alembic and the ORM
 
     _register_blueprints(app)
+    if app.debug and app.config["MAIL_BACKEND"] == "file":
+        from marketplace.notifications.views import bp as dev_mail_bp
+
+        app.register_blueprint(dev_mail_bp)  # reading instance/mail/ is for development only
     errors.init_app(app)
     htmx.init_app(app)
     security.init_app(app)

@@ -55,3 +55,25 @@ def test_the_subject_cannot_carry_header_injection(app, outbox):
     [message] = outbox
     assert message["Bcc"] is None
     assert "\n" not in message["Subject"]
+
+
+def test_development_mail_page_lists_and_shows_written_mails(tmp_path):
+    from marketplace import create_app
+    from marketplace.config import TestConfig
+
+    app = create_app(TestConfig, DEBUG=True, MAIL_BACKEND="file", MAIL_FILE_DIR=str(tmp_path))
+    with app.app_context():
+        db.create_all()
+        services.queue_email(key="dev:1", to="a@example.com", template="test_message", name="Åsa")
+        db.session.commit()
+        services.deliver_due()
+        client = app.test_client()
+        listing = client.get("/dev/e-post/").get_data(as_text=True)
+        assert "Hej Åsa" in listing and "a@example.com" in listing
+        [eml] = list(tmp_path.glob("*.eml"))
+        assert "Hej Åsa" in client.get(f"/dev/e-post/{eml.stem}").get_data(as_text=True)
+        db.drop_all()
+
+
+def test_the_development_mail_page_does_not_exist_in_production(client):
+    assert client.get("/dev/e-post/").status_code == 404
