@@ -74,3 +74,34 @@ def member(*, role: Role = Role.ADMIN, org: Organisation | None = None, **user_o
     account.acting_organisation = org
     db.session.commit()
     return account
+
+
+def ad(
+    *, org: Organisation | None = None, challenges: tuple[str, ...] = ("integration",), **overrides
+):
+    """An open ad (built directly, bypassing the publishing rules), with its search terms."""
+    from datetime import timedelta
+
+    from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+    from marketplace.ads.services import ad_search_terms, slugify
+    from marketplace.clock import today
+
+    org = org or organisation()
+    values = {
+        "kind": AdKind.NEED,
+        "title": "Vi söker partner för läxhjälp",
+        "body": "Vi vill starta läxhjälp för barn på lördagar och söker en samverkanspart.",
+        "county_code": org.county_code,
+        "municipality_code": None,
+        "seeks_public": True,
+        "status": AdStatus.OPEN,
+        "expires_on": today() + timedelta(days=90),
+        **overrides,
+    }
+    values.setdefault("slug", slugify(values["title"]))
+    item = Ad(organisation=org, **values)
+    item.challenge_links = [AdChallenge(challenge=slug) for slug in challenges]
+    item.search_terms = ad_search_terms(item, org)
+    db.session.add(item)
+    db.session.commit()
+    return item

@@ -12,6 +12,7 @@ import sqlalchemy.orm as so
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Sector, enum_column
+from marketplace.search import index as search_index
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -34,6 +35,12 @@ class Ad(db.Model):
     __table_args__ = (
         sa.Index("ix_ad_status_expires_on", "status", "expires_on"),
         sa.Index("ix_ad_status_published_at", "status", "published_at"),
+        # Full-text search on PostgreSQL (SQLite uses the fts_ad table, see search/index.py).
+        sa.Index(
+            "ix_ad_search_terms_tsv",
+            sa.text("to_tsvector('simple', search_terms)"),
+            postgresql_using="gin",
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -97,3 +104,6 @@ class AdChallenge(db.Model):
         sa.ForeignKey("ad.id", ondelete="CASCADE"), primary_key=True
     )
     challenge: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True, index=True)
+
+
+search_index.attach(Ad.__table__)

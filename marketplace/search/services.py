@@ -1,8 +1,22 @@
-"""Ad search: the one query both the /annonser page and the JSON API use.
+"""Ad search: the one query the /annonser page, its Atom feed and the JSON API all use.
 
 CONTRACT (kept stable for the HTML views, the API and the feed):
-    search_ads(AdQuery, page=1, per_page=20) -> AdSearchResult
-Only open, unexpired ads are ever returned. Relevance order when `text` is given, else newest.
+    search_ads(AdQuery, page=1, per_page=20, *, with_facets=True) -> AdSearchResult
+
+Rules:
+* Only open ads with expires_on >= today (Swedish date) are ever returned.
+* Full text: every word of `text` must match (AND); a word matches any of its stems (OR); the
+  last word also matches as a prefix, so results follow the user's typing. Input never reaches
+  the index query language unquoted, so no input can inject operators.
+  SQLite uses the FTS5 table fts_ad (bm25), PostgreSQL to_tsvector('simple', search_terms)
+  (ts_rank); both return the same set of ads for the same data.
+* Place: a county filter also finds ads for all of Sweden; a municipality filter also finds ads
+  for its whole county and for all of Sweden (an ad is relevant wherever it applies).
+* Several values of one filter mean "any of them"; different filters combine with AND.
+* Order: relevance (when there is text; else newest), newest, or expiring soonest; ties are
+  broken by published_at desc, id desc, so pages never overlap.
+* Facets are disjunctive: for each filter, the count of matching open ads per value given the
+  text and all the OTHER filters (so a ticked value's siblings show what ticking them would add).
 """
 
 from __future__ import annotations
@@ -12,12 +26,25 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from marketplace import reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-from marketplace.clock import utcnow
+from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
+from marketplace.search import text as search_text
 
 SORTS = ("relevance", "newest", "expiring")
+MAX_PAGE = 10_000  # deeper pages are no use to anyone and would make OFFSET expensive
+MAX_PER_PAGE = 100
+
+# Facet names (the same words as the search page's query parameters).
+FACETS = ("kind", "challenge", "county", "municipality", "seeking", "sector")
+
+_SEEKS_COLUMNS = {
+    Sector.PUBLIC: Ad.seeks_public,
+    Sector.CIVIL: Ad.seeks_civil,
+    Sector.BUSINESS: Ad.seeks_business,
+}
 
 
 @dataclass
@@ -39,34 +66,259 @@ class AdSearchResult:
     page: int
     per_page: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # filter -> value -> count
+    sort: str = (
+        "newest"  # the order actually used ("relevance" falls back to "newest" without text)
+    )
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
 
-def search_ads(query: AdQuery, page: int = 1, per_page: int = 20) -> AdSearchResult:
-    """PLACEHOLDER with plain filters; the full-text implementation replaces it."""
-    statement = sa.select(Ad).where(Ad.status == AdStatus.OPEN, Ad.expires_on >= utcnow().date())
-    if query.kinds:
-        statement = statement.where(Ad.kind.in_(query.kinds))
-    if query.challenges:
-        statement = statement.where(
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return max(1, min(self.page - 1, self.pages))
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def fts5_query(terms: list[tuple[str, ...]]) -> str:
+    """An FTS5 MATCH expression: every term double-quoted, so nothing typed is an operator."""
+
+    def quoted(stem: str, prefix: bool) -> str:
+        return '"' + stem.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    last = len(terms) - 1
+    groups = [
+        "(" + " OR ".join(quoted(stem, index == last) for stem in stems) + ")"
+        for index, stems in enumerate(terms)
+    ]
+    return " AND ".join(groups)
+
+
+def tsquery(terms: list[tuple[str, ...]]) -> str:
+    """A PostgreSQL tsquery: every lexeme single-quoted, the last word as a prefix (:*)."""
+
+    def quoted(stem: str, prefix: bool) -> str:
+        return "'" + stem.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
+
+    last = len(terms) - 1
+    groups = [
+        "(" + " | ".join(quoted(stem, index == last) for stem in stems) + ")"
+        for index, stems in enumerate(terms)
+    ]
+    return " & ".join(groups)
+
+
+@dataclass
+class _TextMatch:
+    condition: sa.ColumnElement[bool]
+    ranked: sa.Subquery | None = None  # SQLite: (ad_id, score), lower score is better
+    rank: sa.ColumnElement | None = None  # PostgreSQL: higher is better
+
+
+_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer), sa.column("terms", sa.Text))
+
+
+def _text_match(terms: list[tuple[str, ...]]) -> _TextMatch:
+    if db.session.get_bind().dialect.name == "postgresql":
+        vector = sa.func.to_tsvector(sa.literal_column("'simple'"), Ad.search_terms)
+        wanted = sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(terms))
+        return _TextMatch(condition=vector.op("@@")(wanted), rank=sa.func.ts_rank(vector, wanted))
+    matches = sa.literal_column("fts_ad").op("MATCH")(fts5_query(terms))
+    ranked = (
+        sa.select(
+            _FTS.c.rowid.label("ad_id"),
+            sa.func.bm25(sa.literal_column("fts_ad")).label("score"),
+        )
+        .where(matches)
+        .subquery("ranked")
+    )
+    return _TextMatch(condition=Ad.id.in_(sa.select(_FTS.c.rowid).where(matches)), ranked=ranked)
+
+
+def _place(query: AdQuery) -> tuple[str | None, str | None]:
+    """The county and municipality to filter on; a municipality implies its county."""
+    municipality = reference.municipalities().get(query.municipality or "")
+    county = query.county if query.county in reference.counties() else None
+    if municipality is None:
+        return county, None
+    if county and municipality.county_code != county:
+        return county, None  # a municipality outside the chosen county is ignored
+    return municipality.county_code, municipality.code
+
+
+def _conditions(
+    query: AdQuery, text: _TextMatch | None, skip: str | None = None
+) -> list[sa.ColumnElement[bool]]:
+    """WHERE clauses for open ads matching the query, leaving out the filter named `skip`."""
+    conditions: list[sa.ColumnElement[bool]] = [
+        Ad.status == AdStatus.OPEN,
+        Ad.expires_on >= today(),
+    ]
+    if text is not None:
+        conditions.append(text.condition)
+    if query.kinds and skip != "kind":
+        conditions.append(Ad.kind.in_(query.kinds))
+    if query.challenges and skip != "challenge":
+        conditions.append(
             Ad.id.in_(
                 sa.select(AdChallenge.ad_id).where(AdChallenge.challenge.in_(query.challenges))
             )
         )
-    if query.county:
-        statement = statement.where(Ad.county_code == query.county)
-    if query.municipality:
-        statement = statement.where(Ad.municipality_code == query.municipality)
-    if query.sectors:
-        statement = statement.join(Ad.organisation).where(Organisation.sector.in_(query.sectors))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+    county, municipality = _place(query)
+    if county and skip != "county":
+        if municipality and skip != "municipality":
+            conditions.append(
+                sa.or_(
+                    Ad.municipality_code == municipality,
+                    sa.and_(Ad.county_code == county, Ad.municipality_code.is_(None)),
+                    Ad.county_code.is_(None),
+                )
+            )
+        else:
+            conditions.append(sa.or_(Ad.county_code == county, Ad.county_code.is_(None)))
+    if query.seeking and skip != "seeking":
+        conditions.append(sa.or_(*(_SEEKS_COLUMNS[sector].is_(True) for sector in query.seeking)))
+    if query.sectors and skip != "sector":
+        conditions.append(
+            Ad.organisation_id.in_(
+                sa.select(Organisation.id).where(Organisation.sector.in_(query.sectors))
+            )
+        )
+    return conditions
+
+
+def _facets(query: AdQuery, text: _TextMatch | None) -> dict[str, dict[str, int]]:
+    """Counts per filter value given the text and the other filters: one grouped query each."""
+    session = db.session
+    facets: dict[str, dict[str, int]] = {}
+
+    rows = session.execute(
+        sa.select(Ad.kind, sa.func.count())
+        .where(*_conditions(query, text, skip="kind"))
+        .group_by(Ad.kind)
+    )
+    facets["kind"] = {kind.value: count for kind, count in rows}
+
+    rows = session.execute(
+        sa.select(AdChallenge.challenge, sa.func.count(sa.distinct(AdChallenge.ad_id)))
+        .join(Ad, Ad.id == AdChallenge.ad_id)
+        .where(*_conditions(query, text, skip="challenge"))
+        .group_by(AdChallenge.challenge)
+    )
+    facets["challenge"] = dict(rows.all())
+
+    by_county = dict(
+        session.execute(
+            sa.select(Ad.county_code, sa.func.count())
+            .where(*_conditions(query, text, skip="county"))
+            .group_by(Ad.county_code)
+        ).all()
+    )
+    nationwide = by_county.pop(None, 0)
+    facets["county"] = {
+        code: by_county.get(code, 0) + nationwide
+        for code in reference.counties()
+        if by_county.get(code, 0) + nationwide
+    }
+
+    county, _municipality = _place(query)
+    facets["municipality"] = {}
+    if county:
+        by_municipality = dict(
+            session.execute(
+                sa.select(Ad.municipality_code, sa.func.count())
+                .where(*_conditions(query, text, skip="municipality"))
+                .group_by(Ad.municipality_code)
+            ).all()
+        )
+        wide = by_municipality.pop(None, 0)  # county-wide and nationwide ads count everywhere
+        facets["municipality"] = {
+            m.code: by_municipality.get(m.code, 0) + wide
+            for m in reference.municipalities_by_county()[county]
+            if by_municipality.get(m.code, 0) + wide
+        }
+
+    sums = session.execute(
+        sa.select(
+            *(
+                sa.func.coalesce(sa.func.sum(sa.case((column.is_(True), 1), else_=0)), 0)
+                for column in _SEEKS_COLUMNS.values()
+            )
+        ).where(*_conditions(query, text, skip="seeking"))
+    ).one()
+    facets["seeking"] = {
+        sector.value: int(count)
+        for sector, count in zip(_SEEKS_COLUMNS, sums, strict=True)
+        if count
+    }
+
+    rows = session.execute(
+        sa.select(Organisation.sector, sa.func.count())
+        .join(Ad, Ad.organisation_id == Organisation.id)
+        .where(*_conditions(query, text, skip="sector"))
+        .group_by(Organisation.sector)
+    )
+    facets["sector"] = {sector.value: count for sector, count in rows}
+    return facets
+
+
+def open_ads_condition() -> sa.ColumnElement[bool]:
+    """The rule for an ad that may be shown in lists and found: open and not expired."""
+    return sa.and_(Ad.status == AdStatus.OPEN, Ad.expires_on >= today())
+
+
+def search_ads(
+    query: AdQuery, page: int = 1, per_page: int = 20, *, with_facets: bool = True
+) -> AdSearchResult:
+    """One page of open ads matching the query, with the total and (optionally) the facet counts."""
+    page = max(1, min(int(page), MAX_PAGE))
+    per_page = max(1, min(int(per_page), MAX_PER_PAGE))
+    terms = search_text.query_terms(query.text)
+    text = _text_match(terms) if terms else None
+    conditions = _conditions(query, text)
+
+    total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
+
+    statement = sa.select(Ad).where(*conditions)
+    sort = query.sort if query.sort in SORTS else "relevance"
+    if sort == "relevance" and text is None:
+        sort = "newest"
+    tie_break = (Ad.published_at.desc(), Ad.id.desc())
+    if sort == "relevance" and text is not None and text.ranked is not None:
+        statement = statement.join(text.ranked, text.ranked.c.ad_id == Ad.id).order_by(
+            text.ranked.c.score.asc(), *tie_break
+        )
+    elif sort == "relevance" and text is not None and text.rank is not None:
+        statement = statement.order_by(text.rank.desc(), *tie_break)
+    elif sort == "expiring":
+        statement = statement.order_by(Ad.expires_on.asc(), *tie_break)
+    else:
+        statement = statement.order_by(*tie_break)
+
     items = db.session.scalars(
-        statement.options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
-        .order_by(Ad.published_at.desc(), Ad.id.desc())
+        statement.options(
+            so.selectinload(Ad.organisation),
+            so.selectinload(Ad.challenge_links),
+        )
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    return AdSearchResult(items=list(items), total=total, page=page, per_page=per_page)
+    return AdSearchResult(
+        items=list(items),
+        total=total,
+        page=page,
+        per_page=per_page,
+        facets=_facets(query, text) if with_facets else {},
+        sort=sort,
+    )

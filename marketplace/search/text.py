@@ -18,6 +18,9 @@ _stemmer = Stemmer.Stemmer("swedish")
 _WORD = re.compile(r"[0-9a-z]+")
 MAX_QUERY_TERMS = 12
 MIN_TERM_LENGTH = 1
+# Longer "words" (pasted hashes, URLs without separators) are cut: PostgreSQL refuses to index
+# words over 2,047 bytes and rejects them in a tsquery, and nobody searches for such a word.
+MAX_WORD_LENGTH = 60
 
 
 def fold(text: str) -> str:
@@ -28,7 +31,7 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded words of letters and digits; everything else (punctuation, emoji, operators) separates."""
-    return _WORD.findall(fold(text))
+    return [word[:MAX_WORD_LENGTH] for word in _WORD.findall(fold(text))]
 
 
 @lru_cache(maxsize=50_000)
