@@ -79,3 +79,8 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (pages_bp, accounts_bp, organisations_bp):
         app.register_blueprint(blueprint)
+
+    from marketplace.api.views import bp as api_bp
+
+    csrf.exempt(api_bp)  # read-only JSON for other systems: no session, no forms
+    app.register_blueprint(api_bp)

@@ -28,3 +28,20 @@ def init_app(app: Flask) -> None:
         created = demo.load_demo_data(only_if_empty=if_empty)
         db.session.commit()
         click.echo(created)
+
+    @app.cli.command("import-data")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--dry-run", is_flag=True, help="Check the file and count changes, write nothing.")
+    def import_data(path: str, dry_run: bool) -> None:
+        """Import organisations and ads from a JSON file (format: README, Interface for other systems)."""
+        from marketplace.imports import services as imports
+
+        try:
+            report = imports.import_file(path, dry_run=dry_run)
+        except imports.ImportRejected as rejected:
+            for problem in rejected.problems:
+                click.echo(problem, err=True)
+            raise click.ClickException(
+                f"{len(rejected.problems)} problem(s) in {path}; nothing was imported"
+            ) from None
+        click.echo(f"{report}{' (dry run: nothing written)' if dry_run else ''}")

@@ -1,0 +1,1 @@
+"""Versioned, read-only JSON API for other systems (/api/v1)."""

@@ -1,0 +1,91 @@
+"""Stable JSON shapes for the API: ads and organisations as plain dicts (codes and slugs, no labels)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import current_app
+
+from marketplace.ads.models import Ad, AdStatus
+from marketplace.organisations.models import Organisation
+from marketplace.organisations.services import external_url
+
+
+def _page_url(endpoint: str, fallback: str, **values) -> str:
+    """Absolute page address on BASE_URL; `fallback` (a path) until the endpoint exists."""
+    if endpoint in current_app.view_functions:
+        return external_url(endpoint, **values)
+    return current_app.config["BASE_URL"] + fallback
+
+
+def ad_url(ad: Ad) -> str:
+    return _page_url("ads.detail", f"/annonser/{ad.id}-{ad.slug}", ad_id=ad.id, slug=ad.slug)
+
+
+def organisation_url(organisation: Organisation) -> str:
+    return _page_url(
+        "organisations.detail",
+        f"/organisationer/{organisation.id}-{organisation.slug}",
+        organisation_id=organisation.id,
+        slug=organisation.slug,
+    )
+
+
+def ad_status(ad: Ad, today: date) -> str:
+    """open, partner_found, not_current, or expired (an open ad past its last day)."""
+    if ad.status is AdStatus.OPEN and ad.is_expired(today):
+        return "expired"
+    return ad.status.value
+
+
+def organisation_summary(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "id": organisation.id,
+        "ref": organisation.import_ref,
+        "name": organisation.name,
+        "sector": organisation.sector.value,
+        "verified": organisation.is_verified,
+    }
+
+
+def ad_to_dict(ad: Ad, today: date) -> dict[str, Any]:
+    return {
+        "id": ad.id,
+        "ref": ad.import_ref,
+        "url": ad_url(ad),
+        "kind": ad.kind.value,
+        "title": ad.title,
+        "body": ad.body,
+        "challenges": ad.challenge_slugs,
+        "county": ad.county_code,
+        "municipality": ad.municipality_code,
+        "seeking": [sector.value for sector in ad.seeking],
+        "status": ad_status(ad, today),
+        "published": ad.published_at.date().isoformat(),
+        "expires": ad.expires_on.isoformat(),
+        "organisation": organisation_summary(ad.organisation),
+    }
+
+
+def organisation_to_dict(organisation: Organisation) -> dict[str, Any]:
+    return {
+        "id": organisation.id,
+        "ref": organisation.import_ref,
+        "name": organisation.name,
+        "sector": organisation.sector.value,
+        "form": organisation.legal_form.value,
+        "org_number": organisation.org_number,
+        "county": organisation.county_code,
+        "municipality": organisation.municipality_code,
+        "website": organisation.website or None,
+        "email": organisation.email or None,
+        "description": organisation.description,
+        "challenges": organisation.challenge_slugs,
+        "verified": organisation.is_verified,
+        "url": organisation_url(organisation),
+    }
+
+
+def page_to_dict(items: list[dict[str, Any]], total: int, page: int, per_page: int) -> dict:
+    return {"items": items, "total": total, "page": page, "per_page": per_page}

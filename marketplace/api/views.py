@@ -1,0 +1,144 @@
+"""Read-only JSON API for other systems at /api/v1: ads, organisations and its OpenAPI description.
+
+No authentication and no CSRF (nothing here changes state). It calls the same read services
+as the HTML pages, so the API and the site always agree on what a search finds.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+
+from marketplace.ads.models import Ad, AdKind
+from marketplace.api import openapi, params, serializers
+from marketplace.api.params import BadParameter
+from marketplace.clock import today
+from marketplace.extensions import db
+from marketplace.organisations import services as organisation_services
+from marketplace.organisations.models import Organisation, OrganisationChallenge, Sector
+from marketplace.reference import challenges
+from marketplace.search.services import AdQuery, search_ads
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+LIST_CACHE = 60  # seconds: lists may be a minute old, which spares the database under polling
+SECTORS = [sector.value for sector in Sector]
+KINDS = [kind.value for kind in AdKind]
+
+
+def _cached(response: Response, seconds: int) -> Response:
+    response.cache_control.public = True
+    response.cache_control.max_age = seconds
+    return response
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(error: BadParameter):
+    return jsonify(error="bad_request", message=error.message, parameter=error.parameter), 400
+
+
+@bp.errorhandler(HTTPException)
+def http_error(error: HTTPException):
+    """Every error under /api/v1 as JSON: {"error": "not_found", "message": "..."}."""
+    code = (error.name or "error").lower().replace(" ", "_").replace("'", "")
+    messages = {
+        404: _("Det finns ingenting på den här adressen."),
+        405: _("API:t går bara att läsa (GET)."),
+    }
+    response = jsonify(error=code, message=messages.get(error.code or 0, error.description))
+    if isinstance(error, MethodNotAllowed):
+        response.headers["Allow"] = "GET, HEAD, OPTIONS"
+    return response, error.code or 500
+
+
+@bp.get("/")
+def index():
+    return jsonify(
+        openapi=url_for("api.openapi_document", _external=True),
+        ads=url_for("api.ad_index", _external=True),
+        organisations=url_for("api.organisation_index", _external=True),
+    )
+
+
+@bp.get("/ads")
+def ad_index():
+    args = request.args
+    text = params.text(args)
+    county, municipality = params.area(args)
+    query = AdQuery(
+        text=text,
+        kinds=params.choices(args, "kind", KINDS, AdKind),
+        challenges=params.choices(args, "challenge", challenges()),
+        county=county,
+        municipality=municipality,
+        seeking=params.choices(args, "seeking", SECTORS, Sector),
+        sectors=params.choices(args, "sector", SECTORS, Sector),
+        sort="relevance" if text else "newest",
+    )
+    paging = params.page(args)
+    result = search_ads(query, page=paging.page, per_page=paging.per_page)
+    day = today()
+    items = [serializers.ad_to_dict(ad, day) for ad in result.items]
+    body = serializers.page_to_dict(items, result.total, paging.page, paging.per_page)
+    return _cached(jsonify(body), LIST_CACHE)
+
+
+@bp.get("/ads/<int:ad_id>")
+def ad_detail(ad_id: int):
+    """Any ad that exists, closed or expired ones too (with their status); else 404."""
+    ad = db.session.get(Ad, ad_id) or abort(404)
+    return _cached(jsonify(serializers.ad_to_dict(ad, today())), LIST_CACHE)
+
+
+@bp.get("/organisations")
+def organisation_index():
+    args = request.args
+    county, municipality = params.area(args)
+    sectors = params.choices(args, "sector", SECTORS, Sector)
+    wanted = params.choices(args, "challenge", challenges())
+    # The directory's own query (same free text as the HTML page); it filters on one sector
+    # and one challenge, so several values are added here as IN conditions.
+    query = organisation_services.directory_query(
+        organisation_services.DirectoryFilters(
+            q=params.text(args),
+            county=county,
+            municipality=municipality,
+            sector=sectors[0] if len(sectors) == 1 else None,
+            challenge=wanted[0] if len(wanted) == 1 else None,
+        )
+    )
+    if len(sectors) > 1:
+        query = query.where(Organisation.sector.in_(sectors))
+    if len(wanted) > 1:
+        query = query.where(
+            Organisation.id.in_(
+                sa.select(OrganisationChallenge.organisation_id).where(
+                    OrganisationChallenge.challenge.in_(wanted)
+                )
+            )
+        )
+    paging = params.page(args)
+    found = db.paginate(query, page=paging.page, per_page=paging.per_page, error_out=False)
+    items = [serializers.organisation_to_dict(organisation) for organisation in found.items]
+    body = serializers.page_to_dict(items, found.total or 0, paging.page, paging.per_page)
+    return _cached(jsonify(body), LIST_CACHE)
+
+
+@bp.get("/organisations/<int:organisation_id>")
+def organisation_detail(organisation_id: int):
+    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    return _cached(jsonify(serializers.organisation_to_dict(organisation)), LIST_CACHE)
+
+
+@bp.get("/openapi.json")
+def openapi_document():
+    return _cached(jsonify(openapi.document()), 3600)
+
+
+@bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+@bp.route("/", methods=["POST", "PUT", "PATCH", "DELETE"])
+def not_here(unknown: str = ""):
+    """Unknown paths answer 404 and writes 405, both as JSON (not the site's HTML error pages)."""
+    abort(404 if request.method == "GET" else 405)
