@@ -1,0 +1,324 @@
+"""Forms for organisation profiles, invitations and the public directory."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    URLField,
+    widgets,
+)
+from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, ValidationError
+
+from marketplace import reference
+from marketplace.organisations import orgnr
+from marketplace.organisations.labels import LEGAL_FORM_LABELS, SECTOR_LABELS
+from marketplace.organisations.models import LegalForm, Organisation, Sector
+from marketplace.organisations.services import (
+    DirectoryFilters,
+    OrganisationDetails,
+    duplicate_message,
+    find_by_org_number,
+)
+
+SECTOR_VALUES = [sector.value for sector in Sector]
+LEGAL_FORM_VALUES = [form.value for form in LegalForm]
+CHOOSE_ONE = _l("Välj ett av alternativen.")
+PRESELECTED = _l("Förvalt utifrån organisationsnumret – kontrollera valet och spara igen.")
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _website(value):
+    """'www.example.se' -> 'https://www.example.se': people rarely type the scheme."""
+    value = _strip(value)
+    if value and "://" not in value and not value.lower().startswith(("mailto:", "javascript:")):
+        return f"https://{value}"
+    return value
+
+
+def _http_url(form, field) -> None:
+    if not field.data:
+        return
+    try:
+        parts = urlsplit(field.data)
+        host = parts.hostname or ""
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        parts, host = None, ""
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or "." not in host
+        or " " in field.data
+    ):
+        raise ValidationError(
+            _l(
+                "Ange en webbadress som börjar med http:// eller https://, till exempel https://example.se."
+            )
+        )
+
+
+class MultiCheckboxField(SelectMultipleField):
+    """Several choices as a list of checkboxes (rendered by the choices() macro)."""
+
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+def county_choices(placeholder) -> list[SelectChoice]:
+    return [SelectChoice("", placeholder)] + [
+        SelectChoice(code, county.name) for code, county in reference.counties().items()
+    ]
+
+
+def municipality_choices(placeholder, county: str | None = None) -> list[SelectChoice]:
+    """All municipalities grouped by county, or only one county's (for the htmx-updated select)."""
+    choices = [SelectChoice("", placeholder)]
+    counties = reference.counties()
+    for code, municipalities in reference.municipalities_by_county().items():
+        if county and code != county:
+            continue
+        group = None if county else counties[code].name
+        choices += [SelectChoice(m.code, m.name, optgroup=group) for m in municipalities]
+    return choices
+
+
+def challenge_choices() -> list[SelectChoice]:
+    return [SelectChoice(slug, c.name) for slug, c in reference.challenges().items()]
+
+
+class OrganisationForm(FlaskForm):
+    """Create or edit an organisation's profile."""
+
+    name = StringField(
+        _l("Organisationens namn"),
+        validators=[InputRequired(_l("Skriv organisationens namn.")), Length(max=200)],
+        filters=[_strip],
+    )
+    org_number = StringField(
+        _l("Organisationsnummer"),
+        validators=[Optional()],
+        filters=[_strip],
+        render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
+    )
+    sector = RadioField(
+        _l("Sektor"),
+        validators=[InputRequired(_l("Välj sektor.")), AnyOf(SECTOR_VALUES, CHOOSE_ONE)],
+        validate_choice=False,
+    )
+    legal_form = SelectField(
+        _l("Organisationsform"),
+        validators=[
+            InputRequired(_l("Välj organisationsform.")),
+            AnyOf(LEGAL_FORM_VALUES, CHOOSE_ONE),
+        ],
+        validate_choice=False,
+    )
+    county = SelectField(
+        _l("Län"), validators=[InputRequired(_l("Välj län."))], validate_choice=False
+    )
+    municipality = SelectField(_l("Kommun"), validators=[Optional()], validate_choice=False)
+    website = URLField(
+        _l("Webbplats"),
+        validators=[Optional(), Length(max=300), _http_url],
+        filters=[_website],
+        render_kw={"autocomplete": "url"},
+    )
+    email = EmailField(
+        _l("E-post för kontakt"),
+        validators=[
+            Optional(),
+            Length(max=254),
+            Email(_l("Ange en giltig e-postadress, till exempel info@example.se.")),
+        ],
+        filters=[_strip],
+    )
+    description = TextAreaField(
+        _l("Beskrivning"),
+        validators=[
+            Optional(),
+            Length(max=5000, message=_l("Beskrivningen får vara högst 5 000 tecken.")),
+        ],
+        filters=[_strip],
+        render_kw={"rows": 8, "maxlength": 5000},
+    )
+    challenges = MultiCheckboxField(
+        _l("Samhällsutmaningar ni arbetar med"),
+        invalid_choice_message=_l("Välj bland de samhällsutmaningar som finns i listan."),
+    )
+
+    def __init__(self, *args, organisation: Organisation | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.organisation = organisation
+        self.sector.choices = [SelectChoice(s.value, SECTOR_LABELS[s]) for s in Sector]
+        self.legal_form.choices = [SelectChoice("", _l("Välj organisationsform"))] + [
+            SelectChoice(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm
+        ]
+        self.county.choices = county_choices(_l("Välj län"))
+        self.municipality.choices = municipality_choices(_l("Hela länet / ingen särskild kommun"))
+        self.challenges.choices = challenge_choices()
+        self.org_number_hint = ""
+
+    @classmethod
+    def for_organisation(cls, organisation: Organisation) -> OrganisationForm:
+        """The edit form filled in from the saved organisation (for the first GET)."""
+        return cls(
+            organisation=organisation,
+            data={
+                "name": organisation.name,
+                "org_number": organisation.org_number or "",
+                "sector": organisation.sector.value,
+                "legal_form": organisation.legal_form.value,
+                "county": organisation.county_code,
+                "municipality": organisation.municipality_code or "",
+                "website": organisation.website,
+                "email": organisation.email,
+                "description": organisation.description,
+                "challenges": organisation.challenge_slugs,
+            },
+        )
+
+    def limit_municipalities(self) -> None:
+        """Only the chosen county's municipalities (when htmx keeps the list in step with the county)."""
+        if self.county.data in reference.counties():
+            self.municipality.choices = municipality_choices(
+                _l("Hela länet / ingen särskild kommun"), self.county.data
+            )
+
+    def validate_county(self, field) -> None:
+        if field.data not in reference.counties():
+            raise ValidationError(_l("Välj län."))
+
+    def validate_municipality(self, field) -> None:
+        municipality = reference.municipalities().get(field.data)
+        if municipality is None:
+            raise ValidationError(_l("Välj en kommun i listan."))
+        if self.county.data and municipality.county_code != self.county.data:
+            raise ValidationError(
+                _l(
+                    "%(municipality)s ligger inte i %(county)s. Välj en kommun i det valda "
+                    "länet, eller byt län.",
+                    municipality=municipality.name,
+                    county=reference.county_name(self.county.data),
+                )
+            )
+
+    def validate_org_number(self, field) -> None:
+        try:
+            number = orgnr.normalise(field.data)
+        except orgnr.InvalidOrgNumber as error:
+            raise ValidationError(error.message) from error
+        exclude = self.organisation.id if self.organisation else None
+        if find_by_org_number(number, exclude_id=exclude) is not None:
+            raise ValidationError(duplicate_message())
+        field.data = number
+
+    def validate_challenges(self, field) -> None:
+        if not field.data:
+            raise ValidationError(_l("Välj minst en samhällsutmaning."))
+
+    def suggest_from_org_number(self) -> None:
+        """Show what the number's first digit usually means and pre-select still-empty choices.
+
+        Runs after validation. A pre-selected field that was left empty keeps an error telling
+        the user to check the choice, so nothing is saved on a guess.
+        """
+        if not self.org_number.data or self.org_number.errors:
+            return
+        suggestion = orgnr.suggest(orgnr.normalise(self.org_number.data))
+        if suggestion is None:
+            return
+        self.org_number_hint = suggestion.hint
+        guesses = [(self.sector, suggestion.sector), (self.legal_form, suggestion.legal_form)]
+        for field, guess in guesses:
+            if guess is not None and not field.data:
+                field.data = guess.value
+                if field.errors:
+                    field.errors = [PRESELECTED]
+
+    def keep_errors_of_filled_fields(self) -> None:
+        """For inline checks while typing: no "required" errors on fields not reached yet."""
+        for field in self:
+            if not any(str(value).strip() for value in (field.raw_data or [])):
+                field.errors = []
+
+    def details(self) -> OrganisationDetails:
+        """The validated input, typed for the services."""
+        return OrganisationDetails(
+            name=self.name.data,
+            sector=Sector(self.sector.data),
+            legal_form=LegalForm(self.legal_form.data),
+            county_code=self.county.data,
+            municipality_code=self.municipality.data or None,
+            org_number=self.org_number.data or None,
+            website=self.website.data or "",
+            email=self.email.data or "",
+            description=self.description.data or "",
+            challenges=list(self.challenges.data or []),
+        )
+
+
+class InviteForm(FlaskForm):
+    """An administrator invites someone by e-mail address."""
+
+    email = EmailField(
+        _l("E-postadress"),
+        validators=[
+            InputRequired(_l("Skriv e-postadressen till den du vill bjuda in.")),
+            Length(max=254),
+            Email(_l("Ange en giltig e-postadress, till exempel namn@example.se.")),
+        ],
+        filters=[_strip],
+    )
+
+
+class DirectoryForm(FlaskForm):
+    """GET filters for the public directory: read from the query string, no CSRF, shareable URLs."""
+
+    q = StringField(_l("Sök"), validators=[Optional()])  # query_terms() caps the length
+    sector = SelectField(_l("Sektor"), validators=[Optional()])
+    county = SelectField(_l("Län"), validators=[Optional()])
+    municipality = SelectField(_l("Kommun"), validators=[Optional()])
+    challenge = SelectField(_l("Samhällsutmaning"), validators=[Optional()])
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("formdata", request.args)
+        kwargs.setdefault("meta", {"csrf": False})
+        super().__init__(**kwargs)
+        self.sector.choices = [SelectChoice("", _l("Alla sektorer"))] + [
+            SelectChoice(s.value, SECTOR_LABELS[s]) for s in Sector
+        ]
+        self.county.choices = county_choices(_l("Hela Sverige"))
+        self.municipality.choices = municipality_choices(_l("Alla kommuner"))
+        self.challenge.choices = [
+            SelectChoice("", _l("Alla samhällsutmaningar")),
+            *challenge_choices(),
+        ]
+
+    def filters(self) -> DirectoryFilters:
+        """The valid filters; an unknown value in a hand-edited URL is ignored, not an error page."""
+        self.validate()
+
+        def valid(field) -> str | None:
+            return None if field.errors else (field.data or None)
+
+        sector = valid(self.sector)
+        return DirectoryFilters(
+            q=valid(self.q) or "",
+            sector=Sector(sector) if sector else None,
+            county=valid(self.county),
+            municipality=valid(self.municipality),
+            challenge=valid(self.challenge),
+        )

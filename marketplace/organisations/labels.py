@@ -1,0 +1,48 @@
+"""Swedish (translatable) names for the organisation enums, shared by forms, pages and other domains."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from marketplace.organisations.models import LegalForm, Role, Sector
+
+SECTOR_LABELS = {
+    Sector.PUBLIC: _l("Offentlig sektor"),
+    Sector.CIVIL: _l("Idéburen sektor"),
+    Sector.BUSINESS: _l("Näringsliv"),
+}
+
+LEGAL_FORM_LABELS = {
+    LegalForm.NONPROFIT_ASSOCIATION: _l("Ideell förening"),
+    LegalForm.COOPERATIVE: _l("Ekonomisk förening/kooperativ"),
+    LegalForm.FOUNDATION: _l("Stiftelse"),
+    LegalForm.FAITH_COMMUNITY: _l("Trossamfund"),
+    LegalForm.REGION: _l("Region"),
+    LegalForm.MUNICIPALITY: _l("Kommun"),
+    LegalForm.STATE_AGENCY: _l("Statlig myndighet/länsstyrelse"),
+    LegalForm.LIMITED_COMPANY: _l("Aktiebolag"),
+    LegalForm.OTHER: _l("Annan"),
+}
+
+ROLE_LABELS = {
+    Role.ADMIN: _l("Administratör"),
+    Role.MEMBER: _l("Medlem"),
+}
+
+
+def sector_label(sector: Sector | str | None) -> str:
+    """The sector in words; accepts the enum or its stored value ('civil')."""
+    if sector is None or sector == "":
+        return ""
+    return str(SECTOR_LABELS[Sector(sector)])
+
+
+def legal_form_label(legal_form: LegalForm | str | None) -> str:
+    """The legal form in words; accepts the enum or its stored value ('stiftelse')."""
+    if legal_form is None or legal_form == "":
+        return ""
+    return str(LEGAL_FORM_LABELS[LegalForm(legal_form)])
+
+
+def role_label(role: Role | str) -> str:
+    return str(ROLE_LABELS[Role(role)])

@@ -1,0 +1,574 @@
+"""Organisation use cases: create and edit profiles, members and invitations, the directory.
+
+Services take the acting user as an argument (never `current_user`), check the business rules,
+and commit once. E-mails are queued before the commit and dispatched after it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+from marketplace import reference
+from marketplace.accounts.models import User
+from marketplace.ads import services as ad_services  # a module import: tolerates an import cycle
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.notifications import services as notifications
+from marketplace.organisations import orgnr
+from marketplace.organisations.models import (
+    Invitation,
+    LegalForm,
+    Membership,
+    Organisation,
+    OrganisationChallenge,
+    Role,
+    Sector,
+)
+from marketplace.search.text import fold, index_terms, query_terms
+
+INVITATION_SALT = "organisations.invitation"
+
+
+class OrganisationError(Exception):
+    """A business rule said no; `message` is for the user."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(OrganisationError):
+    """The actor lacks the role this needs (views answer 403)."""
+
+
+class DuplicateOrgNumber(OrganisationError):
+    """Another organisation has registered this organisationsnummer."""
+
+
+class InvalidDetails(OrganisationError):
+    """Details that the form should have caught (e.g. a municipality outside the county)."""
+
+
+class LastAdministrator(OrganisationError):
+    """The change would leave the organisation without an administrator."""
+
+
+class AlreadyMember(OrganisationError):
+    """The invited address already belongs to a member."""
+
+
+class InvitationProblem(OrganisationError):
+    """An invitation link that cannot be used; `reason` is expired/invalid/used/wrong_user."""
+
+    def __init__(self, reason: str, message: str, invited_email: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.invited_email = invited_email
+
+
+@dataclass
+class OrganisationDetails:
+    """What a person can say about their organisation (the create and edit forms' result)."""
+
+    name: str
+    sector: Sector
+    legal_form: LegalForm
+    county_code: str
+    municipality_code: str | None = None
+    org_number: str | None = None
+    website: str = ""
+    email: str = ""
+    description: str = ""
+    challenges: list[str] = field(default_factory=list)
+
+
+@dataclass
+class DirectoryFilters:
+    """The public directory's filters; empty values mean "any"."""
+
+    q: str = ""
+    sector: Sector | None = None
+    county: str | None = None
+    municipality: str | None = None
+    challenge: str | None = None
+
+
+def slugify(text: str) -> str:
+    """URL words from a name: 'Föreningen Språkcafé Malmö' -> 'foreningen-sprakcafe-malmo'."""
+    slug = re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-")
+    return slug[:200].rstrip("-") or "organisation"
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link on the configured BASE_URL, in or outside a request (e-mails, canonical)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def find_by_org_number(number: str, exclude_id: int | None = None) -> Organisation | None:
+    """The organisation registered with this (normalised) number, other than `exclude_id`."""
+    query = sa.select(Organisation).where(Organisation.org_number == number)
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalar(query)
+
+
+def _check_details(details: OrganisationDetails, exclude_id: int | None = None) -> str | None:
+    """Business rules on the details; returns the normalised org number.
+
+    :raise InvalidDetails: unknown county, municipality outside it or unknown challenge.
+    :raise DuplicateOrgNumber: another organisation has the number.
+    """
+    if details.county_code not in reference.counties():
+        raise InvalidDetails(_("Välj ett län."))
+    if details.municipality_code:
+        municipality = reference.municipalities().get(details.municipality_code)
+        if municipality is None or municipality.county_code != details.county_code:
+            raise InvalidDetails(_("Kommunen ligger inte i det valda länet."))
+    known = reference.challenges()
+    if not details.challenges or any(slug not in known for slug in details.challenges):
+        raise InvalidDetails(_("Välj minst en samhällsutmaning."))
+    number = None
+    if details.org_number:
+        try:
+            number = orgnr.normalise(details.org_number)
+        except orgnr.InvalidOrgNumber as error:
+            raise InvalidDetails(str(error.message)) from error
+        if find_by_org_number(number, exclude_id) is not None:
+            raise DuplicateOrgNumber(duplicate_message())
+    return number
+
+
+def duplicate_message() -> str:
+    return _(
+        "En annan organisation på Samverkanstorget har redan registrerat det här "
+        "organisationsnumret. Hör av dig till oss om det är fel."
+    )
+
+
+def _apply(organisation: Organisation, details: OrganisationDetails, number: str | None) -> None:
+    organisation.name = details.name.strip()
+    organisation.slug = slugify(organisation.name)
+    organisation.sector = details.sector
+    organisation.legal_form = details.legal_form
+    organisation.org_number = number
+    organisation.county_code = details.county_code
+    organisation.municipality_code = details.municipality_code or None
+    organisation.website = details.website.strip()
+    organisation.email = details.email.strip().lower()
+    organisation.description = details.description.strip()
+    organisation.search_terms = index_terms(organisation.name, organisation.description)
+    wanted = list(dict.fromkeys(details.challenges))
+    kept = [link for link in organisation.challenge_links if link.challenge in wanted]
+    have = {link.challenge for link in kept}
+    organisation.challenge_links = kept + [
+        OrganisationChallenge(challenge=slug) for slug in wanted if slug not in have
+    ]
+
+
+def _commit_or_duplicate() -> None:
+    """Commit; a unique-index clash means someone registered the same number a moment earlier."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise DuplicateOrgNumber(duplicate_message()) from error
+
+
+def create_organisation(creator: User, details: OrganisationDetails) -> Organisation:
+    """Register an organisation; its creator becomes its administrator and acts for it."""
+    number = _check_details(details)
+    organisation = Organisation()
+    _apply(organisation, details, number)
+    db.session.add(organisation)
+    db.session.add(Membership(user=creator, organisation=organisation, role=Role.ADMIN))
+    creator.acting_organisation = organisation
+    _commit_or_duplicate()
+    return organisation
+
+
+def update_organisation(
+    organisation: Organisation, actor: User, details: OrganisationDetails
+) -> Organisation:
+    """Save an administrator's changes; a new name or description re-indexes the organisation's ads.
+
+    :raise NotAllowed: the actor is not an administrator of the organisation.
+    """
+    _require_admin(organisation, actor)
+    number = _check_details(details, exclude_id=organisation.id)
+    old_text = (organisation.name, organisation.description)
+    _apply(organisation, details, number)
+    if (organisation.name, organisation.description) != old_text:
+        _reindex_ads(organisation)
+    _commit_or_duplicate()
+    return organisation
+
+
+def _reindex_ads(organisation: Organisation) -> None:
+    """Ads carry their organisation's name in their search terms: refresh them in this transaction."""
+    ad_services.reindex_organisation_ads(organisation)
+
+
+def membership_of(user: User | None, organisation_id: int) -> Membership | None:
+    """The user's membership in the organisation, or None (also for anonymous users)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return db.session.scalar(
+        sa.select(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation_id
+        )
+    )
+
+
+def _require_admin(organisation: Organisation, actor: User) -> Membership:
+    membership = membership_of(actor, organisation.id)
+    if membership is None or not membership.is_admin:
+        raise NotAllowed(_("Bara organisationens administratörer kan göra det här."))
+    return membership
+
+
+def _admin_count(organisation_id: int) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Membership)
+            .where(Membership.organisation_id == organisation_id, Membership.role == Role.ADMIN)
+        )
+        or 0
+    )
+
+
+def _last_admin_message() -> str:
+    return _(
+        "En organisation måste alltid ha minst en administratör. Gör någon annan till "
+        "administratör först."
+    )
+
+
+def acting_membership(user: User | None) -> Membership | None:
+    """The membership the user acts through: their chosen organisation, else their first one."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    memberships = sorted(user.memberships, key=lambda m: (m.created_at, m.id))
+    for membership in memberships:
+        if membership.organisation_id == user.acting_organisation_id:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def set_acting_organisation(user: User, organisation_id: int) -> Membership:
+    """Act for another of the user's organisations.
+
+    :raise NotAllowed: the user is not a member of it.
+    """
+    membership = membership_of(user, organisation_id)
+    if membership is None:
+        raise NotAllowed(_("Du är inte medlem i den organisationen."))
+    user.acting_organisation_id = organisation_id
+    db.session.commit()
+    return membership
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """The user's memberships with their organisations, by organisation name."""
+    rows = db.session.scalars(
+        sa.select(Membership)
+        .join(Membership.organisation)
+        .where(Membership.user_id == user.id)
+        .options(so.contains_eager(Membership.organisation))
+        .order_by(sa.func.lower(Organisation.name), Organisation.id)
+    ).all()
+    return list(rows)
+
+
+def members_of(organisation: Organisation) -> list[Membership]:
+    """Members with their accounts: administrators first, then by name."""
+    rows = db.session.scalars(
+        sa.select(Membership)
+        .join(Membership.user)
+        .where(Membership.organisation_id == organisation.id)
+        .options(so.contains_eager(Membership.user))
+        .order_by(
+            sa.case((Membership.role == Role.ADMIN, 0), else_=1),
+            sa.func.lower(User.name),
+            Membership.id,
+        )
+    ).all()
+    return list(rows)
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    """Invitations not yet accepted and not yet expired, newest first."""
+    max_age = current_app.config["INVITE_TOKEN_MAX_AGE"]
+    since = utcnow() - timedelta(seconds=max_age)
+    return list(
+        db.session.scalars(
+            sa.select(Invitation)
+            .where(
+                Invitation.organisation_id == organisation.id,
+                Invitation.accepted_at.is_(None),
+                Invitation.created_at >= since,
+            )
+            .order_by(Invitation.created_at.desc(), Invitation.id.desc())
+        )
+    )
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+
+
+def invitation_token(invitation: Invitation) -> str:
+    """The signed, expiring token in an invitation link (it names the invitation and the address)."""
+    return _serializer().dumps({"invitation": invitation.id, "email": invitation.email})
+
+
+def invitation_days() -> int:
+    """How many days an invitation link works (INVITE_TOKEN_MAX_AGE, at least one)."""
+    return max(1, current_app.config["INVITE_TOKEN_MAX_AGE"] // 86400)
+
+
+def invite_member(organisation: Organisation, inviter: User, email: str) -> Invitation:
+    """Invite an address to join; the e-mail is written in the inviter's language.
+
+    The invitee's own language is unknown until they have an account we can match.
+    :raise NotAllowed: the inviter is not an administrator.
+    :raise AlreadyMember: the address already belongs to a member.
+    """
+    _require_admin(organisation, inviter)
+    address = email.strip().lower()
+    existing = db.session.scalar(
+        sa.select(Membership.id)
+        .join(Membership.user)
+        .where(Membership.organisation_id == organisation.id, sa.func.lower(User.email) == address)
+    )
+    if existing is not None:
+        raise AlreadyMember(_("%(email)s är redan medlem i organisationen.", email=address))
+    invitation = Invitation(organisation=organisation, email=address, invited_by_id=inviter.id)
+    db.session.add(invitation)
+    db.session.flush()  # the id goes into the signed link
+    notifications.queue_email(
+        key=f"organisation-invitation:{invitation.id}",
+        to=address,
+        template="organisation_invitation",
+        locale=inviter.locale,
+        organisation_name=organisation.name,
+        inviter_name=inviter.name,
+        accept_url=external_url(
+            "organisations.accept_invitation", token=invitation_token(invitation)
+        ),
+        valid_days=invitation_days(),
+    )
+    db.session.commit()
+    notifications.dispatch()  # after the commit: a rolled-back invitation mails no one
+    return invitation
+
+
+def read_invitation(token: str) -> Invitation:
+    """The invitation a link stands for.
+
+    :raise InvitationProblem: expired, tampered with, withdrawn or already used.
+    """
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["INVITE_TOKEN_MAX_AGE"])
+    except SignatureExpired as error:
+        raise InvitationProblem(
+            "expired",
+            _("Inbjudan har gått ut. Be en administratör i organisationen att bjuda in dig igen."),
+        ) from error
+    except BadSignature as error:
+        raise _invalid_invitation() from error
+    if not isinstance(payload, dict) or not isinstance(payload.get("invitation"), int):
+        raise _invalid_invitation()
+    invitation = db.session.get(Invitation, payload["invitation"])
+    if invitation is None or invitation.email != payload.get("email"):
+        raise _invalid_invitation()
+    if invitation.accepted_at is not None:
+        raise InvitationProblem(
+            "used",
+            _("Inbjudan har redan använts. Varje inbjudningslänk fungerar bara en gång."),
+        )
+    return invitation
+
+
+def _invalid_invitation() -> InvitationProblem:
+    return InvitationProblem(
+        "invalid",
+        _(
+            "Länken fungerar inte. Kontrollera att du har kopierat hela adressen från "
+            "e-postmeddelandet, eller be om en ny inbjudan."
+        ),
+    )
+
+
+def invitation_for(user: User, token: str) -> Invitation:
+    """The invitation a link stands for, checked against the logged-in user's address.
+
+    :raise InvitationProblem: the link cannot be used, or it was sent to another address.
+    """
+    invitation = read_invitation(token)
+    if user.email.strip().lower() != invitation.email:
+        raise InvitationProblem(
+            "wrong_user",
+            _(
+                "Inbjudan skickades till %(invited)s, men du är inloggad som %(current)s. "
+                "Logga ut och logga in (eller skapa ett konto) med %(invited)s för att gå med.",
+                invited=invitation.email,
+                current=user.email,
+            ),
+            invited_email=invitation.email,
+        )
+    return invitation
+
+
+def accept_invitation(user: User, token: str) -> Membership:
+    """Join the organisation the link invites to, as a member; the link then stops working.
+
+    :raise InvitationProblem: the link cannot be used, or it was sent to another address.
+    """
+    invitation = invitation_for(user, token)
+    membership = membership_of(user, invitation.organisation_id)
+    if membership is None:
+        membership = Membership(user=user, organisation=invitation.organisation, role=Role.MEMBER)
+        db.session.add(membership)
+    invitation.accepted_at = utcnow()
+    if user.acting_organisation_id is None:
+        user.acting_organisation = invitation.organisation
+    db.session.commit()
+    return membership
+
+
+def remove_member(actor: User, membership: Membership) -> None:
+    """An administrator removes a member, or a member leaves.
+
+    :raise NotAllowed: the actor is neither an administrator nor the member.
+    :raise LastAdministrator: the member is the organisation's only administrator.
+    """
+    organisation = membership.organisation
+    if membership.user_id != actor.id:
+        _require_admin(organisation, actor)
+    if membership.is_admin and _admin_count(organisation.id) <= 1:
+        raise LastAdministrator(_last_admin_message())
+    leaving = membership.user
+    db.session.delete(membership)
+    db.session.flush()
+    if leaving.acting_organisation_id == organisation.id:
+        remaining = [m for m in leaving.memberships if m is not membership]
+        leaving.acting_organisation_id = remaining[0].organisation_id if remaining else None
+    db.session.commit()
+
+
+def change_role(actor: User, membership: Membership, role: Role) -> None:
+    """Grant or withdraw the administrator role.
+
+    :raise NotAllowed: the actor is not an administrator.
+    :raise LastAdministrator: the last administrator would become a plain member.
+    """
+    _require_admin(membership.organisation, actor)
+    if (
+        membership.is_admin
+        and role is not Role.ADMIN
+        and _admin_count(membership.organisation_id) <= 1
+    ):
+        raise LastAdministrator(_last_admin_message())
+    membership.role = role
+    db.session.commit()
+
+
+def hand_over(actor: User, membership: Membership) -> None:
+    """The actor makes another member administrator and becomes a plain member in one step.
+
+    :raise NotAllowed: the actor is not an administrator.
+    :raise OrganisationError: the actor tried to hand over to themself.
+    """
+    own = _require_admin(membership.organisation, actor)
+    if membership.id == own.id:
+        raise OrganisationError(_("Välj en annan medlem att lämna över till."))
+    membership.role = Role.ADMIN
+    own.role = Role.MEMBER
+    db.session.commit()
+
+
+def toggle_verified(actor: User, organisation: Organisation) -> bool:
+    """A site administrator marks the organisation as verified, or takes the mark away.
+
+    :raise NotAllowed: the actor is not a site administrator.
+    """
+    if not actor.is_site_admin:
+        raise NotAllowed(_("Bara Samverkanstorgets administratörer kan verifiera organisationer."))
+    organisation.verified_at = None if organisation.is_verified else utcnow()
+    db.session.commit()
+    return organisation.is_verified
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def directory_query(filters: DirectoryFilters) -> sa.Select:
+    """Organisations matching the filters, by name; `q` matches whole stems, the last word as a prefix."""
+    query = sa.select(Organisation).options(so.selectinload(Organisation.challenge_links))
+    if filters.sector is not None:
+        query = query.where(Organisation.sector == filters.sector)
+    if filters.county:
+        query = query.where(Organisation.county_code == filters.county)
+    if filters.municipality:
+        query = query.where(Organisation.municipality_code == filters.municipality)
+    if filters.challenge:
+        query = query.where(
+            Organisation.id.in_(
+                sa.select(OrganisationChallenge.organisation_id).where(
+                    OrganisationChallenge.challenge == filters.challenge
+                )
+            )
+        )
+    terms = query_terms(filters.q)
+    padded = sa.literal(" ") + Organisation.search_terms + sa.literal(" ")
+    for position, alternatives in enumerate(terms):
+        is_last = position == len(terms) - 1  # the word being typed matches as a prefix too
+        conditions = []
+        for stem in alternatives:
+            escaped = _like_escape(stem)
+            conditions.append(padded.like(f"% {escaped} %", escape="\\"))
+            if is_last:
+                conditions.append(padded.like(f"% {escaped}%", escape="\\"))
+        query = query.where(sa.or_(*conditions))
+    return query.order_by(sa.func.lower(Organisation.name), Organisation.id)
+
+
+def ensure_site_admin(email: str, password: str | None = None, name: str = "") -> tuple[User, bool]:
+    """Make the account with this address a site administrator, creating it (confirmed) if needed.
+
+    Returns the user and whether it was created. A new account needs a password.
+    """
+    from marketplace.accounts.passwords import hash_password
+
+    address = email.strip().lower()
+    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
+    created = user is None
+    if user is None:
+        if not password:
+            raise OrganisationError(_("Ett nytt konto behöver ett lösenord."))
+        user = User(
+            email=address,
+            name=name.strip() or address.split("@")[0],
+            password_hash=hash_password(password),
+        )
+        db.session.add(user)
+    user.is_site_admin = True
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+    db.session.commit()
+    return user, created
