@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, jsonify, make_response, redirect, url_for
+from flask import Blueprint, abort, current_app, jsonify, make_response, redirect, url_for
 from flask_login import current_user
 
+from marketplace import reference
 from marketplace.extensions import db
 from marketplace.htmx import render_page
 from marketplace.i18n import LANGUAGE_COOKIE
+from marketplace.pages import services
 from marketplace.security import safe_next
 
 bp = Blueprint("pages", __name__)
@@ -16,7 +18,23 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
-    return render_page("pages/index.html")
+    return render_page("pages/index.html", start=services.start_page())
+
+
+@bp.get("/utmaningar/<slug>")
+def challenge(slug: str):
+    item = reference.challenges().get(slug)
+    if item is None:
+        abort(404)
+    return render_page("pages/challenge.html", challenge=item, topic=services.challenge_page(slug))
+
+
+@bp.get("/lan/<code>")
+def county(code: str):
+    item = reference.counties().get(code)
+    if item is None:
+        abort(404)
+    return render_page("pages/county.html", county=item, topic=services.county_page(code))
 
 
 @bp.get("/healthz")

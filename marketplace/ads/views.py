@@ -1,0 +1,252 @@
+"""Ad pages: search (/annonser) and its Atom feed, posting, the ad page, and members' controls."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_date
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from marketplace.accounts.decorators import confirmed_required
+from marketplace.ads import labels, services
+from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
+from marketplace.ads.markup import linkify
+from marketplace.ads.models import Ad, AdStatus
+from marketplace.clock import today, utcnow
+from marketplace.htmx import render_fragment, render_page, see_other
+from marketplace.search.forms import AdSearchForm
+from marketplace.search.services import search_ads
+
+bp = Blueprint("ads", __name__, url_prefix="/annonser")
+
+bp.add_app_template_filter(linkify, "linkify")
+bp.add_app_template_filter(labels.kind_label, "kind_label")
+bp.add_app_template_filter(labels.status_label, "status_label")
+
+FEED_SIZE = 50
+
+
+@bp.app_template_global()
+def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
+    """The search URL with one filter value switched on or off (page reset to the first)."""
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    values = args.get(name, [])
+    if value in values:
+        values = [v for v in values if v != value]
+    else:
+        values = [value] if single else [*values, value]
+    if name == "county":
+        args.pop("municipality", None)
+    if values:
+        args[name] = values
+    else:
+        args.pop(name, None)
+    return url_for("ads.index", **args)
+
+
+def ad_url(ad: Ad, external: bool = False) -> str:
+    path = url_for("ads.detail", ad_id=ad.id, slug=ad.slug)
+    return current_app.config["BASE_URL"] + path if external else path
+
+
+bp.add_app_template_global(ad_url, "ad_url")
+
+# Characters XML 1.0 forbids (the feed must parse whatever an organisation typed).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+@bp.app_template_filter("xml_text")
+def xml_text(value) -> str:
+    return _NOT_XML.sub("", str(value or ""))
+
+
+@bp.app_template_filter("atom_date")
+def atom_date(value: datetime) -> str:
+    """RFC 3339 in UTC, as Atom wants it (the database holds naive UTC)."""
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def _own_ad_or_403(ad_id: int) -> Ad:
+    """The ad, for a member of its organisation.
+
+    :raise 404: no such ad.
+    :raise 403: the user is not a member of the ad's organisation.
+    """
+    ad = services.get_ad(ad_id)
+    if ad is None:
+        abort(404)
+    if not services.can_manage(current_user, ad):
+        abort(403)
+    return ad
+
+
+@bp.get("")
+def index():
+    form = AdSearchForm()
+    result = search_ads(
+        form.to_query(), page=form.page_number(), per_page=current_app.config["PER_PAGE"]
+    )
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return render_page(
+        "ads/index.html",
+        fragment="results",
+        form=form,
+        result=result,
+        feed_url=url_for("ads.feed", **args),
+    )
+
+
+@bp.get("/flode.atom")
+def feed():
+    """The newest (or best-matching) ads for any search, as an Atom feed."""
+    form = AdSearchForm()
+    result = search_ads(form.to_query(), page=1, per_page=FEED_SIZE, with_facets=False)
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    updated = max((ad.updated_at for ad in result.items), default=None) or utcnow()
+    body = render_template(
+        "ads/feed.xml",
+        result=result,
+        updated=updated,
+        base_url=current_app.config["BASE_URL"],
+        feed_url=current_app.config["BASE_URL"] + url_for("ads.feed", **args),
+        page_url=current_app.config["BASE_URL"] + url_for("ads.index", **args),
+        query_text=form.q.data or "",
+    )
+    response = make_response(body)
+    response.mimetype = "application/atom+xml"
+    return response
+
+
+@bp.route("/ny", methods=["GET", "POST"])
+@confirmed_required
+def new():
+    organisation = services.acting_organisation(current_user)
+    if organisation is None:  # explain, and point to creating or joining an organisation
+        status = 403 if request.method == "POST" else 200
+        return render_page("ads/need_organisation.html"), status
+    form = AdForm()
+    if form.validate_on_submit():
+        try:
+            ad = services.publish_ad(organisation, current_user, **form.ad_fields())
+        except services.InvalidAd as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("Annonsen är publicerad."), "success")
+            return see_other(ad_url(ad))
+    return _render_form(form, None, organisation)
+
+
+@bp.get("/kommuner")
+def municipalities():
+    """The municipality select for the county just chosen (htmx swaps it into the ad form)."""
+    form = AdForm(formdata=request.args, meta={"csrf": False})
+    form.limit_municipalities()
+    return render_fragment("ads/form.html", "municipality_field", form=form)
+
+
+@bp.get("/<int:ad_id>", defaults={"slug": ""})
+@bp.get("/<int:ad_id>-<slug>")
+def detail(ad_id: int, slug: str):
+    ad = services.get_ad(ad_id)
+    if ad is None:
+        abort(404)
+    if slug != ad.slug:  # old titles and bare ids lead to the one canonical address
+        return redirect(ad_url(ad), code=301)
+    return render_page("ads/detail.html", **_detail_context(ad))
+
+
+def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
+    return {
+        "ad": ad,
+        "today": today(),
+        "can_manage": services.can_manage(current_user, ad),
+        "close_form": close_form or CloseForm(formdata=None),
+        "confirm_form": ConfirmForm(formdata=None),
+        "canonical_url": ad_url(ad, external=True),
+    }
+
+
+@bp.route("/<int:ad_id>/redigera", methods=["GET", "POST"])
+@confirmed_required
+def edit(ad_id: int):
+    ad = _own_ad_or_403(ad_id)
+    form = AdForm(ad=ad)
+    if form.validate_on_submit():
+        try:
+            services.update_ad(ad, **form.ad_fields())
+        except services.InvalidAd as error:
+            form.add_errors(error.errors)
+        else:
+            flash(_("Ändringarna är sparade."), "success")
+            return see_other(ad_url(ad))
+    return _render_form(form, ad, ad.organisation)
+
+
+def _render_form(form: AdForm, ad: Ad | None, organisation):
+    """The ad form page (or its form fragment): 200 at first, 422 when a submission failed."""
+    status = 422 if form.is_submitted() else 200
+    page = render_page(
+        "ads/form.html",
+        fragment="ad_form",
+        form=form,
+        ad=ad,
+        organisation=organisation,
+        today_iso=today().isoformat(),
+        latest_iso=services.latest_expiry().isoformat(),
+    )
+    return page, status
+
+
+@bp.post("/<int:ad_id>/stang")
+@confirmed_required
+def close(ad_id: int):
+    ad = _own_ad_or_403(ad_id)
+    form = CloseForm()
+    if form.validate():
+        services.close_ad(ad, AdStatus(form.reason.data))
+        flash(_("Annonsen är stängd och syns inte längre i sökningen."), "success")
+        return see_other(ad_url(ad))
+    return render_page("ads/detail.html", **_detail_context(ad, close_form=form)), 422
+
+
+@bp.post("/<int:ad_id>/forlang")
+@confirmed_required
+def renew(ad_id: int):
+    ad = _own_ad_or_403(ad_id)  # CSRFProtect has checked the token already
+    services.renew_ad(ad)
+    flash(
+        _("Annonsen är öppen och visas till och med %(date)s.", date=format_date(ad.expires_on)),
+        "success",
+    )
+    return see_other(ad_url(ad))
+
+
+@bp.route("/<int:ad_id>/ta-bort", methods=["GET", "POST"])
+@confirmed_required
+def delete(ad_id: int):
+    ad = _own_ad_or_403(ad_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        organisation = ad.organisation
+        services.delete_ad(ad)
+        flash(_("Annonsen är borttagen."), "success")
+        return see_other(
+            url_for("organisations.detail", organisation_id=organisation.id, slug=organisation.slug)
+        )
+    return render_page("ads/delete.html", ad=ad, form=form)

@@ -1,0 +1,74 @@
+"""What the start page and the challenge and county pages show (read-only queries)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from marketplace.ads import services as ad_services
+from marketplace.ads.models import Ad
+from marketplace.extensions import db
+from marketplace.organisations.models import Organisation, OrganisationChallenge
+from marketplace.search.services import AdQuery, AdSearchResult, search_ads
+
+START_PAGE_ADS = 10
+TOPIC_PAGE_ADS = 20
+TOPIC_PAGE_ORGANISATIONS = 30
+
+
+@dataclass
+class StartPage:
+    newest_ads: list[Ad]
+    open_ads_per_challenge: dict[str, int]
+
+
+@dataclass
+class TopicPage:
+    """A challenge's or a county's open ads and organisations, capped, with their totals."""
+
+    ads: AdSearchResult
+    organisations: list[Organisation]
+    organisation_total: int
+
+
+def start_page() -> StartPage:
+    return StartPage(
+        newest_ads=ad_services.newest_open_ads(START_PAGE_ADS),
+        open_ads_per_challenge=ad_services.open_ads_per_challenge(),
+    )
+
+
+def _organisations(condition: sa.ColumnElement[bool]) -> tuple[list[Organisation], int]:
+    total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(condition)) or 0
+    organisations = db.session.scalars(
+        sa.select(Organisation)
+        .where(condition)
+        .order_by(Organisation.verified_at.is_(None), sa.func.lower(Organisation.name))
+        .limit(TOPIC_PAGE_ORGANISATIONS)
+    ).all()
+    return list(organisations), total
+
+
+def challenge_page(slug: str) -> TopicPage:
+    """Open ads addressing the challenge (newest first) and organisations working on it."""
+    ads = search_ads(
+        AdQuery(challenges=[slug], sort="newest"), per_page=TOPIC_PAGE_ADS, with_facets=False
+    )
+    organisations, total = _organisations(
+        Organisation.id.in_(
+            sa.select(OrganisationChallenge.organisation_id).where(
+                OrganisationChallenge.challenge == slug
+            )
+        )
+    )
+    return TopicPage(ads=ads, organisations=organisations, organisation_total=total)
+
+
+def county_page(code: str) -> TopicPage:
+    """Open ads for the county (including those for all of Sweden) and organisations based there."""
+    ads = search_ads(
+        AdQuery(county=code, sort="newest"), per_page=TOPIC_PAGE_ADS, with_facets=False
+    )
+    organisations, total = _organisations(Organisation.county_code == code)
+    return TopicPage(ads=ads, organisations=organisations, organisation_total=total)
