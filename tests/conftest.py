@@ -40,6 +40,16 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Argon2 at production cost takes about half a second a hash; tests use the cheapest."""
+    from argon2 import PasswordHasher
+
+    from marketplace.accounts import passwords
+
+    passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
 @pytest.fixture(scope="session")
 def smtp_server():
     """A real SMTP server on loopback for the whole run; tests read what it received."""

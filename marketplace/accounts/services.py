@@ -1,9 +1,321 @@
-"""Account use cases."""
+"""Account use cases: register, confirm, log in, reset and change password, change e-mail.
+
+Services take explicit arguments and never touch the request, the session or current_user;
+the views do the logging in and out. Every e-mail is queued before the commit and dispatched
+after it (marketplace.notifications.services).
+"""
 
 from __future__ import annotations
 
-from marketplace.accounts.models import User
+import sqlalchemy as sa
+from flask import current_app, has_request_context, url_for
+from flask_babel import gettext as _
+
+from marketplace.accounts import passwords, tokens
+from marketplace.accounts.models import User, new_session_token
+from marketplace.accounts.tokens import LinkInvalid
+from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.notifications import services as notifications
+
+
+class EmailTaken(Exception):
+    """Another account already has this address."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Det finns redan ett konto med den e-postadressen."))
+
+
+class SameEmail(Exception):
+    """The 'new' address is the one the account already has."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Det är redan din e-postadress."))
+
+
+class WrongPassword(Exception):
+    """The current password given to confirm a change was wrong."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Lösenordet stämmer inte. Skriv ditt nuvarande lösenord."))
+
+
+class WrongAccount(Exception):
+    """A genuine link for one account opened while logged in as another."""
+
+
+def normalise_email(email: str) -> str:
+    """Addresses are stored and compared trimmed and lower-cased."""
+    return (email or "").strip().lower()
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def _email_taken(email: str, *, except_user: User | None = None) -> bool:
+    query = sa.select(User.id).where(User.email == normalise_email(email))
+    if except_user is not None:
+        query = query.where(User.id != except_user.id)
+    return db.session.scalar(query) is not None
+
+
+def _commit_or_email_taken() -> None:
+    """Commit; a concurrent request that took the same address first loses with EmailTaken."""
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError as error:
+        db.session.rollback()
+        raise EmailTaken from error
+
+
+def _absolute_url(endpoint: str, **values) -> str:
+    """A link for an e-mail, always on BASE_URL: a forged Host header cannot redirect it."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        with current_app.test_request_context():
+            path = url_for(endpoint, **values)
+    return current_app.config["BASE_URL"] + path
+
+
+# --- Registration and confirmation -----------------------------------------------------------
+
+
+def register(*, name: str, email: str, password: str, locale: str) -> User:
+    """Create an account and queue the confirmation e-mail.
+
+    :raise EmailTaken: the address belongs to an account already.
+    """
+    email = normalise_email(email)
+    if _email_taken(email):
+        raise EmailTaken
+    user = User(
+        name=name.strip(),
+        email=email,
+        password_hash=passwords.hash_password(password),
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()  # the id goes into the link
+    _queue_confirmation(user)
+    _commit_or_email_taken()
+    notifications.dispatch()
+    return user
+
+
+def _queue_confirmation(user: User) -> None:
+    token = tokens.make(tokens.CONFIRM, {"id": user.id, "email": user.email})
+    notifications.queue_email(
+        key=f"confirm:{user.id}:{token[-16:]}",
+        to=user.email,
+        template="confirm_email",
+        locale=user.locale,
+        name=user.name,
+        link=_absolute_url("accounts.confirm_email", token=token),
+        hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
+    )
+
+
+def resend_confirmation(user: User) -> bool:
+    """Send a new confirmation link; False (and no e-mail) when the address is confirmed already."""
+    if user.is_confirmed:
+        return False
+    _queue_confirmation(user)
+    db.session.commit()
+    notifications.dispatch()
+    return True
+
+
+def confirm_email(token: str, *, viewer: User | None) -> User:
+    """Mark the address in the link as confirmed (again is fine) and return its account.
+
+    :raise LinkExpired, LinkInvalid: the link is too old, altered, or the address has changed since.
+    :raise WrongAccount: someone is logged in, but as another account.
+    """
+    payload = tokens.read(tokens.CONFIRM, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    user = _user_from(payload)
+    if viewer is not None and viewer.id != user.id:
+        raise WrongAccount
+    if user.email != payload.get("email"):
+        raise LinkInvalid  # sent to an address the account no longer has
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()
+        db.session.commit()
+    return user
+
+
+def _user_from(payload: dict) -> User:
+    user_id = payload.get("id")
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None:
+        raise LinkInvalid  # the account was deleted
+    return user
+
+
+# --- Log-in ---------------------------------------------------------------------------------
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The account when address and password match, else None (which of the two is not told).
+
+    A successful check also records the log-in and upgrades an outdated password hash.
+    """
+    user = find_by_email(email)
+    if user is None:
+        passwords.spend_verification_time(password)
+        return None
+    if not passwords.verify_password(user.password_hash, password):
+        return None
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = utcnow()
+    db.session.commit()
+    return user
+
+
+# --- Forgotten password ---------------------------------------------------------------------
+
+
+def _reset_fingerprint(user: User) -> str:
+    # A new password (a new hash, even for the same password) or a new address kills the link.
+    return tokens.fingerprint(user.password_hash, user.email)
+
+
+def request_password_reset(email: str) -> None:
+    """Queue a reset link when an account has this address; do nothing visible otherwise."""
+    user = find_by_email(email)
+    if user is None:
+        return
+    token = tokens.make(tokens.RESET, {"id": user.id, "fp": _reset_fingerprint(user)})
+    notifications.queue_email(
+        key=f"reset:{user.id}:{token[-16:]}",
+        to=user.email,
+        template="reset_password",
+        locale=user.locale,
+        name=user.name,
+        link=_absolute_url("accounts.reset_password", token=token),
+        minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
+    )
+    db.session.commit()
+    notifications.dispatch()
+
+
+def user_for_reset(token: str) -> User:
+    """The account a reset link is for, while the link is fresh and unused.
+
+    :raise LinkExpired, LinkInvalid: too old, altered, or already used (the password changed).
+    """
+    payload = tokens.read(tokens.RESET, token, current_app.config["RESET_TOKEN_MAX_AGE"])
+    user = _user_from(payload)
+    if payload.get("fp") != _reset_fingerprint(user):
+        raise LinkInvalid
+    return user
+
+
+def reset_password(token: str, new_password: str) -> User:
+    """Set a new password from a reset link: other sessions end, the address counts as confirmed.
+
+    :raise LinkExpired, LinkInvalid: as user_for_reset.
+    """
+    user = user_for_reset(token)
+    _replace_password(user, new_password)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link reached them: they own the address
+    db.session.commit()
+    notifications.dispatch()
+    return user
+
+
+def _replace_password(user: User, new_password: str) -> None:
+    user.password_hash = passwords.hash_password(new_password)
+    user.session_token = new_session_token()  # every other session and remember-me cookie ends
+    notifications.queue_email(
+        key=f"password-changed:{user.id}:{utcnow().isoformat()}",
+        to=user.email,
+        template="password_changed",
+        locale=user.locale,
+        name=user.name,
+        reset_link=_absolute_url("accounts.forgot_password"),
+    )
+
+
+# --- Settings -------------------------------------------------------------------------------
+
+
+def change_password(user: User, *, current_password: str, new_password: str) -> None:
+    """Replace the password after checking the current one; other sessions end.
+
+    :raise WrongPassword: `current_password` is not the account's password.
+    """
+    if not passwords.verify_password(user.password_hash, current_password):
+        raise WrongPassword
+    _replace_password(user, new_password)
+    db.session.commit()
+    notifications.dispatch()
+
+
+def request_email_change(user: User, *, new_email: str, password: str) -> str:
+    """Send a link to the new address; the address changes only when that link is opened.
+
+    Returns the normalised new address.
+    :raise WrongPassword: the password is not the account's.
+    :raise SameEmail: the account has this address already.
+    :raise EmailTaken: another account has it.
+    """
+    if not passwords.verify_password(user.password_hash, password):
+        raise WrongPassword
+    new_email = normalise_email(new_email)
+    if new_email == user.email:
+        raise SameEmail
+    if _email_taken(new_email, except_user=user):
+        raise EmailTaken
+    token = tokens.make(tokens.CHANGE_EMAIL, {"id": user.id, "from": user.email, "to": new_email})
+    notifications.queue_email(
+        key=f"change-email:{user.id}:{token[-16:]}",
+        to=new_email,
+        template="change_email",
+        locale=user.locale,
+        name=user.name,
+        new_email=new_email,
+        link=_absolute_url("accounts.confirm_email_change", token=token),
+        hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
+    )
+    db.session.commit()
+    notifications.dispatch()
+    return new_email
+
+
+def confirm_email_change(token: str, *, viewer: User | None) -> User:
+    """Switch the account to the address the link was sent to, and tell the old address.
+
+    :raise LinkExpired, LinkInvalid: too old, altered, or used (the address changed since).
+    :raise WrongAccount: someone is logged in, but as another account.
+    :raise EmailTaken: another account took the new address in the meantime.
+    """
+    payload = tokens.read(tokens.CHANGE_EMAIL, token, current_app.config["CONFIRM_TOKEN_MAX_AGE"])
+    user = _user_from(payload)
+    if viewer is not None and viewer.id != user.id:
+        raise WrongAccount
+    old_email, new_email = payload.get("from"), payload.get("to")
+    if not isinstance(new_email, str) or user.email != old_email:
+        raise LinkInvalid  # used already, or the address has changed another way since
+    if _email_taken(new_email, except_user=user):
+        raise EmailTaken
+    user.email = new_email
+    user.email_confirmed_at = utcnow()  # the link reached the new address
+    notifications.queue_email(
+        key=f"email-changed:{user.id}:{token[-16:]}",
+        to=old_email,
+        template="email_changed",
+        locale=user.locale,
+        name=user.name,
+        new_email=new_email,
+        help_link=_absolute_url("pages.about"),
+    )
+    _commit_or_email_taken()
+    notifications.dispatch()
+    return user
 
 
 def set_locale(user: User, language: str) -> None:
