@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from marketplace import reference
+from marketplace.search import services as search
 
 DEFAULT_PER_PAGE = 20
-MAX_PER_PAGE = 100
-MAX_PAGE = 100_000
+MAX_PER_PAGE = search.MAX_PER_PAGE
+MAX_PAGE = search.MAX_PAGE  # the search clamps deeper pages; here they are an error instead
 MAX_QUERY_LENGTH = 200
 
 T = TypeVar("T")

@@ -11,7 +11,8 @@ from flask import Blueprint, Response, abort, jsonify, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
-from marketplace.ads.models import Ad, AdKind
+from marketplace.ads import services as ad_services
+from marketplace.ads.models import AdKind
 from marketplace.api import openapi, params, serializers
 from marketplace.api.params import BadParameter
 from marketplace.clock import today
@@ -78,7 +79,7 @@ def ad_index():
         sort="relevance" if text else "newest",
     )
     paging = params.page(args)
-    result = search_ads(query, page=paging.page, per_page=paging.per_page)
+    result = search_ads(query, page=paging.page, per_page=paging.per_page, with_facets=False)
     day = today()
     items = [serializers.ad_to_dict(ad, day) for ad in result.items]
     body = serializers.page_to_dict(items, result.total, paging.page, paging.per_page)
@@ -88,7 +89,7 @@ def ad_index():
 @bp.get("/ads/<int:ad_id>")
 def ad_detail(ad_id: int):
     """Any ad that exists, closed or expired ones too (with their status); else 404."""
-    ad = db.session.get(Ad, ad_id) or abort(404)
+    ad = ad_services.get_ad(ad_id) or abort(404)
     return _cached(jsonify(serializers.ad_to_dict(ad, today())), LIST_CACHE)
 
 

@@ -27,6 +27,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from marketplace import reference
+from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -40,14 +41,15 @@ from marketplace.organisations.models import (
 )
 from marketplace.search.text import fold, index_terms
 
-DEFAULT_LIFETIME = timedelta(days=90)
+DEFAULT_LIFETIME = timedelta(days=ad_services.DEFAULT_LIFETIME_DAYS)
 MAX_REF = 64
 MAX_NAME = 200
-MAX_TITLE = 120
-MAX_BODY = 5000
+MAX_TITLE = ad_services.TITLE_MAX_LENGTH
+MAX_BODY = ad_services.BODY_MAX_LENGTH
 MAX_DESCRIPTION = 5000
 MAX_WEBSITE = 300
-MAX_AD_CHALLENGES = 3
+MAX_AD_CHALLENGES = ad_services.MAX_CHALLENGES
+MAX_LIFETIME = timedelta(days=ad_services.MAX_LIFETIME_DAYS)
 _CHUNK = 5000  # ids per IN (...) list: well below every driver's parameter limit
 
 # The labels the file uses -> LegalForm values, best first. A label whose own member does not
@@ -168,11 +170,6 @@ def read_file(path: str | Path) -> Any:
 
 # ---------------------------------------------------------------------------------------------
 # Field rules shared with other parts of the app
-
-
-def slugify(text: str, max_length: int) -> str:
-    """URL words from a title or name, the same way the organisation and ad pages make them."""
-    return organisation_services.slugify(text)[:max_length].rstrip("-") or "-"
 
 
 def normalise_org_number(value: str) -> tuple[str | None, str | None]:
@@ -303,11 +300,22 @@ class _Record:
             return None
         return value
 
-    def text(self, key: str, max_length: int, *, nullable: bool = False, empty: bool = False):
+    def text(
+        self,
+        key: str,
+        max_length: int,
+        *,
+        nullable: bool = False,
+        empty: bool = False,
+        one_line: bool = False,
+    ):
+        """A string, cleaned as the site stores text (NFC, no control characters, trimmed)."""
         value = self._typed(key, str, "a string", nullable)
         if value is None:
             return None
-        value = value.strip()
+        value = ad_services.clean_text(value)
+        if one_line:
+            value = " ".join(value.split())
         if not value and not empty:
             self.problem(key, "must not be empty")
             return None
@@ -420,7 +428,7 @@ def _check_organisation(
 ) -> _OrganisationRow | None:
     record = _Record(raw, path, ORGANISATION_KEYS, problems)
     ref = _check_ref(record, refs)
-    name = record.text("name", MAX_NAME)
+    name = record.text("name", MAX_NAME, one_line=True)
     sector = record.choice("sector", [s.value for s in Sector], "sector")
     county, municipality = record.area(county_required=True)
     description = record.text("description", MAX_DESCRIPTION)
@@ -460,7 +468,7 @@ def _check_organisation(
     sector_member = Sector(sector)
     values = {
         "name": name,
-        "slug": slugify(name, 200),
+        "slug": organisation_services.slugify(name),
         "sector": sector_member,
         "legal_form": legal_form or default_legal_form(sector_member, org_number, name),
         "org_number": org_number,
@@ -479,7 +487,7 @@ def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -
     ref = _check_ref(record, refs)
     organisation_ref = record.text("organisation", MAX_REF)
     kind = record.choice("kind", [k.value for k in AdKind], "kind")
-    title = record.text("title", MAX_TITLE)
+    title = record.text("title", MAX_TITLE, one_line=True)
     body = record.text("body", MAX_BODY)
     challenges = record.slugs(
         "challenges", reference.challenges(), "challenge", 1, MAX_AD_CHALLENGES
@@ -492,12 +500,18 @@ def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -
         record.problem(
             "expires", f"{expires.isoformat()} is before published ({published.isoformat()})"
         )
+    elif published and expires and expires > published + MAX_LIFETIME:
+        record.problem(
+            "expires",
+            f"{expires.isoformat()} is more than {MAX_LIFETIME.days} days after published "
+            f"({published.isoformat()})",
+        )
     if not record.ok:
         return None
     values = {
         "kind": AdKind(kind),
         "title": title,
-        "slug": slugify(title, 140),
+        "slug": ad_services.slugify(title),
         "body": body,
         "county_code": county,
         "municipality_code": municipality,
