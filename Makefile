@@ -15,6 +15,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
+# Test-only tools from npm (package-lock.json): axe-core and the Nu Html Checker for tests/browser.
+# --ignore-scripts: vnu-jar's postinstall would try to download a Java; Debian's java is used.
+browser-tools: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --ignore-scripts --no-audit --no-fund && touch $@; \
+	else \
+		echo "npm not found: the browser tests will be skipped (apt-get install npm)"; \
+	fi
+
 translations: install
 	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
 
@@ -27,7 +38,7 @@ run: install translations
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
-test: install translations
+test: install translations browser-tools
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
