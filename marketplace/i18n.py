@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 
 from marketplace.config import ROOT
@@ -17,6 +17,8 @@ def select_locale() -> str:
     Swedish is the site's language; the browser's Accept-Language is deliberately not used,
     so officials with English-language browsers still see the Swedish site unless they switch.
     """
+    if not has_request_context():  # CLI commands and workers: the site's language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.cookies.get(LANGUAGE_COOKIE, "")
     if choice in current_app.config["LANGUAGES"]:
         return choice

@@ -63,10 +63,15 @@ def create_index(connection: sa.Connection) -> None:
         _run(connection, POSTGRESQL_CREATE)
 
 
+POSTGRESQL_DROP = (f"DROP INDEX IF EXISTS {POSTGRESQL_INDEX_NAME}",)
+
+
 def drop_index(connection: sa.Connection) -> None:
-    """Remove the SQLite FTS5 table and triggers (the PostgreSQL index goes with the ad table)."""
+    """Remove the full-text index: SQLite's FTS5 table and triggers, PostgreSQL's GIN index."""
     if connection.dialect.name == "sqlite":
         _run(connection, SQLITE_DROP)
+    elif connection.dialect.name == "postgresql":
+        _run(connection, POSTGRESQL_DROP)
 
 
 def attach(ad_table: sa.Table) -> None:
@@ -77,7 +82,8 @@ def attach(ad_table: sa.Table) -> None:
             _run(connection, SQLITE_CREATE)
 
     def before_drop(target, connection, **_kw) -> None:
-        drop_index(connection)
+        if connection.dialect.name == "sqlite":
+            _run(connection, SQLITE_DROP)
 
     sa.event.listen(ad_table, "after_create", after_create)
     sa.event.listen(ad_table, "before_drop", before_drop)
