@@ -45,3 +45,38 @@ def init_app(app: Flask) -> None:
                 f"{len(rejected.problems)} problem(s) in {path}; nothing was imported"
             ) from None
         click.echo(f"{report}{' (dry run: nothing written)' if dry_run else ''}")
+
+    @app.cli.command("create-admin")
+    @click.argument("email")
+    @click.option(
+        "--name", default="", help="Display name for a new account (default: from the address)."
+    )
+    def create_admin(email: str, name: str) -> None:
+        """Make EMAIL a site administrator: promote its account, or create a confirmed one."""
+        from email_validator import EmailNotValidError, validate_email
+        from flask_babel import force_locale
+
+        from marketplace.accounts.passwords import password_problem
+        from marketplace.organisations import services as organisations
+
+        try:
+            address = validate_email(email, check_deliverability=False).normalized.lower()
+        except EmailNotValidError as error:
+            raise click.BadParameter(str(error), param_hint="EMAIL") from None
+        password = None
+        # No request, so no visitor's language: the password rules speak the site's language.
+        with force_locale(app.config["BABEL_DEFAULT_LOCALE"]):
+            if organisations.find_user_by_email(address) is None:
+                for _attempt in range(3):
+                    password = click.prompt(
+                        "Password for the new account", hide_input=True, confirmation_prompt=True
+                    )
+                    problem = password_problem(password, [address, name])
+                    if problem is None:
+                        break
+                    click.echo(problem, err=True)
+                else:
+                    raise click.ClickException("no acceptable password given; nothing was created")
+            user, created = organisations.ensure_site_admin(address, password, name)
+        action = "created site administrator" if created else "promoted to site administrator"
+        click.echo(f"{action}: {user.email}")

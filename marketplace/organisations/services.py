@@ -548,6 +548,12 @@ def directory_query(filters: DirectoryFilters) -> sa.Select:
     return query.order_by(sa.func.lower(Organisation.name), Organisation.id)
 
 
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(sa.func.lower(User.email) == email.strip().lower())
+    )
+
+
 def ensure_site_admin(email: str, password: str | None = None, name: str = "") -> tuple[User, bool]:
     """Make the account with this address a site administrator, creating it (confirmed) if needed.
 
@@ -556,7 +562,7 @@ def ensure_site_admin(email: str, password: str | None = None, name: str = "") -
     from marketplace.accounts.passwords import hash_password
 
     address = email.strip().lower()
-    user = db.session.scalar(sa.select(User).where(sa.func.lower(User.email) == address))
+    user = find_user_by_email(address)
     created = user is None
     if user is None:
         if not password:
