@@ -391,6 +391,30 @@ def test_logging_in_starts_a_fresh_session(client, user):
         assert session["_user_id"] == user.session_token
 
 
+def _csrf_token(html: str) -> str:
+    return re.search(r'name="(?:[a-z]+-)?csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def test_a_form_token_from_before_logging_in_is_refused_after_it(app, client, user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    before = _csrf_token(client.get("/konto/logga-in").get_data(as_text=True))
+    assert log_in(client, user.email, csrf_token=before).status_code == 303
+
+    stale = client.post(
+        "/konto/installningar/e-post",
+        data={"email-csrf_token": before, "email-new_email": "ny@example.com"},
+    )
+    assert stale.status_code == 400
+    assert "Formuläret har gått ut" in stale.get_data(as_text=True)
+
+    after = _csrf_token(client.get("/konto/installningar").get_data(as_text=True))
+    fresh = client.post(
+        "/konto/installningar/e-post",
+        data={"email-csrf_token": after, "email-new_email": "ny@example.com"},
+    )
+    assert fresh.status_code == 422  # past the CSRF check; the password is missing
+
+
 def test_logging_in_records_the_time_and_upgrades_an_outdated_password_hash(client):
     weak_hash = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1).hash(
         factories.PASSWORD

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, request, session, url_for
 from flask_babel import gettext as _
@@ -167,8 +169,18 @@ def login():
             _("Fel e-postadress eller lösenord. Kontrollera stavningen och försök igen.")
         )
     return render_page(
-        "accounts/login.html", fragment="login_form", form=form, next_url=_next_param()
+        "accounts/login.html",
+        fragment="login_form",
+        form=form,
+        next_url=_next_param(),
+        remember_days=_remember_days(),
     ), _status(form)
+
+
+def _remember_days() -> int:
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    seconds = duration.total_seconds() if isinstance(duration, timedelta) else duration
+    return int(seconds // 86400)
 
 
 def _next_param() -> str | None:
