@@ -53,11 +53,11 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
-    from marketplace import cli
-    from marketplace.notifications import tasks
+    from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
+    from marketplace.notifications import tasks as notification_tasks
 
     cli.init_app(app)
-    tasks.init_app(app)
+    notification_tasks.init_app(app)
     return app
 
 

@@ -1,0 +1,2 @@
+"""Every domain's background tasks, imported in one place so the worker registers them all."""
+from marketplace.notifications import tasks as notification_tasks  # noqa: F401
