@@ -1,0 +1,13 @@
+"""What else happens when an ad is published: each domain adds its reaction here.
+
+`ad_published` runs inside publish_ad's transaction (after a flush, so the ad has an id and is
+in the full-text index, before the commit), so e-mails it queues are outbox rows that commit or
+roll back with the ad. publish_ad calls notifications.dispatch() after the commit.
+"""
+from __future__ import annotations
+
+from marketplace.ads.models import Ad
+
+
+def ad_published(ad: Ad) -> None:
+    """Queue the e-mails a new ad causes (matches for other ads, saved-search alerts)."""
