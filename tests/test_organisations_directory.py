@@ -153,6 +153,7 @@ def test_results_come_in_pages_of_twenty(client):
     second = client.get("/organisationer/?page=2").get_data(as_text=True)
     assert names(second) == [f"Förening {n}" for n in range(20, 25)]
     assert client.get("/organisationer/?page=99").status_code == 200
+    assert client.get("/organisationer/?page=99999999999999999999999").status_code == 200
 
 
 def test_the_list_loads_challenges_without_one_query_per_organisation(app, client):

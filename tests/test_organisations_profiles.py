@@ -177,6 +177,8 @@ def test_at_least_one_challenge_must_be_chosen(app, user):
     ("field", "value", "message"),
     [
         ("name", "", "Skriv organisationens namn."),
+        ("name", "   ", "Skriv organisationens namn."),
+        ("name", "x" * 201, "200"),
         ("website", "ftp://example.se", "börjar med http:// eller https://"),
         ("email", "inte-en-adress", "Ange en giltig e-postadress"),
         ("description", "x" * 5001, "högst 5 000 tecken"),
@@ -189,6 +191,17 @@ def test_other_bad_input_is_refused_next_to_its_field(app, user, field, value, m
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert organisations() == []
+
+
+def test_invisible_control_characters_are_dropped_before_saving(app, user):
+    response = log_in(app, user).post(
+        "/organisationer/ny",
+        data=form_data(name="Noll\x00byte  förening", description="Rad ett\x00\r\nRad två"),
+    )
+    assert response.status_code == 303
+    [organisation] = organisations()
+    assert organisation.name == "Nollbyte förening"
+    assert organisation.description == "Rad ett\nRad två"
 
 
 def test_leaving_the_number_field_suggests_sector_and_legal_form_inline(app, user):

@@ -18,9 +18,18 @@ from wtforms import (
     URLField,
     widgets,
 )
-from wtforms.validators import AnyOf, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from marketplace import reference
+from marketplace.ads.services import clean_text
 from marketplace.organisations import orgnr
 from marketplace.organisations.labels import LEGAL_FORM_LABELS, SECTOR_LABELS
 from marketplace.organisations.models import LegalForm, Organisation, Sector
@@ -37,13 +46,18 @@ CHOOSE_ONE = _l("Välj ett av alternativen.")
 PRESELECTED = _l("Förvalt utifrån organisationsnumret – kontrollera valet och spara igen.")
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+def _text(value):
+    """Plain text as the site stores it: no control characters, no surrounding blank space."""
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _one_line(value):
+    return " ".join(clean_text(value).split()) if isinstance(value, str) else value
 
 
 def _website(value):
     """'www.example.se' -> 'https://www.example.se': people rarely type the scheme."""
-    value = _strip(value)
+    value = _one_line(value)
     if value and "://" not in value and not value.lower().startswith(("mailto:", "javascript:")):
         return f"https://{value}"
     return value
@@ -104,13 +118,13 @@ class OrganisationForm(FlaskForm):
 
     name = StringField(
         _l("Organisationens namn"),
-        validators=[InputRequired(_l("Skriv organisationens namn.")), Length(max=200)],
-        filters=[_strip],
+        validators=[DataRequired(_l("Skriv organisationens namn.")), Length(max=200)],
+        filters=[_one_line],
     )
     org_number = StringField(
         _l("Organisationsnummer"),
         validators=[Optional()],
-        filters=[_strip],
+        filters=[_one_line],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
     )
     sector = RadioField(
@@ -143,7 +157,7 @@ class OrganisationForm(FlaskForm):
             Length(max=254),
             Email(_l("Ange en giltig e-postadress, till exempel info@example.se.")),
         ],
-        filters=[_strip],
+        filters=[_one_line],
     )
     description = TextAreaField(
         _l("Beskrivning"),
@@ -151,7 +165,7 @@ class OrganisationForm(FlaskForm):
             Optional(),
             Length(max=5000, message=_l("Beskrivningen får vara högst 5 000 tecken.")),
         ],
-        filters=[_strip],
+        filters=[_text],
         render_kw={"rows": 8, "maxlength": 5000},
     )
     challenges = MultiCheckboxField(
@@ -280,7 +294,7 @@ class InviteForm(FlaskForm):
             Length(max=254),
             Email(_l("Ange en giltig e-postadress, till exempel namn@example.se.")),
         ],
-        filters=[_strip],
+        filters=[_one_line],
     )
 
 

@@ -159,7 +159,7 @@ def duplicate_message() -> str:
 
 
 def _apply(organisation: Organisation, details: OrganisationDetails, number: str | None) -> None:
-    organisation.name = details.name.strip()
+    organisation.name = " ".join(ad_services.clean_text(details.name).split())
     organisation.slug = slugify(organisation.name)
     organisation.sector = details.sector
     organisation.legal_form = details.legal_form
@@ -168,7 +168,7 @@ def _apply(organisation: Organisation, details: OrganisationDetails, number: str
     organisation.municipality_code = details.municipality_code or None
     organisation.website = details.website.strip()
     organisation.email = details.email.strip().lower()
-    organisation.description = details.description.strip()
+    organisation.description = ad_services.clean_text(details.description)
     organisation.search_terms = index_terms(organisation.name, organisation.description)
     wanted = list(dict.fromkeys(details.challenges))
     kept = [link for link in organisation.challenge_links if link.challenge in wanted]

@@ -16,6 +16,7 @@ from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.security import safe_next
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisationer")
+MAX_PAGE = 10_000  # a hand-typed page=10**20 must not overflow the database's OFFSET
 
 # Enum names in words, for every template (the ads pages show sectors too).
 bp.add_app_template_filter(labels.sector_label, "sector_label")
@@ -29,7 +30,7 @@ def index():
     query = services.directory_query(form.filters())
     page = db.paginate(
         query,
-        page=request.args.get("page", 1, type=int),
+        page=min(request.args.get("page", 1, type=int), MAX_PAGE),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
