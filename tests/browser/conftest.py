@@ -293,6 +293,13 @@ def vnu_jar() -> Path:
 
 
 @pytest.fixture(scope="session")
+def page_sources():
+    from tests.browser.site import PageSources
+
+    return PageSources()
+
+
+@pytest.fixture(scope="session")
 def _site_data_cache() -> dict:
     return {}
 

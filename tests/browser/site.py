@@ -30,8 +30,10 @@ class SiteData:
 
     member_token: str = ""
     unconfirmed_token: str = ""
-    organisation: dict = field(default_factory=dict)
-    ad: dict = field(default_factory=dict)
+    organisation: dict = field(default_factory=dict)  # the member administers it
+    ad: dict = field(default_factory=dict)  # the member wrote it
+    challenge: str = "integration"
+    county: str = "08"
 
 
 def seed(live: LiveServer) -> SiteData:
@@ -70,6 +72,7 @@ class SitePage:
     name: str
     endpoint: str | None
     values: Callable[[SiteData], dict] = lambda data: {}
+    query: dict = field(default_factory=dict)  # a query string: a search, a filter
     path: str = ""
     visitors: tuple[str, ...] = (ANONYMOUS, MEMBER)
     status: int = 200
@@ -82,7 +85,7 @@ class SitePage:
         # Only the values the route takes: `/annonser/<int:ad_id>` gets no `?slug=` tail.
         wanted = live.route_arguments(self.endpoint)
         values = {name: value for name, value in self.values(data).items() if name in wanted}
-        return live.path_for(self.endpoint, **values)
+        return live.path_for(self.endpoint, **values, **self.query)
 
     def skip_unless_built(self, live: LiveServer) -> None:
         if self.endpoint is None:
@@ -107,12 +110,24 @@ def submit_empty_form(page):
 
 
 PAGES: list[SitePage] = [
+    # The site's own pages
     SitePage("start page", "pages.index", visitors=(ANONYMOUS, MEMBER, UNCONFIRMED)),
     SitePage("about", "pages.about"),
     SitePage("accessibility statement", "pages.accessibility"),
     SitePage("privacy", "pages.privacy"),
+    SitePage("challenge", "pages.challenge", values=lambda d: {"slug": d.challenge}),
+    SitePage("county", "pages.county", values=lambda d: {"code": d.county}),
     SitePage("not found", None, path="/finns-inte-alls", status=404),
+    # Accounts
     SitePage("log in", "accounts.login", visitors=(ANONYMOUS,)),
+    SitePage(
+        "log in with errors",
+        "accounts.login",
+        visitors=(ANONYMOUS,),
+        needs_post=True,
+        status=422,
+        then=submit_empty_form,
+    ),
     SitePage("register", "accounts.register", visitors=(ANONYMOUS,)),
     SitePage(
         "register with errors",
@@ -122,14 +137,61 @@ PAGES: list[SitePage] = [
         status=422,
         then=submit_empty_form,
     ),
+    SitePage("confirm your e-mail", "accounts.unconfirmed", visitors=(UNCONFIRMED,)),
+    SitePage(
+        "broken confirmation link",
+        "accounts.confirm_email",
+        values=lambda d: {"token": "inte-en-giltig-lank"},
+        status=400,
+    ),
+    SitePage("forgotten password", "accounts.forgot_password", visitors=(ANONYMOUS,)),
+    SitePage("reset link sent", "accounts.reset_sent", visitors=(ANONYMOUS,)),
     SitePage("account settings", "accounts.settings", visitors=(MEMBER,)),
+    # Organisations
     SitePage("organisation directory", "organisations.index"),
     SitePage("organisation page", "organisations.detail", values=lambda d: d.organisation),
     SitePage("my organisations", "organisations.mine", visitors=(MEMBER,)),
+    SitePage("new organisation", "organisations.new", visitors=(MEMBER,)),
+    SitePage(
+        "new organisation with errors",
+        "organisations.new",
+        visitors=(MEMBER,),
+        needs_post=True,
+        status=422,
+        then=submit_empty_form,
+    ),
+    SitePage(
+        "edit organisation",
+        "organisations.edit",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "organisation members",
+        "organisations.members",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+    ),
+    # Ads; /annonser is also the search page
     SitePage("ads", "ads.index"),
+    SitePage(
+        "ad search with filters",
+        "ads.index",
+        query={"q": "läxhjälp", "kind": "need", "county": "08"},
+    ),
+    SitePage("ad search without results", "ads.index", query={"q": "zyxxyzzy"}),
     SitePage("ad page", "ads.detail", values=lambda d: d.ad),
     SitePage("new ad", "ads.new", visitors=(MEMBER,)),
-    SitePage("search", "search.index"),
+    SitePage(
+        "new ad with errors",
+        "ads.new",
+        visitors=(MEMBER,),
+        needs_post=True,
+        status=422,
+        then=submit_empty_form,
+    ),
+    SitePage("edit ad", "ads.edit", values=lambda d: d.ad, visitors=(MEMBER,)),
+    SitePage("delete ad", "ads.delete", values=lambda d: d.ad, visitors=(MEMBER,)),
 ]
 
 
@@ -141,6 +203,22 @@ def cases() -> list:
         for language in LANGUAGES
         for visitor in page.visitors
     ]
+
+
+class PageSources:
+    """The HTML the server sent per (page name, language, visitor), kept for the vnu check.
+
+    The accessibility tests fetch every page anyway; the HTML-validity test reuses what they
+    got and fetches only what is missing (htmx fragments, or when it runs on its own).
+    """
+
+    def __init__(self) -> None:
+        self.pages: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+    def record(self, site_page: SitePage, language: str, visitor: str, response) -> None:
+        html = response.text()
+        if html.lstrip()[:15].lower() == "<!doctype html>":  # a whole page, not a fragment
+            self.pages[(site_page.name, language, visitor)] = (response.url, html)
 
 
 def log_in_as(context, live: LiveServer, data: SiteData, visitor: str) -> None:

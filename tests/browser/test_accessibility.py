@@ -73,9 +73,10 @@ def axe_page_for(_axe_pages, browser, live_server, site_data, axe_script):
 
 @pytest.mark.parametrize(("site_page", "language", "visitor"), cases())
 def test_the_page_has_no_wcag_21_aa_violations(
-    axe_page_for, axe_script, live_server, site_data, site_page, language, visitor
+    axe_page_for, axe_script, live_server, site_data, page_sources, site_page, language, visitor
 ):
     page = axe_page_for(visitor)
-    visit(page, live_server, site_data, site_page, language)
+    response = visit(page, live_server, site_data, site_page, language)
+    page_sources.record(site_page, language, visitor, response)  # for test_html_validity
     violations = axe_violations(page, axe_script)
     assert violations == [], f"{page.url}\n{describe(violations)}"

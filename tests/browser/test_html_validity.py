@@ -9,7 +9,7 @@ import subprocess
 import pytest
 
 from tests.browser.conftest import new_page
-from tests.browser.site import LANGUAGES, PAGES, log_in_as, visit
+from tests.browser.site import LANGUAGES, PAGES, PageSources, log_in_as, visit
 
 pytestmark = pytest.mark.browser
 
@@ -18,36 +18,45 @@ def _file_name(number: int, name: str) -> str:
     return f"{number:03d}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.html"
 
 
-def fetch_every_page(browser, live_server, site_data, folder) -> tuple[dict, list[str]]:
-    """Save the HTML the server sent for every page, language and visitor: {file: label}."""
-    saved: dict[str, str] = {}
+def fetch_missing_pages(browser, live_server, site_data, sources: PageSources) -> list[str]:
+    """Fetch, without JavaScript, every page the accessibility tests did not leave a copy of.
+
+    Without JavaScript every response, form posts included, is a whole page, never a fragment.
+    Answers the pages that are not built yet.
+    """
     skipped: list[str] = []
-    visitors = sorted({visitor for site_page in PAGES for visitor in site_page.visitors})
-    for visitor in visitors:
-        # No JavaScript: every response, form posts included, is a whole page, never a fragment.
-        context, page = new_page(browser, live_server, java_script_enabled=False)
-        log_in_as(context, live_server, site_data, visitor)
-        try:
-            for site_page in PAGES:
-                if visitor not in site_page.visitors:
-                    continue
+    pages: dict[str, tuple] = {}
+    try:
+        for site_page in PAGES:
+            for visitor in site_page.visitors:
                 for language in LANGUAGES:
-                    label = f"{site_page.name} ({language}, {visitor})"
-                    try:
-                        response = visit(page, live_server, site_data, site_page, language)
-                    except pytest.skip.Exception as skip:  # not built yet
-                        skipped.append(f"{label}: {skip.msg}")
+                    if (site_page.name, language, visitor) in sources.pages:
                         continue
-                    path = folder / _file_name(len(saved) + 1, label)
-                    path.write_text(response.text(), encoding="utf-8")
-                    saved[path.name] = f"{label} {response.url}"
-        finally:
+                    if visitor not in pages:
+                        context, page = new_page(browser, live_server, java_script_enabled=False)
+                        log_in_as(context, live_server, site_data, visitor)
+                        pages[visitor] = (context, page)
+                    try:
+                        response = visit(
+                            pages[visitor][1], live_server, site_data, site_page, language
+                        )
+                    except pytest.skip.Exception as skip:  # not built yet
+                        skipped.append(f"{site_page.name} ({language}, {visitor}): {skip.msg}")
+                        continue
+                    sources.record(site_page, language, visitor, response)
+    finally:
+        for context, _page in pages.values():
             context.close()
-    return saved, skipped
+    return skipped
 
 
-def test_every_page_is_valid_html(browser, live_server, site_data, vnu_jar, tmp_path):
-    saved, skipped = fetch_every_page(browser, live_server, site_data, tmp_path)
+def test_every_page_is_valid_html(browser, live_server, site_data, page_sources, vnu_jar, tmp_path):
+    skipped = fetch_missing_pages(browser, live_server, site_data, page_sources)
+    saved: dict[str, str] = {}
+    for (name, language, visitor), (url, html) in sorted(page_sources.pages.items()):
+        path = tmp_path / _file_name(len(saved) + 1, f"{name} {language} {visitor}")
+        path.write_text(html, encoding="utf-8")
+        saved[path.name] = f"{name} ({language}, {visitor}) {url}"
     assert saved, f"no page could be fetched: {skipped}"
     # One Java start for all pages: the checker takes a list of files.
     result = subprocess.run(
