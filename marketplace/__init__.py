@@ -30,6 +30,12 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     app.config.from_prefixed_env()
     app.config.update(overrides)
     _refuse_development_secret(app)
+    if app.config.get("PROXY_COUNT"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Behind nginx: trust X-Forwarded-For/Proto from that many proxies (HTTPS, client IPs).
+        count = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     if app.testing:
         app.jinja_env.undefined = StrictUndefined  # typos in templates fail tests
 

@@ -9,6 +9,35 @@ from marketplace.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    @app.cli.command("backup")
+    @click.argument("target", type=click.Path(dir_okay=False))
+    def backup_command(target: str) -> None:
+        """Write an online backup of the database to TARGET (SQLite file or pg_dump archive)."""
+        from pathlib import Path
+
+        from marketplace import backup
+
+        try:
+            written = backup.backup(app.config["SQLALCHEMY_DATABASE_URI"], Path(target))
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"backup written to {written}")
+
+    @app.cli.command("restore")
+    @click.argument("source", type=click.Path(exists=True, dir_okay=False))
+    @click.confirmation_option(prompt="This replaces everything in the database. Continue?")
+    def restore_command(source: str) -> None:
+        """Replace the database's contents with the backup SOURCE (stop the site and worker first)."""
+        from pathlib import Path
+
+        from marketplace import backup
+
+        try:
+            backup.restore(app.config["SQLALCHEMY_DATABASE_URI"], Path(source))
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from None
+        click.echo(f"restored from {source}")
+
     @app.cli.command("deliver-mail")
     def deliver_mail() -> None:
         """Deliver every e-mail in the outbox that is due now."""

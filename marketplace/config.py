@@ -84,6 +84,8 @@ class Config:
     MAIL_FILE_DIR = str(INSTANCE / "mail")
 
     PER_PAGE = 20
+    # Number of reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     # Background tasks (Huey): run by `flask --app app worker`; immediate (in-process) in tests.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")
