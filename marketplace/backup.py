@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import subprocess  # noqa: S404  pg_dump/pg_restore are the PostgreSQL tools for this
+# pg_dump and pg_restore are the PostgreSQL tools for online backups.
+import subprocess  # nosec B404
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
