@@ -129,3 +129,17 @@ def test_forgotten_password_requests_are_limited_per_address_and_per_ip(client, 
         "/konto/glomt-losenord", data={"email": "nobody9@example.com"}, **_from("203.0.113.50")
     )
     assert per_ip.status_code == 429
+
+
+def test_registrations_from_one_address_are_limited(client):
+    for attempt in range(10):
+        response = client.post(
+            "/konto/registrera",
+            data={"name": "", "email": f"ny{attempt}@example.com"},
+            **_from("203.0.113.77"),
+        )
+        assert response.status_code == 422
+    response = client.post(
+        "/konto/registrera", data={"name": "", "email": "ny@example.com"}, **_from("203.0.113.77")
+    )
+    assert response.status_code == 429

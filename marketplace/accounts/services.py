@@ -3,6 +3,12 @@
 Services take explicit arguments and never touch the request, the session or current_user;
 the views do the logging in and out. Every e-mail is queued before the commit and dispatched
 after it (marketplace.notifications.services).
+
+Who learns whether an address has an account: log-in and forgotten password never tell (one
+error for both mistakes; the same answer either way). Registration and the e-mail change do
+say "taken", as a plain field error: registration is open to anyone, so hiding it would only
+confuse people who forgot they had an account. Both are rate-limited (registration per IP
+address, e-mail changes per account), so addresses cannot be tried in bulk.
 """
 
 from __future__ import annotations

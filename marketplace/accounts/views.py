@@ -61,8 +61,13 @@ def _start_session(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
+def _me() -> User:
+    """The logged-in account itself, not Flask-Login's proxy, for services and login_user."""
+    return current_user._get_current_object()
+
+
 def _viewer() -> User | None:
-    return current_user if current_user.is_authenticated else None
+    return _me() if current_user.is_authenticated else None
 
 
 def _submitted_email() -> str:
@@ -81,6 +86,8 @@ def _config(name: str):
 
 
 @bp.route("/registrera", methods=["GET", "POST"])
+# Per IP, the log-in allowance: enough for a family or an office, too little to try addresses.
+@limiter.limit(_config("RATELIMIT_LOGIN"), methods=["POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("pages.index"))
@@ -123,7 +130,7 @@ def confirm_email(token: str):
     _config("RATELIMIT_RESET"), key_func=lambda: f"resend:{current_user.id}", methods=["POST"]
 )
 def resend_confirmation():
-    if services.resend_confirmation(current_user):
+    if services.resend_confirmation(_me()):
         flash(_("Vi har skickat en ny länk till %(email)s.", email=current_user.email), "success")
     else:
         flash(_("Din e-postadress är redan bekräftad."), "info")
@@ -252,8 +259,8 @@ def _settings_page(password_form=None, email_form=None, fragment=None):
     return render_page(
         "accounts/settings.html",
         fragment=fragment,
-        password_form=password_form or ChangePasswordForm(user=current_user, formdata=None),
-        email_form=email_form or ChangeEmailForm(user=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(user=_me(), formdata=None),
+        email_form=email_form or ChangeEmailForm(user=_me(), formdata=None),
     )
 
 
@@ -266,11 +273,11 @@ def settings():
 @bp.post("/installningar/losenord")
 @login_required
 def change_password():
-    form = ChangePasswordForm(user=current_user)
+    form = ChangePasswordForm(user=_me())
     if form.validate_on_submit():
         try:
             services.change_password(
-                current_user,
+                _me(),
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
@@ -278,7 +285,7 @@ def change_password():
             form.current_password.errors.append(str(error))
         else:
             # The session token changed: log this browser in again so only the others end.
-            login_user(current_user, remember=_has_remember_cookie())
+            login_user(_me(), remember=_has_remember_cookie())
             flash(_("Ditt lösenord är bytt. Andra inloggningar har loggats ut."), "success")
             return see_other(url_for("accounts.settings"))
     return _settings_page(password_form=form, fragment="password_form"), 422
@@ -294,11 +301,11 @@ def _has_remember_cookie() -> bool:
     _config("RATELIMIT_RESET"), key_func=lambda: f"change-email:{current_user.id}", methods=["POST"]
 )
 def change_email():
-    form = ChangeEmailForm(user=current_user)
+    form = ChangeEmailForm(user=_me())
     if form.validate_on_submit():
         try:
             new_email = services.request_email_change(
-                current_user, new_email=form.new_email.data, password=form.password.data
+                _me(), new_email=form.new_email.data, password=form.password.data
             )
         except services.WrongPassword as error:
             form.password.errors.append(str(error))
