@@ -239,7 +239,9 @@ class BrowserLog:
         return [
             message
             for message in self.messages
-            if "Content Security Policy" in message or "Refused to" in message
+            if "Content Security Policy" in message
+            or "Refused to" in message
+            or "violates the following" in message
         ]
 
 
@@ -268,6 +270,7 @@ def page_nojs(browser, live_server):
     context, page = new_page(browser, live_server, java_script_enabled=False)
     yield page
     context.close()
+    assert not page.browser_log.csp_violations(), page.browser_log.csp_violations()
 
 
 @pytest.fixture

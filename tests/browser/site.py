@@ -220,6 +220,36 @@ class PageSources:
         if html.lstrip()[:15].lower() == "<!doctype html>":  # a whole page, not a fragment
             self.pages[(site_page.name, language, visitor)] = (response.url, html)
 
+    def fetch_missing(self, browser, live: LiveServer, data: SiteData) -> list[str]:
+        """Fetch, without JavaScript, every page not recorded yet; answer those not built yet.
+
+        Without JavaScript every response, form posts included, is a whole page.
+        """
+        from tests.browser.conftest import new_page
+
+        skipped: list[str] = []
+        pages: dict[str, tuple] = {}
+        try:
+            for site_page in PAGES:
+                for visitor in site_page.visitors:
+                    for language in LANGUAGES:
+                        if (site_page.name, language, visitor) in self.pages:
+                            continue
+                        if visitor not in pages:
+                            context, page = new_page(browser, live, java_script_enabled=False)
+                            log_in_as(context, live, data, visitor)
+                            pages[visitor] = (context, page)
+                        try:
+                            response = visit(pages[visitor][1], live, data, site_page, language)
+                        except pytest.skip.Exception as skip:  # not built yet
+                            skipped.append(f"{site_page.name} ({language}, {visitor}): {skip.msg}")
+                            continue
+                        self.record(site_page, language, visitor, response)
+        finally:
+            for context, _page in pages.values():
+                context.close()
+        return skipped
+
 
 def log_in_as(context, live: LiveServer, data: SiteData, visitor: str) -> None:
     token = {MEMBER: data.member_token, UNCONFIRMED: data.unconfirmed_token}.get(visitor)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 
 import pytest
 from playwright.sync_api import expect
@@ -49,3 +50,46 @@ def test_the_search_page_searches_as_you_type_without_any_csp_violation(page, li
     expect(page).to_have_url(re.compile(r"q=l(%C3%A4|ä)xhj"))  # the search is shareable
     assert page.browser_log.csp_violations() == []
     assert not [m for m in page.browser_log.messages if m.startswith("pageerror")]
+
+
+class InlineCode(HTMLParser):
+    """Finds what `script-src 'self'; style-src 'self'` would block: inline script and style."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        line = self.getpos()[0]
+        if tag == "style":
+            self.found.append(f"line {line}: <style> element")
+        script_type = attributes.get("type") or "text/javascript"
+        if tag == "script" and not attributes.get("src") and script_type in JAVASCRIPT_TYPES:
+            self.found.append(f"line {line}: inline <script>")
+        for name, value in attrs:
+            if name == "style":
+                self.found.append(f"line {line}: style attribute on <{tag}>")
+            elif name.startswith("on"):
+                self.found.append(f"line {line}: event handler {name} on <{tag}>")
+            elif name in ("href", "src", "action") and (value or "").strip().lower().startswith(
+                "javascript:"
+            ):
+                self.found.append(f"line {line}: javascript: URL in {name} on <{tag}>")
+
+
+JAVASCRIPT_TYPES = {"text/javascript", "module", "application/javascript"}
+
+
+def test_no_page_carries_inline_script_or_style_that_the_csp_would_block(
+    browser, live_server, site_data, page_sources
+):
+    """Every page of tests/browser/site.py, as the server sent it (the axe run keeps copies)."""
+    page_sources.fetch_missing(browser, live_server, site_data)
+    assert page_sources.pages, "no page could be fetched"
+    problems = []
+    for (name, language, visitor), (url, html) in sorted(page_sources.pages.items()):
+        parser = InlineCode()
+        parser.feed(html)
+        problems += [f"{name} ({language}, {visitor}) {url} {found}" for found in parser.found]
+    assert problems == [], "\n".join(problems)

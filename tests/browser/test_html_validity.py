@@ -8,9 +8,6 @@ import subprocess
 
 import pytest
 
-from tests.browser.conftest import new_page
-from tests.browser.site import LANGUAGES, PAGES, PageSources, log_in_as, visit
-
 pytestmark = pytest.mark.browser
 
 
@@ -18,40 +15,8 @@ def _file_name(number: int, name: str) -> str:
     return f"{number:03d}-{re.sub(r'[^a-z0-9]+', '-', name.lower()).strip('-')}.html"
 
 
-def fetch_missing_pages(browser, live_server, site_data, sources: PageSources) -> list[str]:
-    """Fetch, without JavaScript, every page the accessibility tests did not leave a copy of.
-
-    Without JavaScript every response, form posts included, is a whole page, never a fragment.
-    Answers the pages that are not built yet.
-    """
-    skipped: list[str] = []
-    pages: dict[str, tuple] = {}
-    try:
-        for site_page in PAGES:
-            for visitor in site_page.visitors:
-                for language in LANGUAGES:
-                    if (site_page.name, language, visitor) in sources.pages:
-                        continue
-                    if visitor not in pages:
-                        context, page = new_page(browser, live_server, java_script_enabled=False)
-                        log_in_as(context, live_server, site_data, visitor)
-                        pages[visitor] = (context, page)
-                    try:
-                        response = visit(
-                            pages[visitor][1], live_server, site_data, site_page, language
-                        )
-                    except pytest.skip.Exception as skip:  # not built yet
-                        skipped.append(f"{site_page.name} ({language}, {visitor}): {skip.msg}")
-                        continue
-                    sources.record(site_page, language, visitor, response)
-    finally:
-        for context, _page in pages.values():
-            context.close()
-    return skipped
-
-
 def test_every_page_is_valid_html(browser, live_server, site_data, page_sources, vnu_jar, tmp_path):
-    skipped = fetch_missing_pages(browser, live_server, site_data, page_sources)
+    skipped = page_sources.fetch_missing(browser, live_server, site_data)
     saved: dict[str, str] = {}
     for (name, language, visitor), (url, html) in sorted(page_sources.pages.items()):
         path = tmp_path / _file_name(len(saved) + 1, f"{name} {language} {visitor}")
