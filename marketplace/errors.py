@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from marketplace.htmx import render_page, show_in_main
 
 
 def _wants_json() -> bool:
@@ -34,11 +36,19 @@ def _message(status: int) -> tuple[str, str]:
     return messages.get(status, (_("Något gick fel"), _("Försök igen om en stund.")))
 
 
+def _error_page(status: int, title: str, text: str):
+    """The error page; an htmx fragment request gets its content shown in <main> instead."""
+    body = render_page(
+        "errors/error.html", fragment="content", status=status, title=title, text=text
+    )
+    return show_in_main(make_response(body, status))
+
+
 def render_error(status: int, detail: str | None = None):
     title, text = _message(status)
     if _wants_json():
         return jsonify(error=status, message=detail or text), status
-    return render_template("errors/error.html", status=status, title=title, text=text), status
+    return _error_page(status, title, text)
 
 
 def init_app(app: Flask) -> None:
@@ -50,7 +60,7 @@ def init_app(app: Flask) -> None:
         )
         if _wants_json():
             return jsonify(error=400, message=text), 400
-        return render_template("errors/error.html", status=400, title=title, text=text), 400
+        return _error_page(400, title, text)
 
     # Unhandled exceptions reach this as InternalServerError (Flask logs them first);
     # under TESTING they propagate instead, so tests see the real traceback.

@@ -40,6 +40,14 @@ def see_other(url: str) -> Response:
     return redirect(url, code=303)
 
 
+def show_in_main(response: Response) -> Response:
+    """For a fragment request that failed (403, 404, 429 …): show the answer in <main>, not the small target."""
+    if is_partial_request():
+        response.headers["HX-Retarget"] = "#main"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
 def trigger(response: Response, event: str) -> Response:
     """Ask the page to fire a client-side event (for example to refresh an unread counter)."""
     response.headers["HX-Trigger"] = event

@@ -46,3 +46,13 @@ def test_unknown_pages_get_a_friendly_404_in_the_visitors_language(client):
 
 def test_boosted_navigation_gets_the_whole_page(client):
     assert "<html" in client.get("/om", headers=BOOSTED).get_data(as_text=True)
+
+
+def test_an_error_during_a_fragment_request_is_shown_in_the_main_area(client):
+    from tests.conftest import HTMX
+
+    response = client.get("/finns-inte", headers=HTMX)
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#main"
+    html = response.get_data(as_text=True)
+    assert "<html" not in html and "Sidan finns inte" in html
