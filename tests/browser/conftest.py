@@ -106,6 +106,13 @@ class LiveServer:
             value = serializer.dumps({"_user_id": user_session_token, "_fresh": True})
         return {"name": self.app.config["SESSION_COOKIE_NAME"], "value": value, "url": self.url}
 
+    def raise_errors(self) -> None:
+        """Fail with the first exception the server raised since the last check, if any."""
+        if self.errors:
+            error, *_rest = self.errors
+            self.errors.clear()
+            raise AssertionError(f"the live server raised {error!r}") from error
+
     def reset_database(self) -> None:
         """Empty every table (faster than rebuilding, and never waits on DDL locks)."""
         with self.app_context():
@@ -190,10 +197,7 @@ def no_server_errors(request):
     live: LiveServer = request.getfixturevalue("live_server")
     live.errors.clear()
     yield
-    if live.errors:
-        error = live.errors[0]
-        live.errors.clear()
-        raise AssertionError(f"the live server raised {error!r}") from error
+    live.raise_errors()
 
 
 @pytest.fixture

@@ -37,9 +37,14 @@ class SiteData:
 
 
 def seed(live: LiveServer) -> SiteData:
-    """A small, realistic site: organisations (one verified), an ad, and two accounts."""
+    """The demo content (`flask seed-demo`: long lists, pagination, facets) plus what the tests
+    need to know: an organisation with its member and ad, and an unconfirmed account."""
+    from marketplace import demo
+
     data = SiteData()
     with live.app_context():
+        demo.load_demo_data(only_if_empty=False)
+        db.session.commit()
         org = factories.organisation(
             name="Kalmar Språkcafé",
             slug="kalmar-sprakcafe",
@@ -220,14 +225,16 @@ class PageSources:
         if html.lstrip()[:15].lower() == "<!doctype html>":  # a whole page, not a fragment
             self.pages[(site_page.name, language, visitor)] = (response.url, html)
 
-    def fetch_missing(self, browser, live: LiveServer, data: SiteData) -> list[str]:
-        """Fetch, without JavaScript, every page not recorded yet; answer those not built yet.
+    def fetch_missing(self, browser, live: LiveServer, data: SiteData) -> tuple[list, list]:
+        """Fetch, without JavaScript, every page not recorded yet.
 
-        Without JavaScript every response, form posts included, is a whole page.
+        Without JavaScript every response, form posts included, is a whole page. Answers the
+        pages not built yet, and the pages that could not be fetched (with the reason).
         """
         from tests.browser.conftest import new_page
 
         skipped: list[str] = []
+        broken: list[str] = []
         pages: dict[str, tuple] = {}
         try:
             for site_page in PAGES:
@@ -244,11 +251,14 @@ class PageSources:
                         except pytest.skip.Exception as skip:  # not built yet
                             skipped.append(f"{site_page.name} ({language}, {visitor}): {skip.msg}")
                             continue
+                        except AssertionError as error:  # checked on, reported by the caller
+                            broken.append(f"{site_page.name} ({language}, {visitor}): {error}")
+                            continue
                         self.record(site_page, language, visitor, response)
         finally:
             for context, _page in pages.values():
                 context.close()
-        return skipped
+        return skipped, broken
 
 
 def log_in_as(context, live: LiveServer, data: SiteData, visitor: str) -> None:
@@ -265,12 +275,16 @@ def visit(page, live: LiveServer, data: SiteData, site_page: SitePage, language:
     site_page.skip_unless_built(live)
     target = site_page.url(live, data)
     response = page.goto(live.path_for("pages.set_language", language=language, next=target))
+    live.raise_errors()
     assert response is not None
     content_type = response.headers.get("content-type", "")
     if "text/html" not in content_type or "<html" not in response.text():
         pytest.skip(f"{site_page.name}: {target} is still a placeholder, not an HTML page")
     if site_page.then is not None:
         response = site_page.then(page)
-    assert response.status == site_page.status, f"{site_page.name}: {response.url}"
+        live.raise_errors()
+    assert response.status == site_page.status, (
+        f"{site_page.name}: {response.url} answered {response.status}, not {site_page.status}"
+    )
     assert page.locator("html").get_attribute("lang") == language
     return response
