@@ -197,6 +197,18 @@ PAGES: list[SitePage] = [
     ),
     SitePage("edit ad", "ads.edit", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("delete ad", "ads.delete", values=lambda d: d.ad, visitors=(MEMBER,)),
+    SitePage("ad outcome", "insights.outcome", values=lambda d: d.ad, visitors=(MEMBER,)),
+    # Matching, saved searches, statistics
+    SitePage("ad matches", "matching.ad_matches", values=lambda d: d.ad, visitors=(MEMBER,)),
+    SitePage(
+        "organisation matches",
+        "matching.organisation_matches",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+    ),
+    SitePage("saved searches", "alerts.index", visitors=(MEMBER,)),
+    SitePage("new saved search", "alerts.new", visitors=(MEMBER,)),
+    SitePage("statistics", "insights.statistics"),
 ]
 
 
