@@ -18,7 +18,9 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from marketplace import reference
+from marketplace.ads import events
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.notifications import services as notifications
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.organisations.models import Membership, Organisation, Sector
@@ -216,7 +218,10 @@ def publish_ad(organisation: Organisation, author: User | None, **fields) -> Ad:
     :raise InvalidAd: when a rule is broken; nothing is saved then.
     """
     ad = build_ad(organisation, author, **fields)
-    db.session.commit()
+    db.session.flush()  # the ad has an id and is in the full-text index; nothing is visible yet
+    events.ad_published(ad)  # e-mails it causes are outbox rows in this same transaction
+    db.session.commit()  # the ad and its e-mails, or neither
+    notifications.dispatch()
     return ad
 
 
