@@ -114,6 +114,22 @@ def submit_empty_form(page):
     return response
 
 
+def search_as_you_type(page):
+    """Type a search: htmx swaps in the results (a fragment); without JavaScript, press Enter."""
+    box = page.locator("main input[type='search']").first
+    if page.evaluate("typeof htmx") == "undefined":
+        with page.expect_navigation() as navigation:
+            box.fill("läxhjälp")
+            box.press("Enter")
+        return navigation.value
+    with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true") as answer:
+        box.fill("läxhjälp")
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    return answer.value
+
+
 PAGES: list[SitePage] = [
     # The site's own pages
     SitePage("start page", "pages.index", visitors=(ANONYMOUS, MEMBER, UNCONFIRMED)),
@@ -185,6 +201,7 @@ PAGES: list[SitePage] = [
         query={"q": "läxhjälp", "kind": "need", "county": "08"},
     ),
     SitePage("ad search without results", "ads.index", query={"q": "zyxxyzzy"}),
+    SitePage("ad search as you type", "ads.index", then=search_as_you_type),
     SitePage("ad page", "ads.detail", values=lambda d: d.ad),
     SitePage("new ad", "ads.new", visitors=(MEMBER,)),
     SitePage(
