@@ -1,0 +1,1 @@
+"""Contact between organisations: "Visa intresse" on an ad, conversations and the inbox."""

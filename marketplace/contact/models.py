@@ -1,0 +1,105 @@
+"""Conversations between two organisations about an ad, their messages, and who has read what."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+
+if TYPE_CHECKING:
+    from marketplace.accounts.models import User
+    from marketplace.ads.models import Ad
+    from marketplace.organisations.models import Organisation
+
+
+class Conversation(db.Model):
+    """One thread per (ad, interested organisation): a second "Visa intresse" joins it."""
+
+    __table_args__ = (sa.UniqueConstraint("ad_id", "interested_organisation_id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    # SET NULL: deleting an ad must not delete what two organisations wrote to each other.
+    ad_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("ad.id", ondelete="SET NULL"), index=True
+    )
+    # The ad's title when the conversation started, shown once the ad is gone.
+    ad_title: so.Mapped[str] = so.mapped_column(sa.String(120))
+    # Kept here (not only through the ad) so access checks work after the ad is deleted.
+    ad_organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    interested_organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    started_by_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL")
+    )
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    last_message_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
+
+    ad: so.Mapped[Ad | None] = so.relationship()
+    ad_organisation: so.Mapped[Organisation] = so.relationship(foreign_keys=[ad_organisation_id])
+    interested_organisation: so.Mapped[Organisation] = so.relationship(
+        foreign_keys=[interested_organisation_id]
+    )
+
+    @property
+    def title(self) -> str:
+        """The ad's current title, or its title when the conversation started if it is deleted."""
+        return self.ad.title if self.ad is not None else self.ad_title
+
+    def organisation_ids(self) -> tuple[int, int]:
+        return (self.ad_organisation_id, self.interested_organisation_id)
+
+    def other_organisation(self, organisation_id: int) -> Organisation:
+        """The party that is not `organisation_id`."""
+        if organisation_id == self.ad_organisation_id:
+            return self.interested_organisation
+        return self.ad_organisation
+
+    def __repr__(self) -> str:
+        return f"<Conversation {self.id}>"
+
+
+class Message(db.Model):
+    """A plain-text message, written by a person on behalf of one of the two organisations."""
+
+    __table_args__ = (sa.Index("ix_message_conversation_id_id", "conversation_id", "id"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    conversation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="CASCADE")
+    )
+    organisation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("organisation.id", ondelete="CASCADE"), index=True
+    )
+    author_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    body: so.Mapped[str] = so.mapped_column(sa.Text)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    conversation: so.Mapped[Conversation] = so.relationship()
+    organisation: so.Mapped[Organisation] = so.relationship()
+    author: so.Mapped[User | None] = so.relationship()
+
+    def __repr__(self) -> str:
+        return f"<Message {self.id}>"
+
+
+class ConversationRead(db.Model):
+    """How far one person has read one conversation: message ids only grow, so one id is enough."""
+
+    conversation_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    last_read_message_id: so.Mapped[int] = so.mapped_column(default=0)
+    read_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)

@@ -1,0 +1,193 @@
+"""Contact pages: "Visa intresse" on an ad, the inbox (/inkorg) and its conversations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+from flask_login import current_user, login_required
+from sqlalchemy.exc import SQLAlchemyError
+
+from marketplace.accounts.decorators import confirmed_required
+from marketplace.ads import services as ad_services
+from marketplace.ads.models import Ad
+from marketplace.contact import services
+from marketplace.contact.forms import MessageForm
+from marketplace.contact.models import Conversation
+from marketplace.extensions import db, limiter
+from marketplace.htmx import is_partial_request, render_page, see_other
+
+bp = Blueprint("contact", __name__)
+
+
+def _me():
+    """The logged-in account itself, not Flask-Login's proxy, for services."""
+    return current_user._get_current_object()
+
+
+def _rate_key() -> str:
+    # Per person, not per address: many people in one office share an IP address.
+    if current_user.is_authenticated:
+        return f"user:{current_user.id}"
+    return get_remote_address()
+
+
+# One allowance for starting conversations and replying together. Only messages that went
+# through (or pretended to) count: fixing a too-short text costs nothing.
+contact_limit = limiter.shared_limit(
+    lambda: current_app.config["RATELIMIT_CONTACT"],
+    scope="contact",
+    key_func=_rate_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,
+)
+
+
+@dataclass
+class InterestPanel:
+    """What the "Visa intresse" part of an ad page shows: the state, and the form if it applies."""
+
+    state: services.InterestState
+    form: MessageForm
+
+
+@bp.app_template_global()
+def interest_for(ad: Ad, form: MessageForm | None = None) -> InterestPanel:
+    """For the ad page's contact block: may this visitor show interest, and the form."""
+    viewer = _me() if current_user.is_authenticated else None
+    return InterestPanel(services.interest_state(viewer, ad), form or MessageForm(formdata=None))
+
+
+@bp.app_template_global()
+def inbox_unread() -> int:
+    """Unread messages for the header's inbox link: one query per request, logged-in users only."""
+    if not current_user.is_authenticated:
+        return 0
+    if "inbox_unread" not in g:
+        try:
+            g.inbox_unread = services.unread_total(_me())
+        except SQLAlchemyError:
+            # The header is also drawn on the error page after a failed transaction; a missing
+            # count must not turn that page into a second error.
+            db.session.rollback()
+            g.inbox_unread = 0
+    return g.inbox_unread
+
+
+def _ad_or_404(ad_id: int) -> Ad:
+    """:raise 404: no such ad."""
+    ad = ad_services.get_ad(ad_id)
+    if ad is None:
+        abort(404)
+    return ad
+
+
+def _conversation_or_404(conversation_id: int) -> Conversation:
+    """The conversation, for a member of one of its two organisations.
+
+    :raise 404: no such conversation, *or* the user is not a party to it (so nobody can learn
+      which conversations exist).
+    """
+    conversation = services.conversation_for(_me(), conversation_id)
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+# --- Visa intresse ----------------------------------------------------------------------------
+
+
+def _render_interest(ad: Ad, panel: InterestPanel, status: int = 200):
+    page = render_page("contact/new.html", fragment="interest", ad=ad, interest=panel)
+    return page, status
+
+
+@bp.get("/annonser/<int:ad_id>/intresse")
+def new(ad_id: int):
+    ad = _ad_or_404(ad_id)
+    return _render_interest(ad, interest_for(ad))
+
+
+@bp.post("/annonser/<int:ad_id>/intresse")
+@confirmed_required
+@contact_limit
+def start(ad_id: int):
+    ad = _ad_or_404(ad_id)
+    form = MessageForm()
+    panel = interest_for(ad, form)
+    state = panel.state
+    if not state.allowed:  # own ad (403), closed or expired (409), no organisation (403)
+        status = 409 if state.reason is services.InterestReason.CLOSED else 403
+        return _render_interest(ad, panel, status)
+    sent = _("Ditt meddelande är skickat till %(organisation)s.", organisation=ad.organisation.name)
+    if form.is_bot:  # answer as if it worked; store and send nothing
+        flash(sent, "success")
+        return see_other(url_for("ads.detail", ad_id=ad.id, slug=ad.slug))
+    if form.validate_on_submit():
+        try:
+            message = services.show_interest(_me(), state.organisation, ad, form.message.data)
+        except services.InvalidMessage as error:
+            form.message.errors = [str(error)]
+        except services.ContactError as error:  # the ad closed a moment ago, and the like
+            form.form_errors.append(str(error))
+        else:
+            flash(sent, "success")
+            return see_other(url_for("contact.detail", conversation_id=message.conversation_id))
+    return _render_interest(ad, panel, 422)
+
+
+# --- Inbox and conversations ------------------------------------------------------------------
+
+
+@bp.get("/inkorg")
+@login_required
+def index():
+    page = request.args.get("page", 1, type=int) or 1
+    result = services.inbox(_me(), page=page, per_page=current_app.config["PER_PAGE"])
+    return render_page("contact/index.html", inbox=result)
+
+
+def _render_conversation(conversation: Conversation, form: MessageForm, sent: bool = False):
+    return render_page(
+        "contact/detail.html",
+        fragment="thread",
+        thread=services.thread(_me(), conversation),
+        form=form,
+        sent=sent,
+    )
+
+
+@bp.get("/inkorg/<int:conversation_id>")
+@login_required
+def detail(conversation_id: int):
+    conversation = _conversation_or_404(conversation_id)
+    services.mark_read(_me(), conversation)
+    return _render_conversation(conversation, MessageForm(formdata=None))
+
+
+@bp.post("/inkorg/<int:conversation_id>")
+@confirmed_required
+@contact_limit
+def reply(conversation_id: int):
+    conversation = _conversation_or_404(conversation_id)
+    form = MessageForm()
+    if form.is_bot:  # answer as if it worked; store and send nothing
+        return _replied(conversation)
+    if form.validate_on_submit():
+        try:
+            services.reply(_me(), conversation, form.message.data)
+        except services.InvalidMessage as error:
+            form.message.errors = [str(error)]
+        else:
+            return _replied(conversation)
+    return _render_conversation(conversation, form), 422
+
+
+def _replied(conversation: Conversation):
+    """htmx swaps the updated thread in place; without JavaScript, Post/Redirect/Get."""
+    if is_partial_request():
+        return _render_conversation(conversation, MessageForm(formdata=None), sent=True)
+    flash(_("Ditt svar är skickat."), "success")
+    return see_other(url_for("contact.detail", conversation_id=conversation.id))

@@ -1,0 +1,100 @@
+"""Rate limit on contact: starting conversations and replying share one allowance per person.
+
+TestConfig switches rate limiting off; these tests build an app with it on (and, like
+test_accounts_ratelimits.py, never use the `app` fixture: the limiter is one object).
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.config import TestConfig
+from marketplace.contact.models import Conversation, Message
+from marketplace.extensions import db
+from tests import factories
+from tests.conftest import HTMX, FreshContextClient, reset_database
+from tests.test_contact import REPLY, TEXT, log_in
+
+
+@pytest.fixture
+def limited_app(smtp_server):
+    app = create_app(
+        TestConfig,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_CONTACT="3 per hour",
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.hostname,
+        MAIL_PORT=smtp_server.port,
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        reset_database()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def outbox(limited_app, smtp_server):
+    smtp_server.handler.messages.clear()
+    return smtp_server.handler.messages
+
+
+def _messages() -> int:
+    return db.session.scalar(sa.select(sa.func.count(Message.id)))
+
+
+def test_the_fourth_message_in_an_hour_is_refused_whether_interest_or_reply(limited_app, outbox):
+    writer = factories.member()
+    first_ad, second_ad = factories.ad(), factories.ad()
+    client = log_in(limited_app.test_client(), writer)
+
+    assert (
+        client.post(f"/annonser/{first_ad.id}/intresse", data={"message": TEXT}).status_code == 303
+    )
+    assert (
+        client.post(f"/annonser/{second_ad.id}/intresse", data={"message": TEXT}).status_code == 303
+    )
+    conversation_id = db.session.scalars(
+        sa.select(Conversation.id).order_by(Conversation.id)
+    ).first()
+    assert client.post(f"/inkorg/{conversation_id}", data={"message": REPLY}).status_code == 303
+
+    refused = client.post(f"/inkorg/{conversation_id}", data={"message": REPLY})
+    refused_interest = client.post(
+        f"/annonser/{factories.ad().id}/intresse", data={"message": TEXT}, headers=HTMX
+    )
+
+    assert refused.status_code == 429
+    assert "För många försök" in refused.get_data(as_text=True)
+    assert refused_interest.status_code == 429
+    assert _messages() == 3
+
+
+def test_the_limit_is_per_person_not_per_address(limited_app, outbox):
+    ad = factories.ad()
+    busy = log_in(limited_app.test_client(), factories.member())
+    for _ in range(3):
+        busy.post(f"/annonser/{ad.id}/intresse", data={"message": TEXT})
+    assert busy.post(f"/annonser/{ad.id}/intresse", data={"message": TEXT}).status_code == 429
+
+    colleague_elsewhere = log_in(limited_app.test_client(), factories.member())
+    response = colleague_elsewhere.post(f"/annonser/{ad.id}/intresse", data={"message": TEXT})
+
+    assert response.status_code == 303
+
+
+def test_messages_that_were_refused_as_too_short_do_not_use_up_the_allowance(limited_app, outbox):
+    ad = factories.ad()
+    client = log_in(limited_app.test_client(), factories.member())
+    for _ in range(5):
+        assert (
+            client.post(f"/annonser/{ad.id}/intresse", data={"message": "Kort"}).status_code == 422
+        )
+
+    assert client.post(f"/annonser/{ad.id}/intresse", data={"message": TEXT}).status_code == 303
+    assert _messages() == 1
