@@ -81,8 +81,9 @@ class SitePage:
     path: str = ""
     visitors: tuple[str, ...] = (ANONYMOUS, MEMBER)
     status: int = 200
-    needs_post: bool = False  # the endpoint must also accept POST (forms that are submitted)
-    then: Callable | None = None  # a step on the loaded page that returns the response to check
+    posts_to: str = ""  # the endpoint the page's form posts to (it must exist)
+    # A step on the loaded page, then(page, live, data, site_page), answering the response to check
+    then: Callable | None = None
 
     def url(self, live: LiveServer, data: SiteData) -> str:
         if self.endpoint is None:
@@ -97,13 +98,14 @@ class SitePage:
             return
         if not live.has_endpoint(self.endpoint):
             pytest.skip(f"{self.name}: route {self.endpoint} does not exist yet")
-        if self.needs_post and not live.has_endpoint(self.endpoint, "POST"):
-            pytest.skip(f"{self.name}: {self.endpoint} does not accept POST yet")
+        if self.posts_to and not live.has_endpoint(self.posts_to, "POST"):
+            pytest.skip(f"{self.name}: {self.posts_to} does not accept POST yet")
 
 
-def submit_empty_form(page):
-    """Submit the page's main form without filling anything in; answer the re-rendered page."""
-    form = page.locator("main form[method='post']").first
+def submit_empty_form(page, live: LiveServer, data: SiteData, site_page: SitePage):
+    """Submit the page's form (the one posting to `posts_to`) empty; answer the re-rendered page."""
+    action = SitePage(site_page.name, site_page.posts_to, site_page.values).url(live, data)
+    form = page.locator(f"main form[method='post'][action^='{action}']").first
     with page.expect_response(lambda response: response.request.method == "POST") as posted:
         form.locator("[type='submit']").first.click()
     response = posted.value
@@ -114,7 +116,7 @@ def submit_empty_form(page):
     return response
 
 
-def search_as_you_type(page):
+def search_as_you_type(page, live: LiveServer, data: SiteData, site_page: SitePage):
     """Type a search: htmx swaps in the results (a fragment); without JavaScript, press Enter."""
     box = page.locator("main input[type='search']").first
     if page.evaluate("typeof htmx") == "undefined":
@@ -145,7 +147,7 @@ PAGES: list[SitePage] = [
         "log in with errors",
         "accounts.login",
         visitors=(ANONYMOUS,),
-        needs_post=True,
+        posts_to="accounts.login",
         status=422,
         then=submit_empty_form,
     ),
@@ -154,7 +156,7 @@ PAGES: list[SitePage] = [
         "register with errors",
         "accounts.register",
         visitors=(ANONYMOUS,),
-        needs_post=True,
+        posts_to="accounts.register",
         status=422,
         then=submit_empty_form,
     ),
@@ -168,6 +170,14 @@ PAGES: list[SitePage] = [
     SitePage("forgotten password", "accounts.forgot_password", visitors=(ANONYMOUS,)),
     SitePage("reset link sent", "accounts.reset_sent", visitors=(ANONYMOUS,)),
     SitePage("account settings", "accounts.settings", visitors=(MEMBER,)),
+    SitePage(
+        "account settings with errors",
+        "accounts.settings",
+        visitors=(MEMBER,),
+        posts_to="accounts.change_password",
+        status=422,
+        then=submit_empty_form,
+    ),
     # Organisations
     SitePage("organisation directory", "organisations.index"),
     SitePage("organisation page", "organisations.detail", values=lambda d: d.organisation),
@@ -177,7 +187,7 @@ PAGES: list[SitePage] = [
         "new organisation with errors",
         "organisations.new",
         visitors=(MEMBER,),
-        needs_post=True,
+        posts_to="organisations.new",
         status=422,
         then=submit_empty_form,
     ),
@@ -192,6 +202,15 @@ PAGES: list[SitePage] = [
         "organisations.members",
         values=lambda d: d.organisation,
         visitors=(MEMBER,),
+    ),
+    SitePage(
+        "invitation with errors",
+        "organisations.members",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+        posts_to="organisations.invite",
+        status=422,
+        then=submit_empty_form,
     ),
     # Ads; /annonser is also the search page
     SitePage("ads", "ads.index"),
@@ -208,7 +227,7 @@ PAGES: list[SitePage] = [
         "new ad with errors",
         "ads.new",
         visitors=(MEMBER,),
-        needs_post=True,
+        posts_to="ads.new",
         status=422,
         then=submit_empty_form,
     ),
@@ -310,7 +329,7 @@ def visit(page, live: LiveServer, data: SiteData, site_page: SitePage, language:
     if "text/html" not in content_type or "<html" not in response.text():
         pytest.skip(f"{site_page.name}: {target} is still a placeholder, not an HTML page")
     if site_page.then is not None:
-        response = site_page.then(page)
+        response = site_page.then(page, live, data, site_page)
         live.raise_errors()
     assert response.status == site_page.status, (
         f"{site_page.name}: {response.url} answered {response.status}, not {site_page.status}"
