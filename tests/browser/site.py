@@ -15,6 +15,7 @@ import pytest
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.organisations.models import Sector
 from tests import factories
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ class SiteData:
     unconfirmed_token: str = ""
     organisation: dict = field(default_factory=dict)  # the member administers it
     ad: dict = field(default_factory=dict)  # the member wrote it
+    other_ad: dict = field(default_factory=dict)  # another organisation's
+    conversation: dict = field(default_factory=dict)  # about the member's ad
     challenge: str = "integration"
     county: str = "08"
 
@@ -53,7 +56,9 @@ def seed(live: LiveServer) -> SiteData:
             challenges=("integration", "education"),
         )
         member = factories.member(org=org, name="Maja Medlem")
-        factories.organisation(name="Region Exempel", challenges=("public-health",))
+        region = factories.organisation(
+            name="Region Exempel", sector=Sector.PUBLIC, challenges=("public-health",)
+        )
         unconfirmed = factories.user(confirmed=False, name="Olle Obekräftad")
         db.session.commit()
         data.member_token = member.session_token
@@ -67,7 +72,27 @@ def seed(live: LiveServer) -> SiteData:
             challenges=("integration", "education"),
         )
         data.ad = {"ad_id": ad.id, "slug": ad.slug}
+        other_ad = factories.ad(
+            org=region,
+            title="Vi erbjuder lokaler för föreningsträffar",
+            body="Kvällar och helger, gratis för ideella föreningar.",
+        )
+        data.other_ad = {"ad_id": other_ad.id, "slug": other_ad.slug}
+        data.conversation = _conversation(region, member_ad=ad)
     return data
+
+
+def _conversation(region, member_ad) -> dict:
+    """The region shows interest in the member's ad: a conversation in the member's inbox."""
+    try:
+        from marketplace.contact import services as contact
+    except ImportError:  # contact between organisations not built yet
+        return {}
+    writer = factories.member(org=region, name="Rut Region")
+    message = contact.show_interest(
+        writer, region, member_ad, "Hej! Vi vill gärna höra mer om läxhjälpen och ses i vår."
+    )
+    return {"conversation_id": message.conversation_id}
 
 
 @dataclass(frozen=True)
@@ -234,6 +259,20 @@ PAGES: list[SitePage] = [
     SitePage("edit ad", "ads.edit", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("delete ad", "ads.delete", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("ad outcome", "insights.outcome", values=lambda d: d.ad, visitors=(MEMBER,)),
+    SitePage("another organisation's ad", "ads.detail", values=lambda d: d.other_ad),
+    # Contact between organisations
+    SitePage("show interest", "contact.new", values=lambda d: d.other_ad),
+    SitePage(
+        "show interest with errors",
+        "contact.new",
+        values=lambda d: d.other_ad,
+        visitors=(MEMBER,),
+        posts_to="contact.start",
+        status=422,
+        then=submit_empty_form,
+    ),
+    SitePage("inbox", "contact.index", visitors=(MEMBER,)),
+    SitePage("conversation", "contact.detail", values=lambda d: d.conversation, visitors=(MEMBER,)),
     # Matching, saved searches, statistics
     SitePage("ad matches", "matching.ad_matches", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage(
