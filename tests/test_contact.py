@@ -203,7 +203,10 @@ def test_the_ad_page_offers_the_interest_form_to_members_of_other_organisations(
     assert '<form id="interest-form" method="post" action="/annonser/' in html
     assert 'data-hx-post="/annonser/' in html
     assert "Du skriver för Studieförbundet Norr" in html
-    assert '<label for="message">Meddelande</label>' in html
+    assert (
+        '<label for="message">Meddelande <span class="required">(obligatoriskt)</span></label>'
+        in html
+    )
     # The honeypot: hidden from sight and screen readers, out of the tab order.
     assert re.search(
         r'<div class="visually-hidden" aria-hidden="true">\s*<label for="website"', html
