@@ -81,11 +81,12 @@ def _refuse_development_secret(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.ads.views import bp as ads_bp
+    from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.pages.views import bp as pages_bp
 
-    for blueprint in (pages_bp, accounts_bp, organisations_bp, ads_bp, contact_bp):
+    for blueprint in (pages_bp, accounts_bp, organisations_bp, ads_bp, contact_bp, alerts_bp):
         app.register_blueprint(blueprint)
 
     from marketplace.api.views import bp as api_bp

@@ -61,6 +61,7 @@ def main_navigation() -> list[tuple[str, str]]:
     ]
     if current_user.is_authenticated:
         items.append(("organisations.mine", _("Mina organisationer")))
+        items.append(("alerts.index", _("Bevakningar")))
     return [
         (endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions
     ]

@@ -7,7 +7,9 @@ roll back with the ad. publish_ad calls notifications.dispatch() after the commi
 from __future__ import annotations
 
 from marketplace.ads.models import Ad
+from marketplace.alerts import services as alerts
 
 
 def ad_published(ad: Ad) -> None:
     """Queue the e-mails a new ad causes (matches for other ads, saved-search alerts)."""
+    alerts.alert_new_ad(ad)  # saved searches with the rhythm "Direkt" that find the new ad

@@ -1,0 +1,1 @@
+"""Saved searches ("bevakningar") and the e-mail alerts they send about new ads."""

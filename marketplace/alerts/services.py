@@ -1,0 +1,644 @@
+"""Saved searches: save, edit, pause and delete them; find the new ads they match; queue alerts.
+
+A saved search finds exactly what the search page finds, because it *is* a search-page query
+(`marketplace.search.services.AdQuery`) and matching goes through that module:
+
+* Digests (daily, weekly) page through `search_ads(query, sort newest)` and keep the ads
+  published since the last check that the ledger (`SentAlert`) has not seen for that search.
+* Immediate alerts (`alert_new_ad`, called from ads.events.ad_published inside publish_ad's
+  transaction) must stay fast with many saved searches, so they narrow down before asking the
+  search: one SQL query keeps the immediate searches whose kind, place, challenge and sector
+  filters admit the new ad; their words are compared with the ad's index terms in Python, which
+  drops most of the rest; the survivors are confirmed with the search's own conditions and the
+  full-text index, restricted to this one ad, a batch of searches per SQL statement.
+
+E-mail: ONE message per saved search per run (not one per user bundling several searches), so
+each message says which search it is about and its one-click unsubscribe link (RFC 8058) stops
+exactly that search. Immediate searches get one message per new ad. The ledger's primary key
+(saved search, ad) guarantees that no ad is ever sent twice for the same saved search.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+from itsdangerous import BadData, URLSafeSerializer
+
+from marketplace import reference
+from marketplace.accounts.models import User
+from marketplace.ads.labels import SECTOR_LABELS, kind_label
+from marketplace.ads.models import Ad, AdKind
+from marketplace.alerts.models import (
+    KIND_BITS,
+    SECTOR_BITS,
+    Rhythm,
+    SavedSearch,
+    SavedSearchChallenge,
+    SentAlert,
+    to_mask,
+)
+from marketplace.clock import today, utcnow
+from marketplace.extensions import db
+from marketplace.notifications import services as notifications
+from marketplace.organisations.models import Sector
+from marketplace.search import services as search
+from marketplace.search import text as search_text
+
+MAX_SAVED_SEARCHES = 50  # per user: plenty for real use, a cap on abuse
+NAME_MAX_LENGTH = 120
+TEXT_MAX_LENGTH = 500  # the search reads no further (search.text.query_terms)
+MAX_ADS_PER_MAIL = 30  # a digest lists the newest; the rest are one click away
+SCAN_PAGE_SIZE = 100
+# Digests look this far back before the last check too: an ad whose transaction committed
+# just after a run started (published_at is set before the commit) is still caught next time.
+# The ledger keeps the overlap from sending anything twice.
+OVERLAP = timedelta(hours=1)
+CONFIRM_BATCH = 100  # saved searches confirmed per SQL statement
+UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+EMAIL_TEMPLATE = "saved_search_alert"
+
+
+class TooManySavedSearches(Exception):
+    """The user already has MAX_SAVED_SEARCHES saved searches."""
+
+
+# --- The search a saved search stands for ------------------------------------------------------
+
+
+def query_of(saved: SavedSearch) -> search.AdQuery:
+    """The saved search as the search page's query, newest first (what an alert lists)."""
+    return search.AdQuery(
+        text=saved.text,
+        kinds=saved.kinds,
+        challenges=saved.challenges,
+        county=saved.county_code,
+        municipality=saved.municipality_code,
+        seeking=saved.seeking,
+        sectors=saved.sectors,
+        sort="newest",
+    )
+
+
+def _apply_query(saved: SavedSearch, query: search.AdQuery) -> None:
+    """Store a query's filters; unknown places and challenges are dropped, as the search does."""
+    saved.text = " ".join((query.text or "").split())[:TEXT_MAX_LENGTH]
+    saved.kinds = [AdKind(kind) for kind in query.kinds]
+    known = reference.challenges()
+    saved.challenges = [slug for slug in query.challenges if slug in known]
+    county = query.county if query.county in reference.counties() else None
+    municipality = reference.municipalities().get(query.municipality or "")
+    if municipality and county and municipality.county_code != county:
+        municipality = None  # the search page ignores a municipality outside the county
+    saved.county_code = municipality.county_code if municipality else county
+    saved.municipality_code = municipality.code if municipality else None
+    saved.seeking = [Sector(sector) for sector in query.seeking]
+    saved.sectors = [Sector(sector) for sector in query.sectors]
+
+
+def search_args(query: search.AdQuery) -> dict[str, str | list[str]]:
+    """The query as /annonser's query-string parameters (the search form's names)."""
+    args: dict[str, str | list[str]] = {}
+    if query.text:
+        args["q"] = query.text
+    if query.kinds:
+        args["kind"] = [kind.value for kind in query.kinds]
+    if query.challenges:
+        args["challenge"] = list(query.challenges)
+    if query.county:
+        args["county"] = query.county
+    if query.municipality:
+        args["municipality"] = query.municipality
+    if query.seeking:
+        args["seeking"] = [sector.value for sector in query.seeking]
+    if query.sectors:
+        args["sector"] = [sector.value for sector in query.sectors]
+    return args
+
+
+def _either(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s eller %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+def _both(items: list[str]) -> str:
+    if len(items) < 2:
+        return "".join(items)
+    return _("%(items)s och %(last)s", items=", ".join(items[:-1]), last=items[-1])
+
+
+def _challenge_names(slugs: Iterable[str]) -> list[str]:
+    wanted = set(slugs)
+    return [item.name for slug, item in reference.challenges().items() if slug in wanted]
+
+
+def _sector_names(sectors: Iterable[Sector]) -> list[str]:
+    wanted = set(sectors)
+    return [str(label).lower() for sector, label in SECTOR_LABELS.items() if sector in wanted]
+
+
+def _typed_words(text: str) -> list[str]:
+    """The words of a search as the user typed them (with å, ä, ö), for reading, not matching."""
+    words = list(dict.fromkeys(re.findall(r"\w+", text or "")))
+    return words[: search_text.MAX_QUERY_TERMS]
+
+
+def describe(query: search.AdQuery) -> list[str]:
+    """The search in words: ['Söker', 'Integration och etablering', 'Kalmar län', '”läxhjälp”']."""
+    parts: list[str] = []
+    if query.kinds:
+        parts.append(_either([kind_label(kind) for kind in AdKind if kind in query.kinds]))
+    if query.challenges:
+        parts.append(_either(_challenge_names(query.challenges)))
+    if query.municipality:
+        parts.append(reference.municipality_name(query.municipality))
+    elif query.county:
+        parts.append(reference.county_name(query.county))
+    if query.seeking:
+        parts.append(
+            _("Söker samverkan med %(sectors)s", sectors=_either(_sector_names(query.seeking)))
+        )
+    if query.sectors:
+        parts.append(_("Annonsör: %(sectors)s", sectors=_either(_sector_names(query.sectors))))
+    if query.text:
+        parts.append(f"”{query.text}”")
+    return [part for part in parts if part] or [_("Alla annonser")]
+
+
+def summary(query: search.AdQuery) -> str:
+    """describe() as one line: 'Söker · Integration och etablering · Kalmar län · ”läxhjälp”'."""
+    return " · ".join(describe(query))
+
+
+def default_name(query: search.AdQuery) -> str:
+    """A name to start from: the search's summary, shortened to fit."""
+    name = summary(query)
+    if len(name) > NAME_MAX_LENGTH:
+        name = name[: NAME_MAX_LENGTH - 1].rstrip() + "…"
+    return name
+
+
+def match_reasons(query: search.AdQuery, ad: Ad) -> list[str]:
+    """Why the ad matched, filter by filter: ['Integration och etablering', 'Kalmar län', 'ordet läxhjälp']."""
+    reasons: list[str] = []
+    if query.kinds:
+        reasons.append(kind_label(ad.kind))
+    if query.challenges:
+        reasons.extend(_challenge_names(set(query.challenges) & set(ad.challenge_slugs)))
+    if query.municipality:
+        if ad.municipality_code == query.municipality:
+            reasons.append(reference.municipality_name(ad.municipality_code))
+        elif ad.county_code:
+            reasons.append(
+                _("%(county)s, hela länet", county=reference.county_name(ad.county_code))
+            )
+        else:
+            reasons.append(_("Hela Sverige"))
+    elif query.county:
+        if ad.county_code:
+            reasons.append(reference.county_name(ad.county_code))
+        else:
+            reasons.append(_("Hela Sverige"))
+    if query.seeking:
+        sectors = _sector_names(set(query.seeking) & set(ad.seeking))
+        reasons.append(_("söker samverkan med %(sectors)s", sectors=_both(sectors)))
+    if query.sectors:
+        reasons.append(
+            _("annonsör: %(sector)s", sector="".join(_sector_names([ad.organisation.sector])))
+        )
+    words = _typed_words(query.text)
+    if words:
+        reasons.append(
+            ngettext("ordet %(words)s", "orden %(words)s", len(words), words=", ".join(words))
+        )
+    return reasons
+
+
+# --- Managing saved searches (the owner's use cases) -----------------------------------------
+
+
+def saved_searches_of(user: User) -> list[SavedSearch]:
+    """The user's saved searches, newest first, with what the list shows loaded."""
+    return list(
+        db.session.scalars(
+            sa.select(SavedSearch)
+            .where(SavedSearch.user_id == user.id)
+            .options(so.selectinload(SavedSearch.challenge_links))
+            .order_by(SavedSearch.created_at.desc(), SavedSearch.id.desc())
+        )
+    )
+
+
+def get_saved_search(user: User, saved_search_id: int) -> SavedSearch | None:
+    """The saved search if it exists and belongs to `user`; None otherwise (never someone else's)."""
+    return db.session.scalar(
+        sa.select(SavedSearch)
+        .where(SavedSearch.id == saved_search_id, SavedSearch.user_id == user.id)
+        .options(so.selectinload(SavedSearch.challenge_links))
+    )
+
+
+def _clean_name(name: str, query: search.AdQuery) -> str:
+    name = " ".join((name or "").split())[:NAME_MAX_LENGTH]
+    return name or default_name(query)
+
+
+def save_search(user: User, *, name: str, rhythm: Rhythm, query: search.AdQuery) -> SavedSearch:
+    """Save a search for `user`; only ads published from now on will be sent.
+
+    :raise TooManySavedSearches: the user has MAX_SAVED_SEARCHES already; nothing is saved.
+    """
+    count = db.session.scalar(
+        sa.select(sa.func.count(SavedSearch.id)).where(SavedSearch.user_id == user.id)
+    )
+    if (count or 0) >= MAX_SAVED_SEARCHES:
+        raise TooManySavedSearches
+    saved = SavedSearch(user=user, name=_clean_name(name, query), rhythm=Rhythm(rhythm))
+    _apply_query(saved, query)
+    db.session.add(saved)
+    db.session.commit()
+    return saved
+
+
+def update_saved_search(
+    saved: SavedSearch, *, name: str, rhythm: Rhythm, query: search.AdQuery
+) -> SavedSearch:
+    """Save a new name, rhythm and filters. Ads already sent stay sent (the ledger is kept)."""
+    saved.name = _clean_name(name, query)
+    saved.rhythm = Rhythm(rhythm)
+    _apply_query(saved, query)
+    db.session.commit()
+    return saved
+
+
+def pause_saved_search(saved: SavedSearch) -> SavedSearch:
+    """No alerts until resumed."""
+    saved.paused = True
+    db.session.commit()
+    return saved
+
+
+def resume_saved_search(saved: SavedSearch) -> SavedSearch:
+    """Alerts again, about ads published from now on (not the ones that came while paused)."""
+    if saved.paused:
+        saved.paused = False
+        saved.last_checked_at = utcnow()
+        db.session.commit()
+    return saved
+
+
+def delete_saved_search(saved: SavedSearch) -> None:
+    """Remove the saved search, its filters and its ledger."""
+    db.session.delete(saved)
+    db.session.commit()
+
+
+# --- Unsubscribe links ----------------------------------------------------------------------
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token(saved: SavedSearch) -> str:
+    """A signed token naming one saved search. It does not expire: old e-mails keep working."""
+    return _serializer().dumps({"s": saved.id, "n": saved.unsubscribe_nonce})
+
+
+def saved_search_for_token(token: str) -> SavedSearch | None:
+    """The saved search a genuine token names; None when the token was altered or the search is gone."""
+    try:
+        payload = _serializer().loads(token)
+    except BadData:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        return None
+    saved = db.session.get(SavedSearch, payload["s"])
+    if saved is None or not hmac.compare_digest(str(payload.get("n", "")), saved.unsubscribe_nonce):
+        return None
+    return saved
+
+
+def unsubscribe(saved: SavedSearch) -> SavedSearch:
+    """Stop the e-mails of one saved search (it is paused, so its owner can resume it later)."""
+    return pause_saved_search(saved)
+
+
+# --- Alert e-mails --------------------------------------------------------------------------
+
+
+def _external_url(endpoint: str, **values) -> str:
+    """An absolute link on BASE_URL, in or outside a request (alerts are built in both)."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def _ad_area(ad: Ad) -> str:
+    if ad.municipality_code:
+        return f"{reference.municipality_name(ad.municipality_code)}, {reference.county_name(ad.county_code)}"
+    if ad.county_code:
+        return reference.county_name(ad.county_code)
+    return _("Hela Sverige")
+
+
+def _alert_key(saved: SavedSearch, ads: Sequence[Ad]) -> str:
+    """One outbox key per saved search and set of ads: the same alert is never queued twice."""
+    ids = ",".join(str(ad.id) for ad in sorted(ads, key=lambda ad: ad.id))
+    return f"alert:{saved.id}:{hashlib.sha256(ids.encode()).hexdigest()[:24]}"
+
+
+def _queue_alert(saved: SavedSearch, ads: Sequence[Ad], now: datetime, more: bool = False) -> bool:
+    """Queue one e-mail listing `ads` for the saved search and record them in the ledger.
+
+    Does not commit: the caller's unit of work does. Returns False if it was queued before.
+    """
+    user = saved.user
+    query = query_of(saved)
+    locale = user.locale or "sv"
+    with force_locale(locale):  # reasons and place names in the recipient's language
+        items = [
+            {
+                "title": ad.title,
+                "organisation": ad.organisation.name,
+                "kind": kind_label(ad.kind),
+                "area": _ad_area(ad),
+                "url": _external_url("ads.detail", ad_id=ad.id, slug=ad.slug),
+                "reasons": match_reasons(query, ad),
+            }
+            for ad in ads
+        ]
+        search_summary = summary(query)
+    unsubscribe_url = _external_url("alerts.unsubscribe", token=unsubscribe_token(saved))
+    row = notifications.queue_email(
+        key=_alert_key(saved, ads),
+        to=user.email,
+        template=EMAIL_TEMPLATE,
+        locale=locale,
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+        name=saved.name,
+        summary=search_summary,
+        rhythm=saved.rhythm.value,
+        items=items,
+        more=more,
+        search_url=_external_url("ads.index", **search_args(query), sort="nyast"),
+        manage_url=_external_url("alerts.index"),
+        unsubscribe_url=unsubscribe_url,
+    )
+    if row is None:
+        return False
+    db.session.add_all(SentAlert(saved_search_id=saved.id, ad_id=ad.id, sent_at=now) for ad in ads)
+    saved.last_sent_at = now
+    return True
+
+
+# --- Immediate alerts -----------------------------------------------------------------------
+
+
+def _admits(mask_column, bits: int) -> sa.ColumnElement[bool]:
+    """A bit-mask filter admits the value: no filter (0), or one of the value's bits is set."""
+    return sa.or_(mask_column == 0, mask_column.op("&")(bits) != 0)
+
+
+def _candidates(ad: Ad) -> sa.Select:
+    """Immediate, active saved searches whose filters other than the words admit this ad.
+
+    The same rules as search.services._conditions, read the other way round (which searches
+    would find this ad, instead of which ads a search finds); the final say is the search's own.
+    """
+    place: sa.ColumnElement[bool] = sa.true()  # an ad for all of Sweden is found everywhere
+    if ad.county_code:
+        same_place = SavedSearch.county_code == ad.county_code
+        if ad.municipality_code:  # a county-wide ad is found from all its municipalities
+            same_place = sa.and_(
+                same_place,
+                sa.or_(
+                    SavedSearch.municipality_code.is_(None),
+                    SavedSearch.municipality_code == ad.municipality_code,
+                ),
+            )
+        place = sa.or_(SavedSearch.county_code.is_(None), same_place)
+    any_challenge = sa.exists().where(SavedSearchChallenge.saved_search_id == SavedSearch.id)
+    challenge = sa.or_(
+        ~any_challenge,
+        SavedSearch.id.in_(
+            sa.select(SavedSearchChallenge.saved_search_id).where(
+                SavedSearchChallenge.challenge.in_(ad.challenge_slugs)
+            )
+        ),
+    )
+    return (
+        sa.select(SavedSearch.id, SavedSearch.text)
+        .join(User, User.id == SavedSearch.user_id)
+        .where(
+            SavedSearch.rhythm == Rhythm.IMMEDIATE,
+            SavedSearch.paused.is_(False),
+            User.email_confirmed_at.is_not(None),
+            _admits(SavedSearch.kind_mask, KIND_BITS[ad.kind]),
+            _admits(SavedSearch.seeking_mask, to_mask(ad.seeking, SECTOR_BITS)),
+            _admits(SavedSearch.sector_mask, SECTOR_BITS[ad.organisation.sector]),
+            place,
+            challenge,
+        )
+    )
+
+
+@lru_cache(maxsize=20_000)
+def _terms(text: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(search_text.query_terms(text))
+
+
+def _words_may_match(text: str, ad_terms: frozenset[str]) -> bool:
+    """A cheap first look: could the search's words match an ad with these index terms?
+
+    Mirrors the search's rule (every word matches one of its stems, the last also as a
+    prefix) only to skip hopeless candidates; matches are confirmed by the full-text index.
+    """
+    terms = _terms(text) if text else ()
+    last = len(terms) - 1
+    for position, stems in enumerate(terms):
+        if any(stem in ad_terms for stem in stems):
+            continue
+        if position == last and any(term.startswith(stem) for stem in stems for term in ad_terms):
+            continue
+        return False
+    return True
+
+
+_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
+
+
+def _words_match_ad(terms: list[tuple[str, ...]], ad_id: int) -> sa.ColumnElement[bool]:
+    """The search's full-text condition, evaluated for one ad only.
+
+    PostgreSQL's condition is a per-row test already. SQLite's (`ad.id IN (SELECT rowid FROM
+    fts_ad WHERE fts_ad MATCH ...)`) would first collect every ad in the index that matches, so
+    here the FTS5 query is given the ad's rowid too and looks at that one document only.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return search._text_match(terms).condition
+    matches = sa.literal_column("fts_ad").op("MATCH")(search.fts5_query(terms))
+    return Ad.id.in_(sa.select(_FTS.c.rowid).where(matches, _FTS.c.rowid == ad_id))
+
+
+def _finds(query: search.AdQuery, ad: Ad) -> sa.Exists:
+    """Would the search page, with this query, list this ad? As an SQL EXISTS."""
+    # The search page's own WHERE clauses (open ads, every filter), without its text part,
+    # which _words_match_ad supplies restricted to this ad.
+    conditions = search._conditions(query, None)
+    terms = search_text.query_terms(query.text)
+    if terms:
+        conditions.append(_words_match_ad(terms, ad.id))
+    return sa.exists(sa.select(Ad.id).where(Ad.id == ad.id, *conditions))
+
+
+def _confirmed(ad: Ad, saved_search_ids: Sequence[int]) -> list[SavedSearch]:
+    """Those of the saved searches that really find the ad, by the search's own rules."""
+    found: list[SavedSearch] = []
+    for start in range(0, len(saved_search_ids), CONFIRM_BATCH):
+        chunk = saved_search_ids[start : start + CONFIRM_BATCH]
+        searches = db.session.scalars(
+            sa.select(SavedSearch)
+            .where(SavedSearch.id.in_(chunk))
+            .options(so.selectinload(SavedSearch.challenge_links), so.joinedload(SavedSearch.user))
+            .order_by(SavedSearch.id)
+        ).all()
+        if not searches:
+            continue
+        checks = [
+            _finds(query_of(saved), ad).label(f"s{index}") for index, saved in enumerate(searches)
+        ]
+        answers = db.session.execute(sa.select(*checks)).one()
+        found.extend(saved for saved, yes in zip(searches, answers, strict=True) if yes)
+    return found
+
+
+def alert_new_ad(ad: Ad) -> int:
+    """Queue an alert for every immediate saved search that finds the just-published ad.
+
+    Called from ads.events.ad_published inside publish_ad's transaction, after the flush (the
+    ad is in the full-text index): the e-mails are outbox rows that commit or roll back with
+    the ad. Does not commit. Returns the number of alerts queued.
+    """
+    if not ad.is_open(today()):
+        return 0
+    ad_terms = frozenset((ad.search_terms or "").split())
+    candidates = [
+        row.id
+        for row in db.session.execute(_candidates(ad))
+        if _words_may_match(row.text, ad_terms)
+    ]
+    if not candidates:
+        return 0
+    already = set(
+        db.session.scalars(sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id))
+    )
+    now = utcnow()
+    queued = 0
+    for saved in _confirmed(ad, [i for i in candidates if i not in already]):
+        queued += _queue_alert(saved, [ad], now)
+    return queued
+
+
+# --- Digests --------------------------------------------------------------------------------
+
+
+def _new_ads(saved: SavedSearch, now: datetime) -> tuple[list[Ad], bool]:
+    """Open ads the search finds, published since its last check and never sent for it.
+
+    Newest first, at most MAX_ADS_PER_MAIL; the flag says whether there were more.
+    """
+    since = max((saved.last_checked_at or saved.created_at) - OVERLAP, saved.created_at)
+    sent = set(
+        db.session.scalars(
+            sa.select(SentAlert.ad_id)
+            .join(Ad, Ad.id == SentAlert.ad_id)
+            .where(SentAlert.saved_search_id == saved.id, Ad.published_at > since)
+        )
+    )
+    query = query_of(saved)
+    found: list[Ad] = []
+    page = 1
+    while True:
+        result = search.search_ads(query, page=page, per_page=SCAN_PAGE_SIZE, with_facets=False)
+        for ad in result.items:  # newest first: stop at the first one from before `since`
+            if ad.published_at <= since:
+                return found, False
+            if ad.published_at <= now and ad.id not in sent:
+                if len(found) == MAX_ADS_PER_MAIL:
+                    return found, True
+                found.append(ad)
+        if not result.has_next:
+            return found, False
+        page += 1
+
+
+def send_digests(rhythm: Rhythm, now: datetime | None = None) -> int:
+    """Mail every active saved search of this rhythm its new ads; returns the e-mails queued.
+
+    Each saved search is its own unit of work (one commit each), so one search's failure or a
+    concurrent run does not hold back the others: if two runs race, the ledger's key makes the
+    second one's commit fail for that search instead of sending the same ads again.
+    """
+    rhythm = Rhythm(rhythm)
+    if rhythm is Rhythm.IMMEDIATE:
+        raise ValueError("immediate alerts are sent when an ad is published")
+    now = now or utcnow()
+    ids = db.session.scalars(
+        sa.select(SavedSearch.id)
+        .join(User, User.id == SavedSearch.user_id)
+        .where(
+            SavedSearch.rhythm == rhythm,
+            SavedSearch.paused.is_(False),
+            User.email_confirmed_at.is_not(None),
+        )
+        .order_by(SavedSearch.id)
+    ).all()
+    queued = 0
+    for saved_id in ids:
+        saved = db.session.get(
+            SavedSearch,
+            saved_id,
+            options=[so.selectinload(SavedSearch.challenge_links), so.joinedload(SavedSearch.user)],
+            populate_existing=True,
+        )
+        if saved is None or saved.paused or saved.rhythm is not rhythm:
+            continue  # deleted, paused or changed since the run started
+        ads, more = _new_ads(saved, now)
+        sent = bool(ads) and _queue_alert(saved, ads, now, more=more)
+        saved.last_checked_at = now
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()  # a concurrent run sent these ads first
+            continue
+        queued += sent
+    if queued:
+        notifications.dispatch()
+    return queued
+
+
+def send_daily_digests(now: datetime | None = None) -> int:
+    """The morning digest of every daily saved search."""
+    return send_digests(Rhythm.DAILY, now)
+
+
+def send_weekly_digests(now: datetime | None = None) -> int:
+    """The Monday digest of every weekly saved search."""
+    return send_digests(Rhythm.WEEKLY, now)
