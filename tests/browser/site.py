@@ -284,6 +284,8 @@ PAGES: list[SitePage] = [
     SitePage("saved searches", "alerts.index", visitors=(MEMBER,)),
     SitePage("new saved search", "alerts.new", visitors=(MEMBER,)),
     SitePage("statistics", "insights.statistics"),
+    SitePage("embedding the ads", "embeds.index"),
+    SitePage("embed builder", "embeds.builder"),
 ]
 
 
