@@ -1,0 +1,623 @@
+"""Outcomes (asking what an ad led to, recording the answer) and the site's statistics.
+
+Statistics are read with a handful of GROUP BY queries (never one query per county, challenge
+or month) and kept for a short while in a small in-process cache keyed by the filters
+(INSIGHTS_CACHE_SECONDS, 60 by default): /statistik, its CSV and the county pages share them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from marketplace import reference
+from marketplace.accounts.models import User
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.clock import today as swedish_today
+from marketplace.clock import utcnow
+from marketplace.extensions import db
+from marketplace.insights import labels
+from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
+from marketplace.notifications import services as notifications
+from marketplace.organisations.models import Membership, Organisation
+from marketplace.search.services import open_ads_condition
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+# The daily job catches up on days it missed, but never asks about long-gone ads (for example
+# everything that expired before this feature existed).
+EXPIRED_CATCH_UP_DAYS = 7
+CLOSED_CATCH_UP_DAYS = 30
+PARTNER_NAME_MAX_LENGTH = 200
+PARTNER_SUGGESTIONS = 8
+
+PERIODS = (3, 6, 12, 24)  # months, this one included
+DEFAULT_PERIOD = 12
+COUNTY_PAGE_TOP_CHALLENGES = 3
+NO_COLLABORATION = "none"  # the outcomes-by-form key for "did not lead to collaboration"
+KINDS = tuple(kind.value for kind in AdKind)
+
+T = TypeVar("T")
+
+
+# Outcomes
+
+
+class InvalidOutcome(ValueError):
+    """The answer breaks a rule; `errors` maps form field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+        self.errors = errors
+
+
+def get_outcome(ad: Ad) -> Outcome | None:
+    """The outcome reported for the ad, with its linked partner, or None."""
+    return db.session.scalar(
+        sa.select(Outcome)
+        .where(Outcome.ad_id == ad.id)
+        .options(so.joinedload(Outcome.partner_organisation))
+    )
+
+
+def find_partner_organisations(
+    text: str, exclude_id: int | None = None, limit: int = PARTNER_SUGGESTIONS
+) -> list[Organisation]:
+    """Organisations on the site whose name or description matches what was typed (by name)."""
+    from marketplace.organisations.services import DirectoryFilters, directory_query
+
+    if not (text or "").strip():
+        return []
+    query = directory_query(DirectoryFilters(q=text[:PARTNER_NAME_MAX_LENGTH]))
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def record_outcome(
+    ad: Ad,
+    reporter: User | None,
+    *,
+    collaborated: bool | None,
+    form: CollaborationForm | str | None = None,
+    partner_organisation_id: int | None = None,
+    partner_name: str = "",
+) -> Outcome:
+    """Save the ad's outcome (one per ad: a second answer replaces the first).
+
+    A partner chosen on the site wins over a typed name, and its name is stored with it.
+    :raise InvalidOutcome: a rule is broken; nothing is saved then.
+    """
+    errors: dict[str, str] = {}
+    partner_name = " ".join((partner_name or "").split())
+    partner: Organisation | None = None
+    chosen_form: CollaborationForm | None = None
+    if collaborated is None:
+        errors["collaborated"] = _("Svara ja eller nej.")
+    elif collaborated:
+        try:
+            chosen_form = CollaborationForm(
+                form.value if isinstance(form, CollaborationForm) else form
+            )
+        except ValueError:
+            errors["collaboration_form"] = _("Välj i vilken form ni samverkar.")
+        if partner_organisation_id is not None:
+            partner = db.session.get(Organisation, partner_organisation_id)
+            if partner is None or partner.id == ad.organisation_id:
+                errors["partner_organisation"] = _("Välj en annan organisation i listan.")
+        if partner is None and "partner_organisation" not in errors:
+            if not partner_name:
+                errors["partner_name"] = _("Skriv vem ni samverkar med.")
+            elif len(partner_name) > PARTNER_NAME_MAX_LENGTH:
+                errors["partner_name"] = _(
+                    "Namnet får vara högst %(max)s tecken.", max=PARTNER_NAME_MAX_LENGTH
+                )
+    if errors:
+        raise InvalidOutcome(errors)
+    outcome = get_outcome(ad)
+    if outcome is None:
+        outcome = Outcome(ad_id=ad.id, organisation_id=ad.organisation_id)
+        db.session.add(outcome)
+    outcome.collaborated = bool(collaborated)
+    outcome.form = chosen_form
+    outcome.partner_organisation = partner
+    outcome.partner_name = partner.name if partner else (partner_name if collaborated else "")
+    outcome.county_code = ad.county_code
+    outcome.reported_by = reporter
+    outcome.reported_at = utcnow()
+    db.session.commit()
+    _forget_statistics()
+    return outcome
+
+
+def _recipients(organisation_id: int) -> list[User]:
+    """Members of the organisation with a confirmed address (any member may manage its ads)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                User.email_confirmed_at.is_not(None),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
+    """Queue "Ledde annonsen till samverkan?" to the ad's organisation; returns e-mails queued.
+
+    Once per ad, ever (the OutcomeRequest ledger); not when an outcome is already reported.
+    Does NOT commit: call it inside a use case before its commit, then notifications.dispatch().
+    """
+    from marketplace.organisations.services import external_url  # avoids an import cycle
+
+    if db.session.get(OutcomeRequest, ad.id) is not None:
+        return 0
+    if db.session.scalar(sa.select(Outcome.id).where(Outcome.ad_id == ad.id)) is not None:
+        return 0
+    db.session.add(OutcomeRequest(ad_id=ad.id, reason=reason, outcome_requested_at=utcnow()))
+    outcome_url = external_url("insights.outcome", ad_id=ad.id)
+    ad_url = external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
+    queued = 0
+    for user in _recipients(ad.organisation_id):
+        row = notifications.queue_email(
+            key=f"outcome:{ad.id}:{user.id}",
+            to=user.email,
+            template="outcome_question",
+            locale=user.locale,
+            headers={"Auto-Submitted": "auto-generated"},
+            ad=ad,
+            organisation_name=ad.organisation.name,
+            reason=reason,
+            outcome_url=outcome_url,
+            ad_url=ad_url,
+        )
+        queued += row is not None
+    return queued
+
+
+def ask_about_expired_ads(today: date | None = None) -> int:
+    """The daily job: ask about ads that expired (yesterday, or in the last few missed days)
+    and about recently closed ads not asked yet. Returns the e-mails queued."""
+    day = today or swedish_today()
+    not_asked = sa.and_(
+        ~sa.exists().where(OutcomeRequest.ad_id == Ad.id),
+        ~sa.exists().where(Outcome.ad_id == Ad.id),
+    )
+    closed_since = datetime.combine(day - timedelta(days=CLOSED_CATCH_UP_DAYS), datetime.min.time())
+    ads = db.session.execute(
+        sa.select(Ad, sa.case((Ad.status == AdStatus.OPEN, "expired"), else_="closed"))
+        .where(
+            not_asked,
+            sa.or_(
+                sa.and_(
+                    Ad.status == AdStatus.OPEN,
+                    Ad.expires_on < day,
+                    Ad.expires_on >= day - timedelta(days=EXPIRED_CATCH_UP_DAYS),
+                ),
+                sa.and_(Ad.status != AdStatus.OPEN, Ad.closed_at >= closed_since),
+            ),
+        )
+        .options(so.joinedload(Ad.organisation))
+        .order_by(Ad.id)
+    ).all()
+    queued = sum(ask_for_outcome(ad, reason) for ad, reason in ads)
+    db.session.commit()
+    notifications.dispatch()  # after the commit: never mail about a rolled-back question
+    return queued
+
+
+# Statistics
+
+
+@dataclass(frozen=True)
+class StatisticsFilter:
+    """What /statistik shows: one county (None: all of Sweden) and the last `months` months."""
+
+    county: str | None = None
+    months: int = DEFAULT_PERIOD
+
+
+@dataclass
+class Statistics:
+    """The figures for one filter. Keys are stable codes; labels are looked up when shown.
+
+    Open ads are counted now; everything else happened in the period's months.
+    """
+
+    filters: StatisticsFilter
+    months: list[date]  # the first day of each month in the period, oldest first
+    open_by_challenge: dict[str, dict[str, int]]  # challenge slug -> kind value -> open ads
+    open_by_county: dict[str, dict[str, int]]  # county code ("" = all of Sweden) -> kind -> ads
+    published_by_month: dict[str, dict[str, int]]  # "YYYY-MM" -> kind -> ads published
+    matches_by_month: dict[str, int]
+    contacts_by_month: dict[str, int]
+    outcomes_by_month: dict[str, int]
+    outcomes_by_form: dict[str, int]  # form value, or NO_COLLABORATION -> outcomes
+    generated_at: datetime = field(default_factory=utcnow)
+
+    @property
+    def month_keys(self) -> list[str]:
+        return [month_key(month) for month in self.months]
+
+    @property
+    def period_start(self) -> date:
+        return self.months[0]
+
+    @property
+    def period_end(self) -> date:
+        """The period's last day (today's month runs to its end)."""
+        return _next_month(self.months[-1]) - timedelta(days=1)
+
+    def open_total(self, kind: str) -> int:
+        """Open ads of a kind in the filter's county (or everywhere)."""
+        if self.filters.county:
+            return self.open_by_county.get(self.filters.county, {}).get(kind, 0)
+        return sum(counts.get(kind, 0) for counts in self.open_by_county.values())
+
+    def county_total(self, code: str) -> int:
+        """Open needs and offers in the county (what the map shades)."""
+        counts = self.open_by_county.get(code, {})
+        return counts.get("need", 0) + counts.get("offer", 0)
+
+    def published(self, month: str, kind: str | None = None) -> int:
+        counts = self.published_by_month.get(month, {})
+        return counts.get(kind, 0) if kind else sum(counts.values())
+
+    @property
+    def published_total(self) -> int:
+        return sum(sum(counts.values()) for counts in self.published_by_month.values())
+
+    @property
+    def matches_total(self) -> int:
+        return sum(self.matches_by_month.values())
+
+    @property
+    def contacts_total(self) -> int:
+        return sum(self.contacts_by_month.values())
+
+    @property
+    def outcomes_total(self) -> int:
+        return sum(self.outcomes_by_form.values())
+
+    @property
+    def collaborations_total(self) -> int:
+        return self.outcomes_total - self.outcomes_by_form.get(NO_COLLABORATION, 0)
+
+    def top_challenges(self, limit: int = COUNTY_PAGE_TOP_CHALLENGES) -> list[tuple[str, int]]:
+        """Challenges with the most open ads (any kind), most first: (slug, count)."""
+        order = list(reference.challenges())
+        totals = [
+            (slug, sum(counts.values()))
+            for slug, counts in self.open_by_challenge.items()
+            if sum(counts.values())
+        ]
+        totals.sort(key=lambda item: (-item[1], order.index(item[0]) if item[0] in order else 99))
+        return totals[:limit]
+
+    def most_common_form(self) -> str | None:
+        """The collaboration form reported most often in the period, or None."""
+        forms = [
+            (count, key)
+            for key, count in self.outcomes_by_form.items()
+            if key != NO_COLLABORATION and count
+        ]
+        if not forms:
+            return None
+        order = [form.value for form in CollaborationForm]
+        return min(forms, key=lambda item: (-item[0], order.index(item[1])))[1]
+
+
+def month_key(month: date) -> str:
+    return f"{month.year:04d}-{month.month:02d}"
+
+
+def _next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def period_months(months: int, on: date | None = None) -> list[date]:
+    """The first days of the last `months` calendar months, this one included, oldest first."""
+    current = (on or swedish_today()).replace(day=1)
+    result = [current]
+    while len(result) < months:
+        first = result[0] - timedelta(days=1)
+        result.insert(0, first.replace(day=1))
+    return result
+
+
+def _month_of(column: Any) -> ColumnElement[str]:
+    """'YYYY-MM' of a timestamp column (the format is a literal so PostgreSQL can group by it)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.to_char(column, sa.literal_column("'YYYY-MM'"))
+    return sa.func.strftime(sa.literal_column("'%Y-%m'"), column)
+
+
+def _in_period(column: Any, months: list[date]) -> ColumnElement[bool]:
+    start = datetime.combine(months[0], datetime.min.time())
+    end = datetime.combine(_next_month(months[-1]), datetime.min.time())
+    return sa.and_(column >= start, column < end)
+
+
+def _per_month(statement: sa.Select) -> dict[str, int]:
+    return {month: int(count) for month, count in db.session.execute(statement) if month}
+
+
+def _open_by_challenge(county: str | None) -> dict[str, dict[str, int]]:
+    statement = (
+        sa.select(AdChallenge.challenge, Ad.kind, sa.func.count())
+        .join(Ad, Ad.id == AdChallenge.ad_id)
+        .where(open_ads_condition())
+        .group_by(AdChallenge.challenge, Ad.kind)
+    )
+    if county:
+        statement = statement.where(Ad.county_code == county)
+    result: dict[str, dict[str, int]] = {slug: {} for slug in reference.challenges()}
+    for slug, kind, count in db.session.execute(statement):
+        result.setdefault(slug, {})[kind.value] = int(count)
+    return result
+
+
+def _open_by_county() -> dict[str, dict[str, int]]:
+    statement = (
+        sa.select(Ad.county_code, Ad.kind, sa.func.count())
+        .where(open_ads_condition())
+        .group_by(Ad.county_code, Ad.kind)
+    )
+    result: dict[str, dict[str, int]] = {code: {} for code in reference.counties()}
+    result[""] = {}
+    for code, kind, count in db.session.execute(statement):
+        result.setdefault(code or "", {})[kind.value] = int(count)
+    return result
+
+
+def _published_by_month(filters: StatisticsFilter, months: list[date]) -> dict[str, dict[str, int]]:
+    month = _month_of(Ad.published_at)
+    statement = (
+        sa.select(month, Ad.kind, sa.func.count())
+        .where(_in_period(Ad.published_at, months))
+        .group_by(month, Ad.kind)
+    )
+    if filters.county:
+        statement = statement.where(Ad.county_code == filters.county)
+    result: dict[str, dict[str, int]] = {}
+    for key, kind, count in db.session.execute(statement):
+        result.setdefault(key, {})[kind.value] = int(count)
+    return result
+
+
+def count_matches_suggested(filters: StatisticsFilter, months: list[date]) -> dict[str, int]:
+    """Matches suggested per month: the matching domain's ledger of match e-mails (MatchNotice).
+
+    A pair counts for a county when either of its two ads is in it. Computing every possible
+    pair would be far too heavy for a statistics page, so only what matching stored is counted.
+    """
+    try:
+        from marketplace.matching.models import MatchNotice
+    except ImportError:  # the matching domain is not installed: nothing to count
+        return {}
+    month = _month_of(MatchNotice.created_at)
+    statement = (
+        sa.select(month, sa.func.count(MatchNotice.id))
+        .where(_in_period(MatchNotice.created_at, months))
+        .group_by(month)
+    )
+    if filters.county:
+        ours, theirs = so.aliased(Ad), so.aliased(Ad)
+        statement = (
+            statement.join(ours, ours.id == MatchNotice.ad_id)
+            .join(theirs, theirs.id == MatchNotice.matched_ad_id)
+            .where(sa.or_(ours.county_code == filters.county, theirs.county_code == filters.county))
+        )
+    return _per_month(statement)
+
+
+def count_contacts_made(filters: StatisticsFilter, months: list[date]) -> dict[str, int]:
+    """Contacts made per month: conversations started between organisations (contact domain).
+
+    A conversation counts for the county of the ad it is about (while the ad exists).
+    """
+    try:
+        from marketplace.contact.models import Conversation
+    except ImportError:  # the contact domain is not installed: nothing to count
+        return {}
+    month = _month_of(Conversation.created_at)
+    statement = (
+        sa.select(month, sa.func.count(Conversation.id))
+        .where(_in_period(Conversation.created_at, months))
+        .group_by(month)
+    )
+    if filters.county:
+        statement = statement.join(Ad, Ad.id == Conversation.ad_id).where(
+            Ad.county_code == filters.county
+        )
+    return _per_month(statement)
+
+
+def _outcomes(
+    filters: StatisticsFilter, months: list[date]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Outcomes reported per month and per form (NO_COLLABORATION for "no"), in one query."""
+    month = _month_of(Outcome.reported_at)
+    statement = (
+        sa.select(month, Outcome.collaborated, Outcome.form, sa.func.count(Outcome.id))
+        .where(_in_period(Outcome.reported_at, months))
+        .group_by(month, Outcome.collaborated, Outcome.form)
+    )
+    if filters.county:
+        statement = statement.where(Outcome.county_code == filters.county)
+    by_month: dict[str, int] = {}
+    by_form: dict[str, int] = {form.value: 0 for form in CollaborationForm}
+    by_form[NO_COLLABORATION] = 0
+    for key, collaborated, form, count in db.session.execute(statement):
+        by_month[key] = by_month.get(key, 0) + int(count)
+        name = form.value if collaborated and form else NO_COLLABORATION
+        if collaborated and form is None:
+            name = CollaborationForm.OTHER.value
+        by_form[name] += int(count)
+    return by_month, by_form
+
+
+def _compute_statistics(filters: StatisticsFilter, on: date) -> Statistics:
+    months = period_months(filters.months, on)
+    outcomes_by_month, outcomes_by_form = _outcomes(filters, months)
+    return Statistics(
+        filters=filters,
+        months=months,
+        open_by_challenge=_open_by_challenge(filters.county),
+        open_by_county=_open_by_county(),
+        published_by_month=_published_by_month(filters, months),
+        matches_by_month=count_matches_suggested(filters, months),
+        contacts_by_month=count_contacts_made(filters, months),
+        outcomes_by_month=outcomes_by_month,
+        outcomes_by_form=outcomes_by_form,
+    )
+
+
+_cache_lock = threading.Lock()
+
+
+def _cached(key: tuple, compute: Callable[[], T]) -> T:
+    """A small per-app TTL cache: figures are read often and may be a minute old."""
+    seconds = float(current_app.config.get("INSIGHTS_CACHE_SECONDS", 60))
+    store: dict[tuple, tuple[float, Any]] = current_app.extensions.setdefault("insights_cache", {})
+    now = time.monotonic()
+    with _cache_lock:
+        hit = store.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+    value = compute()
+    if seconds > 0:
+        with _cache_lock:
+            if len(store) > 500:  # filters are few; this only guards against odd growth
+                for old in [k for k, (expires, _v) in store.items() if expires <= now]:
+                    del store[old]
+            store[key] = (now + seconds, value)
+    return value
+
+
+def _forget_statistics() -> None:
+    """Drop cached figures (after an outcome is reported, so the reporter sees it counted)."""
+    with _cache_lock:
+        current_app.extensions.get("insights_cache", {}).clear()
+
+
+def statistics(filters: StatisticsFilter, on: date | None = None) -> Statistics:
+    """The figures for a county and period, from the cache when they are fresh enough."""
+    day = on or swedish_today()
+    return _cached(("statistics", filters, day), lambda: _compute_statistics(filters, day))
+
+
+def county_figures(code: str) -> Statistics | None:
+    """The county page's figures (the last 12 months), or None for an unknown county."""
+    if code not in reference.counties():
+        return None
+    return statistics(StatisticsFilter(county=code, months=DEFAULT_PERIOD))
+
+
+# CSV
+
+_CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """A cell a spreadsheet will not run: text starting with = + - @ (or tab/CR) gets a quote."""
+    if isinstance(value, str) and value.startswith(_CSV_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def month_name(month: date) -> str:
+    return format_date(month, "LLLL yyyy")
+
+
+def statistics_rows(stats: Statistics) -> Iterable[list[object]]:
+    """The figures as rows: section, code, name, series, count (the same numbers as the page)."""
+    kinds = {"need": _("Söker"), "offer": _("Erbjuder"), "idea": _("Idé")}
+    yield [_("Avsnitt"), _("Kod"), _("Namn"), _("Serie"), _("Antal")]
+    section = _("Öppna annonser per samhällsutmaning")
+    for slug, challenge in reference.challenges().items():
+        for kind in ("need", "offer"):
+            yield [
+                section,
+                slug,
+                challenge.name,
+                kinds[kind],
+                stats.open_by_challenge.get(slug, {}).get(kind, 0),
+            ]
+    section = _("Öppna annonser per län")
+    places = [(code, county.name) for code, county in reference.counties().items()]
+    for code, name in [*places, ("", _("Hela Sverige"))]:
+        for kind in ("need", "offer"):
+            yield [
+                section,
+                code,
+                name,
+                kinds[kind],
+                stats.open_by_county.get(code, {}).get(kind, 0),
+            ]
+    section = _("Per månad")
+    for month, key in zip(stats.months, stats.month_keys, strict=True):
+        for kind in KINDS:
+            yield [
+                section,
+                key,
+                month_name(month),
+                _("Nya annonser: %(kind)s", kind=kinds[kind]),
+                stats.published(key, kind),
+            ]
+        yield [
+            section,
+            key,
+            month_name(month),
+            _("Föreslagna matchningar"),
+            stats.matches_by_month.get(key, 0),
+        ]
+        yield [section, key, month_name(month), _("Kontakter"), stats.contacts_by_month.get(key, 0)]
+        yield [
+            section,
+            key,
+            month_name(month),
+            _("Rapporterade resultat"),
+            stats.outcomes_by_month.get(key, 0),
+        ]
+    section = _("Rapporterade resultat per samverkansform")
+    for form in CollaborationForm:
+        yield [
+            section,
+            form.value,
+            labels.form_label(form),
+            _("Resultat"),
+            stats.outcomes_by_form.get(form.value, 0),
+        ]
+    yield [
+        section,
+        NO_COLLABORATION,
+        str(labels.NO_COLLABORATION_LABEL),
+        _("Resultat"),
+        stats.outcomes_by_form.get(NO_COLLABORATION, 0),
+    ]
+
+
+def statistics_csv(stats: Statistics) -> str:
+    """Semicolon-separated UTF-8 with a byte-order mark: opens as columns in Swedish Excel."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    for row in statistics_rows(stats):
+        writer.writerow([csv_safe(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()
