@@ -23,6 +23,23 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+def allow_framing(response: Response, ancestors: str) -> Response:
+    """Let the sites in `ancestors` show this one response in a frame (the embed page).
+
+    CSP frame-ancestors names who may frame it; X-Frame-Options cannot express a list, so it is
+    left out (set_security_headers adds DENY only while frame-ancestors is 'none').
+    """
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "frame-ancestors 'none'", f"frame-ancestors {ancestors}"
+    )
+    return response
+
+
+def _allows_framing(policy: str) -> bool:
+    """True for a policy from allow_framing(): frame-ancestors set to something other than 'none'."""
+    return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
+
+
 def is_safe_redirect(target: str | None) -> bool:
     """Only same-site paths: '/annonser/3' yes; 'https://x', '//x', '/\\x', 'javascript:' no."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
@@ -46,7 +63,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        headers.setdefault("X-Frame-Options", "DENY")
+        if not _allows_framing(headers["Content-Security-Policy"]):
+            headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.is_secure or app.config["BASE_URL"].startswith("https://"):
