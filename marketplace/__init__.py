@@ -93,3 +93,9 @@ def _register_blueprints(app: Flask) -> None:
 
     csrf.exempt(api_bp)  # read-only JSON for other systems: no session, no forms
     app.register_blueprint(api_bp)
+
+    from marketplace.embeds.views import bp as embeds_bp
+    from marketplace.insights.views import bp as insights_bp
+
+    for blueprint in (insights_bp, embeds_bp):
+        app.register_blueprint(blueprint)

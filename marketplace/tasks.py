@@ -1,3 +1,4 @@
 """Every domain's background tasks, imported in one place so the worker registers them all."""
 from marketplace.alerts import tasks as alert_tasks  # noqa: F401
+from marketplace.insights import tasks as insight_tasks  # noqa: F401
 from marketplace.notifications import tasks as notification_tasks  # noqa: F401
