@@ -83,10 +83,19 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.ads.views import bp as ads_bp
     from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
+    from marketplace.matching.views import bp as matching_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.pages.views import bp as pages_bp
 
-    for blueprint in (pages_bp, accounts_bp, organisations_bp, ads_bp, contact_bp, alerts_bp):
+    for blueprint in (
+        pages_bp,
+        accounts_bp,
+        organisations_bp,
+        ads_bp,
+        contact_bp,
+        alerts_bp,
+        matching_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from marketplace.api.views import bp as api_bp

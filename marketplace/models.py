@@ -5,6 +5,7 @@ from marketplace.ads.models import Ad, AdChallenge  # noqa: F401
 from marketplace.alerts.models import SavedSearch, SavedSearchChallenge, SentAlert  # noqa: F401
 from marketplace.contact.models import Conversation, ConversationRead, Message  # noqa: F401
 from marketplace.insights.models import Outcome, OutcomeRequest  # noqa: F401
+from marketplace.matching.models import MatchNotice  # noqa: F401
 from marketplace.notifications.models import OutboxEmail  # noqa: F401
 from marketplace.organisations.models import (  # noqa: F401
     Invitation,

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from marketplace.ads.models import Ad
 from marketplace.alerts import services as alerts
+from marketplace.matching import services as matching
 
 
 def ad_published(ad: Ad) -> None:
     """Queue the e-mails a new ad causes (matches for other ads, saved-search alerts)."""
+    matching.notify_matches(ad)  # "Ny matchning för er annons" to the organisations it fits
     alerts.alert_new_ad(ad)  # saved searches with the rhythm "Direkt" that find the new ad

@@ -1,0 +1,1 @@
+"""Matchmaking: which open ads of other organisations complement an ad, and telling them."""

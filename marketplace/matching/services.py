@@ -1,0 +1,1029 @@
+"""Matchmaking: rank the open ads of other organisations that complement an ad, and say why.
+
+SCORE. `score_pair(a, b)` is a weighted sum of five components, each between 0 and 1, so the
+score is between 0 and 1 too. It is symmetric: score(a, b) == score(b, a).
+
+    component   weight  1.0 means                                  less
+    text         0.40   many shared rare words                     1 - exp(-cosine / 0.15) of
+                                                                   the IDF-weighted term vectors
+    challenges   0.20   every challenge of the ad with fewer is    shared / fewer (overlap
+                        also the other's                           coefficient)
+    geography    0.15   the same municipality                      same county, or either ad
+                                                                   for all of Sweden 0.7;
+                                                                   neighbouring county 0.4;
+                                                                   farther 0
+    sector       0.15   each seeks the other's sector              one way 0.5, neither 0
+    kinds        0.10   need with offer                            an idea with a need or an
+                                                                   offer 0.6; other pairs are
+                                                                   never matched
+
+Text weighs most on purpose: two ads in the same town about the same challenge are common, and
+only their words tell a room to rent from Arabic-speaking homework helpers. Without a single
+shared word a pair scores at most 0.60. Every component that adds to the score adds a reason.
+
+TEXT. Terms are the stemmed, accent-folded terms of marketplace.search.text, the ones the search
+index holds in `Ad.search_terms` (title, body, organisation name), without Swedish function words
+and place names (geography has its own component). Each term weighs its inverse document
+frequency, idf = ln((1 + N) / (1 + df)) + 1, so "läxhjälp" counts far more than "barn". Swedish
+compounds: a term of 5+ letters that begins the other ad's term ("senior" in "seniordans",
+"arabisk" in "arabisktalande") counts half.
+
+DOCUMENT FREQUENCIES (`term_stats`) come from the full-text index in one aggregate query: the
+FTS5 vocabulary table fts_ad_vocab on SQLite, the same stored terms split with
+string_to_array() on PostgreSQL. Both count every ad in the index, open or closed (neither
+database can count only open ads cheaply, and a word's rarity hardly changes when ads close),
+so both give the same numbers and the same ranking. The table is kept in the process for
+MATCHING_DF_MAX_AGE seconds (default 900; 0 in tests, so each test sees its own data).
+
+CANDIDATES come from indexed filters, never from scoring every ad in Python: open, not expired,
+another organisation, a complementary kind, and either a shared challenge (ad_challenge) or one
+of the ad's rarer terms (the full-text index). An integer pre-score in SQL (the weights above
+in whole points, so both databases order alike) keeps the best CANDIDATE_CAP, and only those are
+scored here; only the shown matches are loaded as whole ads.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from babel.lists import format_list
+from flask import current_app
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from marketplace import reference
+from marketplace.accounts.models import User
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.clock import today as swedish_today
+from marketplace.extensions import db
+from marketplace.matching.models import MatchNotice
+from marketplace.notifications import services as notifications
+from marketplace.organisations.labels import SECTOR_LABELS
+from marketplace.organisations.models import (
+    LegalForm,
+    Membership,
+    Organisation,
+    OrganisationChallenge,
+    Sector,
+)
+from marketplace.search import text as search_text
+from marketplace.search.services import open_ads_condition
+
+WEIGHTS = {"text": 0.40, "challenges": 0.20, "geography": 0.15, "sector": 0.15, "kinds": 0.10}
+
+# Which kinds complement which, and how well (the relation is symmetric).
+COMPLEMENTS: dict[AdKind, dict[AdKind, float]] = {
+    AdKind.NEED: {AdKind.OFFER: 1.0, AdKind.IDEA: 0.6},
+    AdKind.OFFER: {AdKind.NEED: 1.0, AdKind.IDEA: 0.6},
+    AdKind.IDEA: {AdKind.NEED: 0.6, AdKind.OFFER: 0.6},
+}
+
+GEOGRAPHY = {"municipality": 1.0, "county": 0.7, "nationwide": 0.7, "neighbour": 0.4, "far": 0.0}
+
+TEXT_SCALE = 0.15  # text = 1 - exp(-cosine / TEXT_SCALE): 0.05 -> 0.28, 0.15 -> 0.63, 0.35 -> 0.90
+COMPOUND_MIN = 5  # letters a term needs before it may count as the head of a compound
+COMPOUND_SHARE = 0.5  # a compound match counts half an exact one
+MIN_SCORE = 0.2  # weaker pairs are not shown as matches
+
+CANDIDATE_CAP = 500  # most candidates scored in Python per ad
+RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
+RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
+RARE_FLOOR = 20
+
+SHOWN_WORDS = 5  # shared words named in a reason
+
+# "Ny matchning för er annons": a new ad is announced to the organisations behind its best
+# matches (at most NOTIFY_TOP ads) with at least this score.
+NOTIFY_THRESHOLD = 0.8
+NOTIFY_TEXT = 0.7  # ... and at least this text component: they write about the same thing
+NOTIFY_TOP = 10
+
+REMINDER_DAYS = 7  # the expiry reminder goes out this many days before an ad's last day
+
+SUGGESTION_CAP = 200
+
+# Words that tell nothing about what two ads have in common (folded, as search.text folds them):
+# Swedish function words, everyday verbs, numbers, months, time and contact phrases, and the
+# words that only say which kind an ad is or that it is about collaboration. With many ads the
+# idf would push most of them down anyway; a young site with few ads needs the list.
+_STOPWORDS = """
+    och att det som en ett i pa ar av for med till den de dem deras har hade inte om vi ni man
+    kan sa men var vara varit blir bli blev sig sin sina sitt fran eller nar hur alla aven ocksa
+    vill ville da dar denna detta dessa under efter over mellan genom utan mot vid hos varje
+    manga mer mest fler flera andra annan annat egen eget egna bara redan nu sedan ska skall
+    skulle maste far fick fa gora gor gjorde gjort finns fanns ha haft vilka vilken vilket ut upp
+    in ner per samt bade an nagra nagot nagon inget ingen inga helt mycket garna ex t bl etc ca
+    kl oss mig dig du jag han hon hans hennes er era ert vart vare ers hej tack
+    haller halla kunna kunde gar ga gick gatt tar ta tog tagit ger ge gav gett givit kommer komma kom kommit
+    ser se sag sett star sta stod vet veta visste tror tycker brukar borjar borja fortsatter
+    passar passa kanner hor hora undrar galler innebar handlar sker ingar anvands anvanda
+    anvander onskar tanker planerar vet hitta hittar startar starta leds ordna ordnar delar dela
+    arbetar arbeta jobbar jobba gang ganger aret ar dag dagar dagen vecka veckan veckor manad
+    manaden manader tid tiden tider del satt person personer manniskor mojlighet
+    mojligheter samarbete samarbeta samverkan samverka samverkar partner partners
+    verksamhet verksamheten verksamheter forening foreningen foreningar foreningens
+    organisation organisationen organisationer organisationens klockan omkring cirka ungefar
+    minst hogst bland inom kring runt utifran hela bra gott god goda viktig viktigt viktiga
+    olika samma sjalva just forst sist nasta senaste ibland alltid ofta aldrig antingen varken
+    dock darfor eftersom medan innan infor ju nog dessutom tillsammans nytt nya ny stor stora
+    stort liten litet lilla sma
+    tva tre fyra fem sex sju atta nio tio elva tolv tjugo trettio hundra tusen
+    forsta tredje fjarde
+    januari februari mars april maj juni juli augusti september oktober november december
+    var host vinter sommar varen hosten vintern sommaren
+    mejl mejla mail maila epost post kontakta kontakt kontakten ring ringa telefon anmal
+    anmalan intresse intresserad intresserade valkommen valkomna
+    soker soka sokes sokte erbjuder erbjuda erbjuds erbjod erbjudande behover behov behovs
+    ide ideer ideen
+"""
+STOPWORDS = frozenset(_STOPWORDS.split())
+# Words in place names that are also everyday words: kept as text ("Mark", "Lilla Edet").
+_PLACE_WORDS_KEPT = frozenset(
+    (
+        "mark",
+        "berg",
+        "bro",
+        "lilla",
+        "vara",
+        "boden",
+        "kil",
+        "ale",
+        "ed",
+        "salem",
+        "nora",
+        "sala",
+        "mora",
+    )
+)
+_EXTRA_PLACE_WORDS = ("lan", "kommun", "region", "regionen", "sverige", "sveriges", "hela")
+
+_SEEKS = {
+    Sector.PUBLIC: Ad.seeks_public,
+    Sector.CIVIL: Ad.seeks_civil,
+    Sector.BUSINESS: Ad.seeks_business,
+}
+_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
+_SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+_KIND_VERBS = {
+    AdKind.NEED: _l("söker"),
+    AdKind.OFFER: _l("erbjuder"),
+    AdKind.IDEA: _l("har en idé"),
+}
+
+# "Språkbron är en ideell förening": the legal form as a predicate, with the right article.
+_IS_A = {
+    LegalForm.NONPROFIT_ASSOCIATION: _l("är en ideell förening"),
+    LegalForm.COOPERATIVE: _l("är en ekonomisk förening"),
+    LegalForm.FOUNDATION: _l("är en stiftelse"),
+    LegalForm.FAITH_COMMUNITY: _l("är ett trossamfund"),
+    LegalForm.REGION: _l("är en region"),
+    LegalForm.MUNICIPALITY: _l("är en kommun"),
+    LegalForm.STATE_AGENCY: _l("är en statlig myndighet"),
+    LegalForm.LIMITED_COMPANY: _l("är ett aktiebolag"),
+}
+
+
+# Terms and document frequencies
+
+
+@cache
+def _excluded_terms() -> frozenset[str]:
+    """Stems that never count as shared content: function words and place names."""
+    words = set(STOPWORDS) | set(_EXTRA_PLACE_WORDS)
+    names = [m.name for m in reference.municipalities().values()]
+    names += [c.name_sv for c in reference.counties().values()]
+    names += [c.name_short for c in reference.counties().values()]
+    for name in names:
+        for word in search_text.words(name):
+            if word not in _PLACE_WORDS_KEPT:
+                words.update((word, word + "s"))  # "Halmstads kommun", "Kalmars skolor"
+    stems: set[str] = set()
+    for word in words:
+        stems.update(search_text.variants(word))
+    return frozenset(stems)
+
+
+class Terms:
+    """An ad's content terms (from its stored search terms), with what comparing them needs."""
+
+    def __init__(self, search_terms: str) -> None:
+        excluded = _excluded_terms()
+        self.terms = frozenset(
+            term
+            for term in search_terms.split()
+            if term not in excluded and len(term) > 1 and not term.isdigit()
+        )
+        self._heads: dict[str, list[str]] | None = None
+
+    @property
+    def heads(self) -> dict[str, list[str]]:
+        """Each beginning (COMPOUND_MIN letters or more) of a longer term -> those terms."""
+        if self._heads is None:
+            self._heads = defaultdict(list)
+            for term in self.terms:
+                for length in range(COMPOUND_MIN, len(term)):
+                    self._heads[term[:length]].append(term)
+        return self._heads
+
+
+@dataclass
+class TermStats:
+    """Document frequencies of terms among open ads, and the idf they give."""
+
+    documents: int
+    df: dict[str, int]
+    built_at: float = field(default_factory=time.monotonic)
+    _idf: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def idf(self, term: str) -> float:
+        value = self._idf.get(term)
+        if value is None:
+            value = math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
+            self._idf[term] = value
+        return value
+
+
+_STATS: dict[str, TermStats] = {}
+
+
+def _build_term_stats() -> TermStats:
+    """Document frequencies of all ads' search terms: one aggregate query on either database.
+
+    SQLite reads the FTS5 vocabulary of the search index (fts_ad_vocab); PostgreSQL splits the
+    same stored terms. Both count every ad, open or not: neither can count only open ads
+    cheaply, and a word's rarity hardly changes when ads close.
+    """
+    documents = db.session.scalar(sa.select(sa.func.count(Ad.id))) or 0
+    if db.session.get_bind().dialect.name == "postgresql":
+        query = (
+            "SELECT term, count(*) FROM ad, unnest(string_to_array(search_terms, ' ')) AS term "
+            "GROUP BY term"
+        )
+    else:
+        query = "SELECT term, doc FROM fts_ad_vocab"
+    rows = db.session.execute(sa.text(query))
+    return TermStats(documents=documents, df=dict(rows.all()))  # type: ignore[arg-type]
+
+
+def term_stats() -> TermStats:
+    """The document-frequency table, rebuilt when older than MATCHING_DF_MAX_AGE seconds."""
+    max_age = current_app.config.get("MATCHING_DF_MAX_AGE", 0 if current_app.testing else 900)
+    key = str(db.engine.url)
+    stats = _STATS.get(key)
+    if stats is None or time.monotonic() - stats.built_at >= max_age:
+        stats = _build_term_stats()
+        _STATS[key] = stats
+    return stats
+
+
+def _text_similarity(ours: Terms, theirs: Terms, stats: TermStats) -> tuple[float, list[str]]:
+    """IDF-weighted cosine of two ads' terms (compound heads count half), and the shared terms.
+
+    The shared terms are those of `theirs`, rarest first. Symmetric: the same pairs are found
+    from either side.
+    """
+    if not ours.terms or not theirs.terms:
+        return 0.0, []
+    idf = stats.idf
+    shared = ours.terms & theirs.terms
+    dot = sum(idf(term) ** 2 for term in shared)
+    matched = set(shared)
+    for term in theirs.terms - shared:
+        partners = [t for t in ours.heads.get(term, ()) if t not in shared]
+        partners += [
+            term[:length]
+            for length in range(COMPOUND_MIN, len(term))
+            if term[:length] in ours.terms and term[:length] not in shared
+        ]
+        for other in partners:
+            dot += COMPOUND_SHARE * idf(term) * idf(other)
+            matched.add(term)
+    if dot == 0:
+        return 0.0, []
+    norm = math.sqrt(sum(idf(t) ** 2 for t in ours.terms) * sum(idf(t) ** 2 for t in theirs.terms))
+    return min(1.0, dot / norm), sorted(matched, key=lambda t: (-idf(t), t))
+
+
+# Reasons
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One thing that made two ads match; worded by `Match.describe` in the reader's language."""
+
+    code: str
+    values: tuple = ()
+
+
+@dataclass
+class Match:
+    """`ad` (another organisation's) matches `source` with `score` (0..1) for these reasons."""
+
+    source: Ad
+    ad: Ad
+    score: float
+    components: dict[str, float]
+    reasons: list[Reason]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+    def describe(self, own: bool = False) -> list[str]:
+        """The reasons in words: `own` when the reader speaks for the source ad ("Ni söker")."""
+        return [_reason_text(reason, self, own) for reason in self.reasons]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _sector_phrase(sector: Sector) -> str:
+    return _lower_first(str(SECTOR_LABELS[sector]))
+
+
+def _is_a(organisation: Organisation) -> str:
+    phrase = _IS_A.get(organisation.legal_form)
+    if phrase is None:  # "Annan": say the sector instead
+        return _("hör till %(sector)s", sector=_sector_phrase(organisation.sector))
+    return str(phrase)
+
+
+def _join(items: list[str]) -> str:
+    locale = get_locale()
+    return format_list(items, locale=str(locale) if locale else "sv")
+
+
+def _reason_text(reason: Reason, match: Match, own: bool) -> str:
+    ours, theirs = match.source, match.ad
+    our_name = ours.organisation.name
+    their_name = theirs.organisation.name
+    code, values = reason.code, reason.values
+    if code == "kinds":
+        if own:
+            return _(
+                "Ni %(ours)s – de %(theirs)s",
+                ours=_KIND_VERBS[ours.kind],
+                theirs=_KIND_VERBS[theirs.kind],
+            )
+        return _(
+            "%(first)s %(ours)s – %(second)s %(theirs)s",
+            first=our_name,
+            ours=_KIND_VERBS[ours.kind],
+            second=their_name,
+            theirs=_KIND_VERBS[theirs.kind],
+        )
+    if code == "challenges":
+        names = [
+            _lower_first(reference.challenges()[slug].name)
+            for slug in values
+            if slug in reference.challenges()
+        ]
+        return _("Båda arbetar med %(challenges)s", challenges=_join(names))
+    if code == "municipality":
+        return _("Samma kommun: %(name)s", name=reference.municipality_name(values[0]))
+    if code == "county":
+        return _("Samma län: %(name)s", name=reference.county_name(values[0]))
+    if code == "neighbour":
+        return _(
+            "Grannlän: %(ours)s och %(theirs)s",
+            ours=reference.county_name(values[0]),
+            theirs=reference.county_name(values[1]),
+        )
+    if code == "nationwide":
+        if values[0] == "theirs":
+            return _("Hela Sverige: annonsen från %(name)s gäller i hela landet", name=their_name)
+        if own:
+            return _("Hela Sverige: er annons gäller i hela landet")
+        return _("Hela Sverige: annonsen från %(name)s gäller i hela landet", name=our_name)
+    if code == "we_seek":
+        return _(
+            "%(seeker)s söker %(sector)s — %(name)s %(is_a)s",
+            seeker=_("Ni") if own else our_name,
+            sector=_sector_phrase(theirs.organisation.sector),
+            name=their_name,
+            is_a=_is_a(theirs.organisation),
+        )
+    if code == "they_seek":
+        return _(
+            "%(seeker)s söker %(sector)s — %(name)s %(is_a)s",
+            seeker=their_name,
+            sector=_sector_phrase(ours.organisation.sector),
+            name=_("ni") if own else our_name,
+            is_a=_is_a(ours.organisation),
+        )
+    if code == "words":
+        return _("Gemensamma ord: %(words)s", words=", ".join(values))
+    raise ValueError(f"unknown reason {code!r}")
+
+
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[–—-]\s+)$")
+
+
+def _written_forms(texts: tuple[str, ...]) -> dict[str, str]:
+    """Stem -> the word as written in these texts.
+
+    A capital that only ever starts a sentence is not part of the word ("Arbetar" -> "arbetar");
+    one in mid-sentence is (a name such as "Norrliden" stays as it is).
+    """
+    written: dict[str, str] = {}
+    for text in texts:
+        text = text or ""
+        for found in _WORD.finditer(text):
+            word = found.group()
+            folded = search_text.words(word)
+            if len(folded) != 1:
+                continue
+            capital = word[:1].isupper() and not word.isupper()
+            if capital and _SENTENCE_START.search(text[: found.start()]):
+                word = word[:1].lower() + word[1:]
+            for stem in search_text.variants(folded[0]):
+                known = written.get(stem)
+                if known is None or (known[:1].islower() and word[:1].isupper()):
+                    written[stem] = word  # a mid-sentence capital marks a name
+    return written
+
+
+def _surface_words(ad: Ad, stems: list[str]) -> tuple[str, ...]:
+    """The other ad's own words (as written) for the shared stems, rarest first."""
+    written = _written_forms((ad.title, ad.body, ad.organisation.name if ad.organisation else ""))
+    shown: list[str] = []
+    for stem in stems:
+        word = written.get(stem)
+        if word and word.lower() not in (w.lower() for w in shown):
+            shown.append(word)
+        if len(shown) == SHOWN_WORDS:
+            break
+    return tuple(shown)
+
+
+# Scoring one pair
+
+
+@dataclass
+class Profile:
+    """What scoring needs of an ad: loaded cheaply for hundreds of candidates at a time."""
+
+    id: int
+    kind: AdKind
+    county_code: str | None
+    municipality_code: str | None
+    seeking: tuple[Sector, ...]
+    sector: Sector  # the organisation's
+    challenges: frozenset[str]
+    terms: Terms
+
+    @classmethod
+    def of(cls, ad: Ad) -> Profile:
+        return cls(
+            id=ad.id,
+            kind=ad.kind,
+            county_code=ad.county_code,
+            municipality_code=ad.municipality_code,
+            seeking=tuple(ad.seeking),
+            sector=ad.organisation.sector,
+            challenges=frozenset(ad.challenge_slugs),
+            terms=Terms(ad.search_terms),
+        )
+
+
+def _geography(ours: Profile, theirs: Profile) -> tuple[str, Reason | None]:
+    if theirs.county_code is None:
+        return "nationwide", Reason("nationwide", ("theirs",))
+    if ours.county_code is None:
+        return "nationwide", Reason("nationwide", ("ours",))
+    if ours.municipality_code and ours.municipality_code == theirs.municipality_code:
+        return "municipality", Reason("municipality", (ours.municipality_code,))
+    if ours.county_code == theirs.county_code:
+        return "county", Reason("county", (ours.county_code,))
+    if theirs.county_code in reference.county_neighbours().get(ours.county_code, ()):
+        return "neighbour", Reason("neighbour", (ours.county_code, theirs.county_code))
+    return "far", None
+
+
+@dataclass
+class _Scored:
+    score: float
+    components: dict[str, float]
+    reasons: list[Reason]  # words not yet looked up
+    shared_terms: list[str]
+
+
+def _score(ours: Profile, theirs: Profile, stats: TermStats) -> _Scored:
+    """The five components, the score and the reasons (shared words as stems)."""
+    components: dict[str, float] = {}
+    reasons: list[Reason] = []
+
+    components["kinds"] = COMPLEMENTS[ours.kind].get(theirs.kind, 0.0)
+    if components["kinds"]:
+        reasons.append(Reason("kinds"))
+
+    both = ours.challenges & theirs.challenges
+    fewer = min(len(ours.challenges), len(theirs.challenges))
+    components["challenges"] = len(both) / fewer if fewer else 0.0
+    if both:
+        order = list(reference.challenges())
+        reasons.append(
+            Reason(
+                "challenges",
+                tuple(sorted(both, key=lambda s: order.index(s) if s in order else 99)),
+            )
+        )
+
+    level, place = _geography(ours, theirs)
+    components["geography"] = GEOGRAPHY[level]
+    if place is not None:
+        reasons.append(place)
+
+    we_seek = theirs.sector in ours.seeking
+    they_seek = ours.sector in theirs.seeking
+    components["sector"] = (we_seek + they_seek) / 2
+    if we_seek:
+        reasons.append(Reason("we_seek"))
+    if they_seek:
+        reasons.append(Reason("they_seek"))
+
+    similarity, shared = _text_similarity(ours.terms, theirs.terms, stats)
+    components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)
+
+    score = sum(WEIGHTS[name] * value for name, value in components.items())
+    return _Scored(score=score, components=components, reasons=reasons, shared_terms=shared)
+
+
+def _match(ours: Ad, theirs: Ad, scored: _Scored) -> Match:
+    """A Match for the page: the shared words as the other ad writes them."""
+    reasons = list(scored.reasons)
+    words = _surface_words(theirs, scored.shared_terms) if scored.shared_terms else ()
+    if words:
+        reasons.append(Reason("words", words))
+    return Match(
+        source=ours, ad=theirs, score=scored.score, components=scored.components, reasons=reasons
+    )
+
+
+def score_pair(ours: Ad, theirs: Ad) -> Match:
+    """How well `theirs` complements `ours`, with every reason (no filters applied)."""
+    return _match(ours, theirs, _score(Profile.of(ours), Profile.of(theirs), term_stats()))
+
+
+# Finding candidates
+
+
+def _text_points(terms: list[str], points: list[int]) -> sa.Subquery:
+    """(ad_id, points) for the ads with any of `terms`: each term an ad has adds its points.
+
+    One full-text index lookup per term (terms are [0-9a-z]+, quoted for the index's syntax).
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        other = Ad.__table__.alias("term_ad")  # not the outer query's ad table
+
+        def having(term: str, value: int) -> sa.Select:
+            vector = sa.func.to_tsvector(_SIMPLE, other.c.search_terms)
+            found = vector.op("@@")(sa.func.to_tsquery(_SIMPLE, f"'{term}'"))
+            return sa.select(other.c.id.label("ad_id"), sa.literal(value).label("points")).where(
+                found
+            )
+    else:
+
+        def having(term: str, value: int) -> sa.Select:
+            found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
+            return sa.select(_FTS.c.rowid.label("ad_id"), sa.literal(value).label("points")).where(
+                found
+            )
+
+    each = sa.union_all(
+        *(having(term, value) for term, value in zip(terms, points, strict=True))
+    ).subquery("term_hits")
+    return (
+        sa.select(each.c.ad_id, sa.func.sum(each.c.points).label("points"))
+        .group_by(each.c.ad_id)
+        .subquery("rare_terms")
+    )
+
+
+def _rare_terms(terms: Terms, stats: TermStats) -> list[str]:
+    """The ad's rarest terms that some other ad has too (not the very common ones)."""
+    most = max(RARE_FLOOR, int(stats.documents * RARE_SHARE))
+    usable = [t for t in terms.terms if 2 <= stats.df.get(t, 0) <= most]
+    return sorted(usable, key=lambda t: (stats.df[t], t))[:RARE_TERMS]
+
+
+def _points(condition: sa.ColumnElement[bool], points: int) -> sa.ColumnElement[int]:
+    return sa.case((condition, points), else_=0)
+
+
+def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
+    """At most CANDIDATE_CAP ids of open ads that may match, best integer pre-score first.
+
+    Pre-score (whole points, so both databases order alike), the score's weights rounded:
+    shared challenges 10 in all, place 6/4/4/2, sector 3 each way, kind 4 or 2, the ad's rare
+    terms 14 in all (a rarer term weighs more).
+    """
+    slugs = ad.challenge_slugs
+    per_challenge = max(1, round(10 / max(1, len(slugs))))
+    shared = (
+        sa.select(AdChallenge.ad_id, sa.func.count().label("shared"))
+        .where(AdChallenge.challenge.in_(slugs))
+        .group_by(AdChallenge.ad_id)
+        .subquery("shared_challenges")
+    )
+    prescore = sa.func.coalesce(shared.c.shared, 0) * per_challenge
+    reach = [shared.c.shared.is_not(None)]
+    statement = (
+        sa.select(Ad.id)
+        .join(Organisation, Organisation.id == Ad.organisation_id)
+        .outerjoin(shared, shared.c.ad_id == Ad.id)
+    )
+    rare = _rare_terms(terms, stats)
+    if rare:
+        total = sum(stats.idf(t) for t in rare)
+        text = _text_points(rare, [max(1, round(14 * stats.idf(t) / total)) for t in rare])
+        statement = statement.outerjoin(text, text.c.ad_id == Ad.id)
+        prescore = prescore + sa.func.coalesce(text.c.points, 0)
+        reach.append(text.c.ad_id.is_not(None))
+
+    if ad.county_code is None:
+        place: sa.ColumnElement[int] = sa.literal(4)
+    else:
+        whens = []
+        if ad.municipality_code:
+            whens.append((Ad.municipality_code == ad.municipality_code, 6))
+        whens += [(Ad.county_code == ad.county_code, 4), (Ad.county_code.is_(None), 4)]
+        neighbours = sorted(reference.county_neighbours().get(ad.county_code, ()))
+        if neighbours:
+            whens.append((Ad.county_code.in_(neighbours), 2))
+        place = sa.case(*whens, else_=0)
+    sector = _points(_SEEKS[ad.organisation.sector].is_(True), 3)
+    if ad.seeking:
+        sector = sector + _points(Organisation.sector.in_(ad.seeking), 3)
+    primary = [kind for kind, weight in COMPLEMENTS[ad.kind].items() if weight == 1.0]
+    kind = sa.case((Ad.kind.in_(primary), 4), else_=2)
+    prescore = prescore + place + sector + kind
+
+    statement = (
+        statement.where(
+            open_ads_condition(),
+            Ad.kind.in_(list(COMPLEMENTS[ad.kind])),
+            Ad.organisation_id != ad.organisation_id,
+            sa.or_(*reach),
+        )
+        .order_by(prescore.desc(), Ad.id.desc())
+        .limit(CANDIDATE_CAP)
+    )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # JIT compiling this query (its cost estimate is high) takes longer than running it.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
+    return list(db.session.scalars(statement))
+
+
+def is_matchable(ad: Ad, today: date | None = None) -> bool:
+    """Only open, unexpired ads are matched (and matched against)."""
+    return ad.is_open(today or swedish_today())
+
+
+def _profiles(ids: list[int]) -> list[Profile]:
+    """Profiles of these ads in two narrow queries (no bodies, no ORM objects)."""
+    challenges: dict[int, set[str]] = defaultdict(set)
+    for ad_id, slug in db.session.execute(
+        sa.select(AdChallenge.ad_id, AdChallenge.challenge).where(AdChallenge.ad_id.in_(ids))
+    ):
+        challenges[ad_id].add(slug)
+    rows = db.session.execute(
+        sa.select(
+            Ad.id,
+            Ad.kind,
+            Ad.county_code,
+            Ad.municipality_code,
+            Ad.seeks_public,
+            Ad.seeks_civil,
+            Ad.seeks_business,
+            Organisation.sector,
+            Ad.search_terms,
+        )
+        .join(Organisation, Organisation.id == Ad.organisation_id)
+        .where(Ad.id.in_(ids))
+    )
+    profiles = []
+    for row in rows:
+        wanted = (row.seeks_public, row.seeks_civil, row.seeks_business)
+        profiles.append(
+            Profile(
+                id=row.id,
+                kind=row.kind,
+                county_code=row.county_code,
+                municipality_code=row.municipality_code,
+                seeking=tuple(
+                    sector
+                    for sector, flag in zip(
+                        (Sector.PUBLIC, Sector.CIVIL, Sector.BUSINESS), wanted, strict=True
+                    )
+                    if flag
+                ),
+                sector=row.sector,
+                challenges=frozenset(challenges[row.id]),
+                terms=Terms(row.search_terms),
+            )
+        )
+    return profiles
+
+
+def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
+    """The open ads of other organisations that best complement `ad`, best first, with reasons.
+
+    Closed or expired ads get no matches; the ad's own organisation never appears.
+    """
+    if not is_matchable(ad) or limit < 1:
+        return []
+    stats = term_stats()
+    ours = Profile.of(ad)
+    ids = _candidate_ids(ad, ours.terms, stats)
+    if not ids:
+        return []
+    scored = [(profile, _score(ours, profile, stats)) for profile in _profiles(ids)]
+    best = sorted(
+        ((profile, result) for profile, result in scored if result.score >= MIN_SCORE),
+        key=lambda pair: (-pair[1].score, -pair[0].id),
+    )[:limit]
+    if not best:
+        return []
+    # Only what is shown is loaded whole, with its organisation and challenges.
+    shown = {
+        other.id: other
+        for other in db.session.scalars(
+            sa.select(Ad)
+            .where(Ad.id.in_([profile.id for profile, _result in best]))
+            .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
+        )
+    }
+    return [_match(ad, shown[profile.id], result) for profile, result in best]
+
+
+# Organisations to contact (public bodies' needs)
+
+
+@dataclass
+class Suggestion:
+    """An organisation (with or without open ads) that fits an ad's challenges and area."""
+
+    organisation: Organisation
+    score: float
+    reasons: list[str]
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
+
+
+def _organisation_place(ad: Ad, organisation: Organisation) -> tuple[float, str | None]:
+    if ad.county_code is None:
+        return GEOGRAPHY["nationwide"], _("Er annons gäller i hela Sverige")
+    if ad.municipality_code and organisation.municipality_code == ad.municipality_code:
+        return GEOGRAPHY["municipality"], _(
+            "Finns i %(name)s", name=reference.municipality_name(organisation.municipality_code)
+        )
+    if organisation.county_code == ad.county_code:
+        return GEOGRAPHY["county"], _(
+            "Finns i %(name)s", name=reference.county_name(organisation.county_code)
+        )
+    if organisation.county_code in reference.county_neighbours().get(ad.county_code, ()):
+        return GEOGRAPHY["neighbour"], _(
+            "Grannlän: %(ours)s och %(theirs)s",
+            ours=reference.county_name(ad.county_code),
+            theirs=reference.county_name(organisation.county_code),
+        )
+    return GEOGRAPHY["far"], None
+
+
+def suggest_organisations(ad: Ad, limit: int = 5) -> list[Suggestion]:
+    """Organisations of the sectors the ad seeks that work on its challenges near its area.
+
+    For public bodies' needs: organisations count whether or not they have an open ad.
+    Score: 0.6 × shared challenges (Jaccard) + 0.4 × place (the ad-to-ad geography levels).
+    """
+    slugs = ad.challenge_slugs
+    if not slugs or limit < 1:
+        return []
+    shared = (
+        sa.select(OrganisationChallenge.organisation_id, sa.func.count().label("shared"))
+        .where(OrganisationChallenge.challenge.in_(slugs))
+        .group_by(OrganisationChallenge.organisation_id)
+        .subquery("shared_challenges")
+    )
+    if ad.county_code is None:
+        place = sa.literal(2)
+    else:
+        whens = []
+        if ad.municipality_code:
+            whens.append((Organisation.municipality_code == ad.municipality_code, 3))
+        whens.append((Organisation.county_code == ad.county_code, 2))
+        neighbours = sorted(reference.county_neighbours().get(ad.county_code, ()))
+        if neighbours:
+            whens.append((Organisation.county_code.in_(neighbours), 1))
+        place = sa.case(*whens, else_=0)
+    statement = (
+        sa.select(Organisation)
+        .join(shared, shared.c.organisation_id == Organisation.id)
+        .where(Organisation.id != ad.organisation_id)
+        .order_by((shared.c.shared * 2 + place).desc(), Organisation.id.desc())
+        .limit(SUGGESTION_CAP)
+        .options(so.selectinload(Organisation.challenge_links))
+    )
+    if ad.seeking:
+        statement = statement.where(Organisation.sector.in_(ad.seeking))
+    wanted = set(slugs)
+    order = list(reference.challenges())
+    suggestions = []
+    for organisation in db.session.scalars(statement):
+        theirs = set(organisation.challenge_slugs)
+        both = sorted(wanted & theirs, key=lambda s: order.index(s) if s in order else 99)
+        jaccard = len(both) / len(wanted | theirs)
+        place_score, place_reason = _organisation_place(ad, organisation)
+        names = [_lower_first(reference.challenges()[s].name) for s in both if s in order]
+        reasons = [_("Arbetar med %(challenges)s", challenges=_join(names))]
+        if place_reason:
+            reasons.append(place_reason)
+        if organisation.sector in ad.seeking:
+            reasons.append(
+                _(
+                    "%(seeker)s söker %(sector)s — %(name)s %(is_a)s",
+                    seeker=_("Ni"),
+                    sector=_sector_phrase(organisation.sector),
+                    name=organisation.name,
+                    is_a=_is_a(organisation),
+                )
+            )
+        suggestions.append(Suggestion(organisation, 0.6 * jaccard + 0.4 * place_score, reasons))
+    suggestions.sort(key=lambda s: (-s.score, -s.organisation.id))
+    return suggestions[:limit]
+
+
+def wants_suggestions(ad: Ad) -> bool:
+    """Public bodies' open needs also get organisations to contact."""
+    return ad.kind is AdKind.NEED and ad.organisation.sector is Sector.PUBLIC and is_matchable(ad)
+
+
+# Pages
+
+
+@dataclass
+class AdMatches:
+    """What the ad page's matches block shows."""
+
+    ad: Ad
+    open: bool
+    matches: list[Match]
+    suggestions: list[Suggestion]
+
+
+def matches_for_ad(ad: Ad, *, own: bool, limit: int = 10) -> AdMatches:
+    """Matches for the ad page; its own organisation also gets organisations to contact."""
+    return AdMatches(
+        ad=ad,
+        open=is_matchable(ad),
+        matches=find_matches(ad, limit=limit),
+        suggestions=suggest_organisations(ad) if own and wants_suggestions(ad) else [],
+    )
+
+
+@dataclass
+class AdWithMatches:
+    ad: Ad
+    matches: list[Match]
+
+
+def organisation_matches(organisation: Organisation, per_ad: int = 5) -> list[AdWithMatches]:
+    """Every open ad of the organisation with its best matches (newest ad first)."""
+    ads = db.session.scalars(
+        sa.select(Ad)
+        .where(Ad.organisation_id == organisation.id, open_ads_condition())
+        .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
+        .order_by(Ad.published_at.desc(), Ad.id.desc())
+    ).all()
+    return [AdWithMatches(ad=ad, matches=find_matches(ad, limit=per_ad)) for ad in ads]
+
+
+# E-mail
+
+
+def _recipients(organisation_id: int) -> list[User]:
+    """Every member of the organisation with a confirmed address (any member may manage its ads)."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation_id,
+                User.email_confirmed_at.is_not(None),
+            )
+            .order_by(User.id)
+        )
+    )
+
+
+def _ad_link(ad: Ad) -> str:
+    from marketplace.organisations.services import external_url  # avoids an import cycle
+
+    return external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
+
+
+def notify_matches(new_ad: Ad) -> int:
+    """Queue "Ny matchning för er annons" for a just-published ad; returns the e-mails queued.
+
+    Runs inside the publishing transaction (ads.events.ad_published) and does not commit. The
+    organisations behind the new ad's best matches (score >= NOTIFY_THRESHOLD and a text
+    component >= NOTIFY_TEXT, top NOTIFY_TOP) get ONE e-mail each, to each member in their own
+    language, listing all their ads that matched. The MatchNotice ledger (unique per pair) makes sure a pair is announced once.
+    """
+    matches = [
+        match
+        for match in find_matches(new_ad, limit=NOTIFY_TOP)
+        if match.score >= NOTIFY_THRESHOLD and match.components["text"] >= NOTIFY_TEXT
+    ]
+    if not matches:
+        return 0
+    ids = [match.ad.id for match in matches]
+    told = set(
+        db.session.execute(
+            sa.select(MatchNotice.ad_id, MatchNotice.matched_ad_id).where(
+                sa.or_(
+                    sa.and_(MatchNotice.matched_ad_id == new_ad.id, MatchNotice.ad_id.in_(ids)),
+                    sa.and_(MatchNotice.ad_id == new_ad.id, MatchNotice.matched_ad_id.in_(ids)),
+                )
+            )
+        ).all()
+    )
+    by_organisation: dict[int, list[Match]] = defaultdict(list)
+    for match in matches:
+        if (match.ad.id, new_ad.id) in told or (new_ad.id, match.ad.id) in told:
+            continue
+        db.session.add(MatchNotice(ad_id=match.ad.id, matched_ad_id=new_ad.id, score=match.score))
+        by_organisation[match.ad.organisation_id].append(score_pair(match.ad, new_ad))
+    queued = 0
+    new_ad_url = _ad_link(new_ad)
+    for organisation_id, theirs in by_organisation.items():
+        links = {match.source.id: _ad_link(match.source) for match in theirs}
+        for user in _recipients(organisation_id):
+            row = notifications.queue_email(
+                key=f"match:{new_ad.id}:{organisation_id}:{user.id}",
+                to=user.email,
+                template="match_found",
+                locale=user.locale,
+                headers={"Auto-Submitted": "auto-generated"},
+                new_ad=new_ad,
+                new_ad_url=new_ad_url,
+                matches=theirs,
+                links=links,
+                organisation=theirs[0].source.organisation,
+            )
+            queued += row is not None
+    return queued
+
+
+def send_expiry_reminders(today: date | None = None) -> int:
+    """Remind members REMINDER_DAYS before an open ad's last day; returns the e-mails queued.
+
+    Once per ad, expiry date and member (the outbox key). A missed day is caught up, as long as
+    the ad was published at least REMINDER_DAYS before its last day (a three-day ad needs none).
+    """
+    day = today or swedish_today()
+    ads = db.session.scalars(
+        sa.select(Ad)
+        .where(
+            Ad.status == AdStatus.OPEN,
+            Ad.expires_on > day,
+            Ad.expires_on <= day + timedelta(days=REMINDER_DAYS),
+        )
+        .options(so.selectinload(Ad.organisation))
+        .order_by(Ad.expires_on, Ad.id)
+    ).all()
+    queued = 0
+    for ad in ads:
+        if ad.published_at.date() > ad.expires_on - timedelta(days=REMINDER_DAYS):
+            continue
+        url = _ad_link(ad)
+        for user in _recipients(ad.organisation_id):
+            row = notifications.queue_email(
+                key=f"expiry:{ad.id}:{ad.expires_on.isoformat()}:{user.id}",
+                to=user.email,
+                template="ad_expiring",
+                locale=user.locale,
+                headers={"Auto-Submitted": "auto-generated"},
+                ad=ad,
+                ad_url=url,
+                days_left=(ad.expires_on - day).days,
+            )
+            queued += row is not None
+    db.session.commit()
+    notifications.dispatch()  # after the commit: never mail about a rolled-back reminder
+    return queued
