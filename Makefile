@@ -50,5 +50,10 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
+# Search benchmark (not part of `make test`): 100,000 generated ads, import time and search latency.
+# PostgreSQL: make bench BENCH_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1/bench"
+bench: install
+	$(BIN)/python -u bench/search_bench.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -643,16 +643,41 @@ def _differs(old: dict[str, Any], new: dict[str, Any], names: Sequence[str]) -> 
     return any(old[name] != new[name] for name in names)
 
 
+def _insert(model, rows: list[dict[str, Any]], *, returning: bool = False):
+    """Core executemany INSERT in large batches.
+
+    Not the ORM's bulk insert: it splits the rows into a new statement whenever the set of NULL
+    columns changes (county given or not, …), which makes 100,000 ads thousands of statements.
+    """
+    table = model.__table__
+    statement = sa.insert(table)
+    if returning:
+        statement = statement.returning(table.c.id, table.c.import_ref)
+    return db.session.execute(statement, rows)
+
+
+def _update(model, rows: list[dict[str, Any]]) -> None:
+    """Core executemany UPDATE … WHERE id = ?; every row has the same keys."""
+    table = model.__table__
+    keys = [key for key in rows[0] if key != "id"]
+    statement = (
+        sa.update(table)
+        .where(table.c.id == sa.bindparam("where_id"))
+        .values({key: sa.bindparam(f"new_{key}") for key in keys})
+    )
+    db.session.execute(
+        statement,
+        [{"where_id": row["id"], **{f"new_{key}": row[key] for key in keys}} for row in rows],
+    )
+
+
 def _replace_links(model, key: str, links: dict[int, tuple[str, ...]], replace: list[int]) -> None:
-    column = getattr(model, key)
+    column = model.__table__.c[key]
     for chunk in _chunks(replace):
-        db.session.execute(
-            sa.delete(model).where(column.in_(chunk)),
-            execution_options={"synchronize_session": False},
-        )
+        db.session.execute(sa.delete(model.__table__).where(column.in_(chunk)))
     rows = [{key: owner, "challenge": slug} for owner, slugs in links.items() for slug in slugs]
     if rows:
-        db.session.execute(sa.insert(model), rows)
+        _insert(model, rows)
 
 
 def _write_organisations(
@@ -679,15 +704,13 @@ def _write_organisations(
         if old["name"] != row.values["name"]:
             renamed[old["id"]] = row.values["name"]
     if inserts:
-        result = db.session.execute(
-            sa.insert(Organisation).returning(Organisation.id, Organisation.import_ref), inserts
-        )
+        result = _insert(Organisation, inserts, returning=True)
         ids.update({ref: new_id for new_id, ref in result})
     by_ref = {row.ref: row for row in rows}
     for values in inserts:
         links[ids[values["import_ref"]]] = by_ref[values["import_ref"]].challenges
     if updates:
-        db.session.execute(sa.update(Organisation), updates)
+        _update(Organisation, updates)
     _replace_links(OrganisationChallenge, "organisation_id", links, relinked)
     report.organisations.created += len(inserts)
     report.organisations.updated += len(updates)
@@ -736,13 +759,13 @@ def _write_ads(
             relinked.append(old["id"])
             links[old["id"]] = row.challenges
     if inserts:
-        result = db.session.execute(sa.insert(Ad).returning(Ad.id, Ad.import_ref), inserts)
+        result = _insert(Ad, inserts, returning=True)
         new_ids = {ref: new_id for new_id, ref in result}
         for row in rows:
             if row.ref in new_ids:
                 links[new_ids[row.ref]] = row.challenges
     if updates:
-        db.session.execute(sa.update(Ad), updates)
+        _update(Ad, updates)
     _replace_links(AdChallenge, "ad_id", links, relinked)
     report.ads.created += len(inserts)
     report.ads.updated += len(updates)
@@ -763,7 +786,7 @@ def _reindex_renamed(renamed: dict[int, str], imported_refs: set[str]) -> None:
                 terms = index_terms(title, body, renamed[organisation_id])
                 updates.append({"id": ad_id, "search_terms": terms})
     if updates:
-        db.session.execute(sa.update(Ad), updates)
+        _update(Ad, updates)
 
 
 def import_data(document: Any, *, dry_run: bool = False) -> ImportReport:
