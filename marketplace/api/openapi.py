@@ -85,6 +85,21 @@ def _parameters(codes: dict[str, list[str]]) -> dict[str, Any]:
             "must lie in `county` when both are given.",
             "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
         },
+        "limit": {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": "How many matches, best first.",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10},
+        },
+        "lang": {
+            "name": "lang",
+            "in": "query",
+            "required": False,
+            "description": "Language of the match reasons: `sv` Swedish (the default) or `en` "
+            "English.",
+            "schema": {"type": "string", "enum": ["sv", "en"], "default": "sv"},
+        },
         "page": {
             "name": "page",
             "in": "query",
@@ -199,6 +214,32 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "url": {"type": "string", "format": "uri", "description": "The profile page."},
             },
         },
+        "Match": {
+            "type": "object",
+            "required": ["ad", "score", "reasons"],
+            "properties": {
+                "ad": _ref("Ad"),
+                "score": {
+                    "type": "number",
+                    "minimum": 0,
+                    "maximum": 1,
+                    "description": "How well the ad complements the requested one (two "
+                    "decimals): shared words weigh most, then shared challenges, place, the "
+                    "sectors each side seeks and the kinds (need with offer).",
+                },
+                "reasons": {
+                    "type": "array",
+                    "items": {"type": "string"},
+                    "description": "Why they match, one sentence per component that counted, "
+                    'in the language asked for, e.g. "Samma kommun: Kalmar".',
+                },
+            },
+        },
+        "MatchList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": _ref("Match")}},
+        },
         "AdList": _page_of("Ad"),
         "OrganisationList": _page_of("Organisation"),
         "Error": {
@@ -279,6 +320,23 @@ def _paths() -> dict[str, Any]:
                 "description": "Closed and expired ads are returned too, with their `status`.",
                 "parameters": [id_parameter],
                 "responses": {"200": _json("Ad", "The ad."), "404": missing},
+            }
+        },
+        "/ads/{id}/matches": {
+            "get": {
+                "operationId": "listAdMatches",
+                "summary": "Matches for an ad",
+                "description": "Open ads of other organisations that complement this ad (a need "
+                "with offers and ideas, an offer with needs and ideas, an idea with needs and "
+                "offers), best first, each with a score from 0 to 1 and the reasons in words. "
+                "Never the ad's own organisation; a closed or expired ad has no matches (empty "
+                "`items`). Reasons are in Swedish unless `lang=en` is given. " + cached,
+                "parameters": [id_parameter, *_params("limit", "lang")],
+                "responses": {
+                    "200": _json("MatchList", "The matches, best first."),
+                    "400": bad,
+                    "404": missing,
+                },
             }
         },
         "/organisations": {

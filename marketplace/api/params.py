@@ -53,6 +53,11 @@ def _number(args: MultiDict, name: str, default: int, highest: int) -> int:
     return int(raw)
 
 
+def number(args: MultiDict, name: str, default: int, highest: int) -> int:
+    """A whole number from 1 to `highest` (`default` when absent)."""
+    return _number(args, name, default, highest)
+
+
 def page(args: MultiDict) -> Page:
     """page (1…) and per_page (1–100, default 20)."""
     return Page(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
@@ -17,6 +18,7 @@ from marketplace.api import openapi, params, serializers
 from marketplace.api.params import BadParameter
 from marketplace.clock import today
 from marketplace.extensions import db
+from marketplace.matching import services as matching
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Organisation, OrganisationChallenge, Sector
 from marketplace.reference import challenges
@@ -91,6 +93,34 @@ def ad_detail(ad_id: int):
     """Any ad that exists, closed or expired ones too (with their status); else 404."""
     ad = ad_services.get_ad(ad_id) or abort(404)
     return _cached(jsonify(serializers.ad_to_dict(ad, today())), LIST_CACHE)
+
+
+MATCH_LIMIT = 10
+MAX_MATCH_LIMIT = 50
+LANGUAGES = ["sv", "en"]
+
+
+@bp.get("/ads/<int:ad_id>/matches")
+def ad_matches(ad_id: int):
+    """Open ads of other organisations that complement this one, best first, with reasons.
+
+    Closed or expired ads have no matches (an empty list). Reasons are Swedish, or English
+    with lang=en.
+    """
+    limit = params.number(request.args, "limit", MATCH_LIMIT, MAX_MATCH_LIMIT)
+    [language] = params.choices(request.args, "lang", LANGUAGES)[:1] or ["sv"]
+    ad = ad_services.get_ad(ad_id) or abort(404)
+    day = today()
+    with force_locale(language):
+        items = [
+            {
+                "ad": serializers.ad_to_dict(match.ad, day),
+                "score": round(match.score, 2),
+                "reasons": match.describe(own=False),
+            }
+            for match in matching.find_matches(ad, limit=limit)
+        ]
+    return _cached(jsonify(items=items), LIST_CACHE)
 
 
 @bp.get("/organisations")
