@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
 from marketplace.htmx import render_page, show_in_main
 
@@ -68,4 +68,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):
             return render_error(500)
-        return render_error(error.code or 500, error.description if _wants_json() else None)
+        response = make_response(
+            render_error(error.code or 500, error.description if _wants_json() else None)
+        )
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            # RFC 9110: a 405 names the methods that do work (Werkzeug's own page did).
+            response.headers["Allow"] = ", ".join(error.valid_methods)
+        return response
