@@ -24,6 +24,7 @@ def _codes() -> dict[str, list[str]]:
         "sector": [sector.value for sector in Sector],
         "challenge": list(reference.challenges()),
         "county": list(reference.counties()),
+        "municipality": sorted(reference.municipalities()),
         "status": [status.value for status in AdStatus] + ["expired"],
         "form": [form.value for form in LegalForm],
     }
@@ -83,7 +84,8 @@ def _parameters(codes: dict[str, list[str]]) -> dict[str, Any]:
             "required": False,
             "description": "Four-digit SCB municipality code (e.g. `0880` Kalmar); "
             "must lie in `county` when both are given.",
-            "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
+            # The known codes, not just four digits: an unknown code is a 400, not a result.
+            "schema": {"type": "string", "enum": codes["municipality"]},
         },
         "limit": {
             "name": "limit",
