@@ -47,7 +47,7 @@ lint: install
 
 # Extract new strings and merge them into the English catalogue (then translate them there).
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --ignore-dirs '.*' .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
 # Search benchmark (not part of `make test`): 100,000 generated ads, import time and search latency.

@@ -9,6 +9,13 @@ from marketplace.config import ROOT
 
 LANGUAGE_COOKIE = "lang"
 LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
+# The English catalogue is "en"; formatting follows British English (22 Nov 2026, not Nov 22).
+_FORMATTING_LOCALES = {"en": "en_GB"}
+
+
+def babel_locale(language: str) -> str:
+    """The Babel locale for a site language: translations from `language`, dates and numbers to match."""
+    return _FORMATTING_LOCALES.get(language, language)
 
 
 def select_locale() -> str:
@@ -21,7 +28,7 @@ def select_locale() -> str:
         return current_app.config["BABEL_DEFAULT_LOCALE"]
     choice = request.cookies.get(LANGUAGE_COOKIE, "")
     if choice in current_app.config["LANGUAGES"]:
-        return choice
+        return babel_locale(choice)
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

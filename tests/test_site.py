@@ -56,3 +56,17 @@ def test_an_error_during_a_fragment_request_is_shown_in_the_main_area(client):
     assert response.headers["HX-Retarget"] == "#main"
     html = response.get_data(as_text=True)
     assert "<html" not in html and "Sidan finns inte" in html
+
+
+def test_english_dates_are_written_the_british_way(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from marketplace.i18n import babel_locale
+    from marketplace.templating import _date
+
+    with app.test_request_context(), force_locale(babel_locale("en")):
+        assert _date(date(2026, 11, 22)) == "22 Nov 2026"
+    with app.test_request_context(), force_locale(babel_locale("sv")):
+        assert _date(date(2026, 11, 22)) == "22 nov. 2026"

@@ -15,6 +15,7 @@ from flask_babel import force_locale
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import Transport, build_message
 from marketplace.notifications.models import OutboxEmail, OutboxStatus
 
@@ -51,7 +52,7 @@ def queue_email(
     exists = db.session.scalar(sa.select(OutboxEmail.id).where(OutboxEmail.key == key))
     if exists is not None:
         return None
-    with force_locale(locale):
+    with force_locale(babel_locale(locale)):
         subject, text, html = _render_parts(template, context)
     row = OutboxEmail(
         key=key,
