@@ -426,3 +426,10 @@ def test_the_demo_data_gives_a_full_statistics_page(client):
         and int(key_figure(html, "Öppna erbjudanden")) > 10
     )
     assert html.count("data-county=") == 21
+
+
+def test_every_page_links_to_the_statistics_and_the_embed_builder(client):
+    html = client.get("/om").get_data(as_text=True)
+    footer = html.split('<footer class="site-footer">', 1)[1]
+    assert '<a href="/statistik">Statistik</a>' in footer
+    assert '<a href="/inbaddning/skapa">Visa annonser på er webbplats</a>' in footer
