@@ -6,6 +6,7 @@ from flask import Flask, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.http import HTTP_STATUS_CODES
 
 from marketplace.htmx import render_page, show_in_main
 
@@ -44,10 +45,16 @@ def _error_page(status: int, title: str, text: str):
     return show_in_main(make_response(body, status))
 
 
+def _json_error(status: int, message: str):
+    """The API's error shape: {"error": "method_not_allowed", "message": "..."}."""
+    name = HTTP_STATUS_CODES.get(status, "error").lower().replace(" ", "_").replace("'", "")
+    return jsonify(error=name, message=message), status
+
+
 def render_error(status: int, detail: str | None = None):
     title, text = _message(status)
     if _wants_json():
-        return jsonify(error=status, message=detail or text), status
+        return _json_error(status, detail or text)
     return _error_page(status, title, text)
 
 
@@ -59,7 +66,7 @@ def init_app(app: Flask) -> None:
             "Formuläret hade gått ut eller saknade säkerhetsnyckel. Ladda om sidan och försök igen."
         )
         if _wants_json():
-            return jsonify(error=400, message=text), 400
+            return _json_error(400, text)
         return _error_page(400, title, text)
 
     # Unhandled exceptions reach this as InternalServerError (Flask logs them first);
@@ -68,8 +75,10 @@ def init_app(app: Flask) -> None:
     def http_error(error: HTTPException):
         if isinstance(error, InternalServerError):
             return render_error(500)
+        # A description given to abort() explains itself; Werkzeug's English defaults do not.
+        custom = error.description != type(error).description
         response = make_response(
-            render_error(error.code or 500, error.description if _wants_json() else None)
+            render_error(error.code or 500, error.description if _wants_json() and custom else None)
         )
         if isinstance(error, MethodNotAllowed) and error.valid_methods:
             # RFC 9110: a 405 names the methods that do work (Werkzeug's own page did).

@@ -168,8 +168,11 @@ def openapi_document():
     return _cached(jsonify(openapi.document()), 3600)
 
 
-@bp.route("/<path:unknown>", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
-@bp.route("/", methods=["POST", "PUT", "PATCH", "DELETE"])
-def not_here(unknown: str = ""):
-    """Unknown paths answer 404 and writes 405, both as JSON (not the site's HTML error pages)."""
-    abort(404 if request.method == "GET" else 405)
+@bp.get("/<path:unknown>")
+def not_here(unknown: str):
+    """Unknown paths answer 404 as JSON (not the site's HTML error page).
+
+    GET only: a rule that took writes would make OPTIONS and 405 answers advertise POST, PUT …
+    for every API path. Writes get their JSON 405 (with an honest Allow) from errors.py.
+    """
+    abort(404)
