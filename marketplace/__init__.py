@@ -49,6 +49,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
 
     from marketplace import models  # noqa: F401  every table, for Alembic and the ORM
 
+    app.url_map.converters["int"] = security.DatabaseIntegerConverter  # before any route
     _register_blueprints(app)
     if app.debug and app.config["MAIL_BACKEND"] == "file":
         from marketplace.notifications.views import bp as dev_mail_bp

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
+from werkzeug.routing import IntegerConverter
 
 # No inline script or style anywhere: htmx is configured (base.html) not to inject styles or eval.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -38,6 +39,19 @@ def allow_framing(response: Response, ancestors: str) -> Response:
 def _allows_framing(policy: str) -> bool:
     """True for a policy from allow_framing(): frame-ancestors set to something other than 'none'."""
     return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
+
+
+class DatabaseIntegerConverter(IntegerConverter):
+    """`<int:…>` in URLs, but only values an INTEGER column can hold.
+
+    /annonser/9223372036854775808 would otherwise reach the database and fail there (SQLite
+    cannot bind it, PostgreSQL says out of range): a 500 for a typed URL. Out of range, the rule
+    does not match, so the answer is the ordinary 404.
+    """
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def is_safe_redirect(target: str | None) -> bool:
