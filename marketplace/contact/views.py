@@ -20,6 +20,7 @@ from marketplace.extensions import db, limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 
 bp = Blueprint("contact", __name__)
+MAX_PAGE = 10_000
 
 
 def _me():
@@ -144,7 +145,8 @@ def start(ad_id: int):
 @bp.get("/inkorg")
 @login_required
 def index():
-    page = request.args.get("page", 1, type=int) or 1
+    # A hand-typed page=10**20 must not reach the database's OFFSET (OverflowError, a 500).
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
     result = services.inbox(_me(), page=page, per_page=current_app.config["PER_PAGE"])
     return render_page("contact/index.html", inbox=result)
 
