@@ -273,7 +273,7 @@ def test_the_map_has_21_linked_counties_shaded_with_their_numbers(client, figure
     assert titles["01"] == "Stockholms län: 1 öppet behov eller erbjudande"
     assert titles["25"] == "Norrbottens län: 0 öppna behov och erbjudanden"
     assert svg.count('<a href="/lan/') == 21
-    assert 'aria-current="true"' in svg and 'href="/lan/08" aria-label="Kalmar län' in svg
+    assert 'aria-current="true"' in svg and 'href="/lan/08" aria-label="Kalmar: 3 öppna' in svg
     assert "Förklaring" in html and "inga öppna behov eller erbjudanden" in html
 
 

@@ -441,12 +441,19 @@ def county_map(
             value,
             county=county.name,
         )
+        # The link's name starts with what the tile shows ("Kalmar 14"), as WCAG 2.5.3 asks.
+        link_name = ngettext(
+            "%(county)s: %(num)s öppet behov eller erbjudande",
+            "%(county)s: %(num)s öppna behov och erbjudanden",
+            value,
+            county=county.name_short,
+        )
         chosen = code == selected
         parts.append(
-            Markup("<a {}><path {}><title>{}</title></path>{}{}</a>").format(
+            Markup("<a {}><path {}><title>{}</title></path>{} {}</a>").format(
                 _attrs(
                     href=url_for("pages.county", code=code),
-                    aria_label=name,
+                    aria_label=link_name,
                     class_="county" + (" county-selected" if chosen else ""),
                     aria_current="true" if chosen else None,
                 ),
