@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -544,3 +545,16 @@ def test_the_import_does_not_query_the_database_once_per_record(app):
 
     assert statements_for(300) == statements_for(3)
     assert count(Ad) == 303
+
+
+def test_the_fast_search_terms_of_the_import_equal_the_search_index_terms():
+    demo = json.loads(Path("marketplace/demo_data/demo.json").read_text(encoding="utf-8"))
+    texts = [(ad["title"], ad["body"], "Läxhjälpen Norrliden") for ad in demo["ads"]]
+    texts += [(org["name"], org["description"]) for org in demo["organisations"]]
+    texts += [
+        ("Spra\u030akcafe\u0301 i Malmö", "NFD-text från en Mac", None),
+        ("ﬁka²\u00a0och\u2003kaffe", "İstanbul_Göteborg – «citat» 🙂x", ""),
+        ("ohälsan ohälsa", "a" * 80, "x-y.z,å"),
+    ]
+    for parts in texts:
+        assert imports.search_terms(*parts) == index_terms(*parts), parts
