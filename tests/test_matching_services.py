@@ -428,3 +428,13 @@ def test_only_public_bodies_open_needs_get_suggestions(app):
     assert not services.wants_suggestions(offer(kommun()))
     assert not services.wants_suggestions(need(forening()))
     assert not services.wants_suggestions(need(kommun(), status=AdStatus.NOT_CURRENT))
+
+
+def test_at_national_scale_a_shared_challenge_alone_must_be_near(app, monkeypatch):
+    monkeypatch.setattr(services, "NEAR_ONLY_ABOVE", 0)  # as if there were many ads
+    a = need(kommun())
+    neighbour = offer(forening(), title="Cyklar", body="Cyklar.", county_code="10")
+    offer(forening(), title="Lokal", body="Lokal.", county_code="01", municipality_code="0180")
+    words = offer(forening(county_code="01"), county_code="01", municipality_code="0180")
+
+    assert set(found(a)) == {neighbour.title, words.title}

@@ -69,8 +69,9 @@ def _ad_table() -> sa.Table:
 _attach(_ad_table())
 
 # Finding match candidates reads these columns of every open ad of the complementary kinds
-# (tens of thousands of rows at 100,000 ads). From this index alone, SQLite never has to step
-# over the ad's body to reach its place and sectors; PostgreSQL can answer from it too.
+# (tens of thousands of rows at 100,000 ads): from this index alone, without reading the ads'
+# rows (SQLite keeps the id in every index; PostgreSQL needs it as a column for an index-only
+# scan).
 MATCHING_INDEX = sa.Index(
     "ix_ad_matching",
     *(
@@ -85,6 +86,7 @@ MATCHING_INDEX = sa.Index(
             "seeks_public",
             "seeks_civil",
             "seeks_business",
+            "id",
         )
     ),
 )

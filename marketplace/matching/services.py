@@ -33,13 +33,17 @@ FTS5 vocabulary table fts_ad_vocab on SQLite, the same stored terms split with
 string_to_array() on PostgreSQL. Both count every ad in the index, open or closed (neither
 database can count only open ads cheaply, and a word's rarity hardly changes when ads close),
 so both give the same numbers and the same ranking. The table is kept in the process for
-MATCHING_DF_MAX_AGE seconds (default 900; 0 in tests, so each test sees its own data).
+MATCHING_DF_MAX_AGE seconds (default 3600: rarity changes slowly, and at 100,000 ads a rebuild
+takes about a second; 0 in tests, so each test sees its own data).
 
 CANDIDATES come from indexed filters, never from scoring every ad in Python: open, not expired,
-another organisation, a complementary kind, and either a shared challenge (ad_challenge) or one
-of the ad's rarer terms (the full-text index). An integer pre-score in SQL (the weights above
-in whole points, so both databases order alike) keeps the best CANDIDATE_CAP, and only those are
-scored here; only the shown matches are loaded as whole ads.
+another organisation, a complementary kind, and either a shared challenge (ad_challenge's
+primary key) or one of the ad's rarer terms (the full-text index). With more than
+NEAR_ONLY_ABOVE ads, an ad sharing only a challenge must also be near (same or neighbouring
+county, or all of Sweden); ads sharing rare words come from anywhere. An integer pre-score in
+SQL (the weights above in whole points, so both databases order alike) keeps the best
+CANDIDATE_CAP, read from the ix_ad_matching index alone; only those are scored here, and only
+the shown matches are loaded as whole ads.
 """
 
 from __future__ import annotations
@@ -95,6 +99,7 @@ COMPOUND_SHARE = 0.5  # a compound match counts half an exact one
 MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 CANDIDATE_CAP = 500  # most candidates scored in Python per ad
+NEAR_ONLY_ABOVE = 20_000  # with more ads than this, a shared challenge alone must be near
 RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
 RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
 RARE_FLOOR = 20
@@ -218,40 +223,58 @@ class Terms:
     """An ad's content terms (from its stored search terms), with what comparing them needs."""
 
     def __init__(self, search_terms: str) -> None:
-        excluded = _excluded_terms()
-        self.terms = frozenset(
-            term
-            for term in search_terms.split()
-            if term not in excluded and len(term) > 1 and not term.isdigit()
-        )
+        terms = set(search_terms.split()) - _excluded_terms()
+        self.terms = frozenset(t for t in terms if len(t) > 1 and not t.isdigit())
+        self.long = frozenset(t for t in self.terms if len(t) >= COMPOUND_MIN)
         self._heads: dict[str, list[str]] | None = None
+        self._norm: float | None = None
 
     @property
     def heads(self) -> dict[str, list[str]]:
         """Each beginning (COMPOUND_MIN letters or more) of a longer term -> those terms."""
         if self._heads is None:
             self._heads = defaultdict(list)
-            for term in self.terms:
+            for term in self.long:
                 for length in range(COMPOUND_MIN, len(term)):
                     self._heads[term[:length]].append(term)
         return self._heads
 
+    def norm(self, stats: TermStats) -> float:
+        """Length of the ad's idf-weighted term vector."""
+        if self._norm is None:
+            squared = stats.squared
+            self._norm = math.sqrt(sum(squared[t] for t in self.terms))
+        return self._norm
+
+
+class _Weights(dict):
+    """term -> f(term), computed on first use (a dict lookup afterwards)."""
+
+    def __init__(self, weigh) -> None:
+        super().__init__()
+        self._weigh = weigh
+
+    def __missing__(self, term: str) -> float:
+        value = self[term] = self._weigh(term)
+        return value
+
 
 @dataclass
 class TermStats:
-    """Document frequencies of terms among open ads, and the idf they give."""
+    """Document frequencies of terms in the ads, and the idf they give."""
 
     documents: int
     df: dict[str, int]
     built_at: float = field(default_factory=time.monotonic)
-    _idf: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self.weights = _Weights(
+            lambda term: math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
+        )
+        self.squared = _Weights(lambda term: self.weights[term] ** 2)
 
     def idf(self, term: str) -> float:
-        value = self._idf.get(term)
-        if value is None:
-            value = math.log((1 + self.documents) / (1 + self.df.get(term, 0))) + 1.0
-            self._idf[term] = value
-        return value
+        return self.weights[term]
 
 
 _STATS: dict[str, TermStats] = {}
@@ -278,7 +301,7 @@ def _build_term_stats() -> TermStats:
 
 def term_stats() -> TermStats:
     """The document-frequency table, rebuilt when older than MATCHING_DF_MAX_AGE seconds."""
-    max_age = current_app.config.get("MATCHING_DF_MAX_AGE", 0 if current_app.testing else 900)
+    max_age = current_app.config.get("MATCHING_DF_MAX_AGE", 0 if current_app.testing else 3600)
     key = str(db.engine.url)
     stats = _STATS.get(key)
     if stats is None or time.monotonic() - stats.built_at >= max_age:
@@ -295,24 +318,25 @@ def _text_similarity(ours: Terms, theirs: Terms, stats: TermStats) -> tuple[floa
     """
     if not ours.terms or not theirs.terms:
         return 0.0, []
-    idf = stats.idf
+    idf, squared = stats.weights, stats.squared
     shared = ours.terms & theirs.terms
-    dot = sum(idf(term) ** 2 for term in shared)
+    dot = sum(squared[term] for term in shared)
     matched = set(shared)
-    for term in theirs.terms - shared:
-        partners = [t for t in ours.heads.get(term, ()) if t not in shared]
+    heads = ours.heads
+    our_long = ours.long - shared
+    for term in theirs.long - shared:
+        # ours begins with it ("senior" ~ "seniordans"), or it begins with one of ours
+        partners = [t for t in heads.get(term, ()) if t not in shared]
         partners += [
-            term[:length]
-            for length in range(COMPOUND_MIN, len(term))
-            if term[:length] in ours.terms and term[:length] not in shared
+            term[:length] for length in range(COMPOUND_MIN, len(term)) if term[:length] in our_long
         ]
         for other in partners:
-            dot += COMPOUND_SHARE * idf(term) * idf(other)
+            dot += COMPOUND_SHARE * idf[term] * idf[other]
             matched.add(term)
     if dot == 0:
         return 0.0, []
-    norm = math.sqrt(sum(idf(t) ** 2 for t in ours.terms) * sum(idf(t) ** 2 for t in theirs.terms))
-    return min(1.0, dot / norm), sorted(matched, key=lambda t: (-idf(t), t))
+    similarity = dot / (ours.norm(stats) * theirs.norm(stats))
+    return min(1.0, similarity), sorted(matched, key=lambda t: (-idf[t], t))
 
 
 # Reasons
@@ -623,6 +647,14 @@ def _points(condition: sa.ColumnElement[bool], points: int) -> sa.ColumnElement[
     return sa.case((condition, points), else_=0)
 
 
+def _near(ad: Ad) -> sa.ColumnElement[bool] | None:
+    """Ads in the ad's county or a neighbouring one, or for all of Sweden (None: everywhere)."""
+    if ad.county_code is None:
+        return None
+    counties = sorted({ad.county_code, *reference.county_neighbours().get(ad.county_code, ())})
+    return sa.or_(Ad.county_code.in_(counties), Ad.county_code.is_(None))
+
+
 def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
     """At most CANDIDATE_CAP ids of open ads that may match, best integer pre-score first.
 
@@ -639,7 +671,17 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
         .subquery("shared_challenges")
     )
     prescore = sa.func.coalesce(shared.c.shared, 0) * per_challenge
-    reach = [shared.c.shared.is_not(None)]
+    shares_challenge = (
+        sa.select(AdChallenge.ad_id)
+        .where(AdChallenge.ad_id == Ad.id, AdChallenge.challenge.in_(slugs))
+        .exists()
+    )
+    near = _near(ad)
+    if stats.documents > NEAR_ONLY_ABOVE and near is not None:
+        # At national scale the pre-score's place points decide among the thousands of ads
+        # sharing a challenge anyway; those farther away still come in through shared words.
+        shares_challenge = sa.and_(near, shares_challenge)
+    reach = [shares_challenge]
     statement = (
         sa.select(Ad.id)
         .join(Organisation, Organisation.id == Ad.organisation_id)
@@ -651,7 +693,7 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
         text = _text_points(rare, [max(1, round(14 * stats.idf(t) / total)) for t in rare])
         statement = statement.outerjoin(text, text.c.ad_id == Ad.id)
         prescore = prescore + sa.func.coalesce(text.c.points, 0)
-        reach.append(text.c.ad_id.is_not(None))
+        reach.append(Ad.id.in_(sa.select(text.c.ad_id)))  # the index found them: few
 
     if ad.county_code is None:
         place: sa.ColumnElement[int] = sa.literal(4)
