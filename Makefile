@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations lint messages bench clean
+.PHONY: install run test translations lint messages bench bench-search clean
 
 install: $(STAMP)
 
@@ -50,9 +50,18 @@ messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o translations/messages.pot --no-location --sort-output --ignore-dirs '.*' .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l en --no-fuzzy-matching --ignore-obsolete
 
-# Search benchmark (not part of `make test`): 100,000 generated ads, import time and search latency.
-# PostgreSQL: make bench BENCH_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1/bench"
-bench: install
+# Benchmarks (not part of `make test`): bench/run.py builds 100,000 open ads, 20,000 organisations
+# and 10,000 saved searches on SQLite and PostgreSQL (database `bench`, created if missing) and
+# measures pages through gunicorn and wrk, search, matching, publishing, mail delivery, page weight
+# and Lighthouse against targets; results in bench/results/latest.md and .json.
+# A small check of the set-up: make bench BENCH_ARGS="--sqlite-only --quick" (bench/tmp/quick.md).
+bench: install translations browser-tools
+	@command -v wrk >/dev/null || apt-get install -y wrk
+	$(BIN)/python -u bench/run.py $(BENCH_ARGS)
+
+# The search benchmark alone: import time and search latency at 100,000 ads.
+# PostgreSQL: make bench-search BENCH_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1/bench"
+bench-search: install
 	$(BIN)/python -u bench/search_bench.py $(BENCH_ARGS)
 
 clean:

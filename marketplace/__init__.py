@@ -7,9 +7,18 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from marketplace import errors, htmx, i18n, security, templating
+from marketplace import assets, caching, errors, htmx, i18n, security, templating
 from marketplace.config import DEV_SECRET_KEY, Config
-from marketplace.extensions import babel, csrf, db, huey, limiter, login_manager, migrate
+from marketplace.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    huey,
+    limiter,
+    login_manager,
+    migrate,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,7 +48,9 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined  # typos in templates fail tests
 
+    compress.init_app(app)  # first: its after_request hook runs last, on the finished response
     db.init_app(app)
+    caching.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -59,6 +70,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     htmx.init_app(app)
     security.init_app(app)
     templating.init_app(app)
+    assets.init_app(app)
 
     from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
     from marketplace.notifications import tasks as notification_tasks

@@ -87,6 +87,17 @@ class Config:
     # Number of reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+    # Responses are compressed by the app (Flask-Compress), with whatever the browser accepts;
+    # static files are compressed once (marketplace/assets.py). Streamed responses are left be.
+    COMPRESS_ALGORITHM = ["zstd", "br", "gzip"]
+    COMPRESS_BR_LEVEL = 4
+    COMPRESS_LEVEL = 6
+    COMPRESS_STREAMS = False
+    # Cache for counts and statistics (marketplace/caching.py): in each process by default,
+    # shared by every process (and invalidated for all of them at once) with Redis.
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+
     # Background tasks (Huey): run by `flask --app app worker`; immediate (in-process) in tests.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")
 

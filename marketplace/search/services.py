@@ -28,6 +28,7 @@ import sqlalchemy.orm as so
 
 from marketplace import reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.caching import cached
 from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
@@ -278,6 +279,44 @@ def open_ads_condition() -> sa.ColumnElement[bool]:
     return sa.and_(Ad.status == AdStatus.OPEN, Ad.expires_on >= today())
 
 
+def _facet_counts(query: AdQuery, terms: list[tuple[str, ...]]) -> dict[str, dict[str, int]]:
+    """The facets, cached per search (not per page or order): paging through results, going
+    back, or refreshing costs no recount. Any change to ads or organisations drops them."""
+    return _cached_facets(
+        tuple(terms),
+        tuple(kind.value for kind in query.kinds),
+        tuple(query.challenges),
+        query.county,
+        query.municipality,
+        tuple(sector.value for sector in query.seeking),
+        tuple(sector.value for sector in query.sectors),
+    )
+
+
+@cached(
+    "ad_facets",
+    tables={"ad", "ad_challenge", "organisation"},
+)
+def _cached_facets(
+    terms: tuple[tuple[str, ...], ...],
+    kinds: tuple[str, ...],
+    challenges: tuple[str, ...],
+    county: str | None,
+    municipality: str | None,
+    seeking: tuple[str, ...],
+    sectors: tuple[str, ...],
+) -> dict[str, dict[str, int]]:
+    query = AdQuery(
+        kinds=[AdKind(kind) for kind in kinds],
+        challenges=list(challenges),
+        county=county,
+        municipality=municipality,
+        seeking=[Sector(sector) for sector in seeking],
+        sectors=[Sector(sector) for sector in sectors],
+    )
+    return _facets(query, _text_match(list(terms)) if terms else None)
+
+
 def search_ads(
     query: AdQuery, page: int = 1, per_page: int = 20, *, with_facets: bool = True
 ) -> AdSearchResult:
@@ -319,6 +358,6 @@ def search_ads(
         total=total,
         page=page,
         per_page=per_page,
-        facets=_facets(query, text) if with_facets else {},
+        facets=_facet_counts(query, terms) if with_facets else {},
         sort=sort,
     )
