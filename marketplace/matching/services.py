@@ -66,7 +66,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace import reference
 from marketplace.accounts.models import User
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db
 from marketplace.matching.models import MatchNotice
@@ -1042,7 +1042,7 @@ def send_expiry_reminders(today: date | None = None) -> int:
     ads = db.session.scalars(
         sa.select(Ad)
         .where(
-            Ad.status == AdStatus.OPEN,
+            open_ads_condition(),  # open, and not hidden by a moderator
             Ad.expires_on > day,
             Ad.expires_on <= day + timedelta(days=REMINDER_DAYS),
         )
