@@ -56,6 +56,11 @@ def invalidate() -> None:
         _local["generation"] += 1
 
 
+def watch(tables: set[str]) -> None:
+    """Move the generation on when these tables change (for caches kept outside `cached`)."""
+    WATCHED_TABLES.update(tables)
+
+
 def cached(name: str, *, tables: set[str], timeout: int | None = None) -> Callable[[F], F]:
     """Keep the function's result until `tables` change, the day changes, or `timeout` passes."""
     WATCHED_TABLES.update(tables)

@@ -28,10 +28,10 @@ import sqlalchemy.orm as so
 
 from marketplace import reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-from marketplace.caching import cached
 from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
+from marketplace.search import facets
 from marketplace.search import text as search_text
 
 SORTS = ("relevance", "newest", "expiring")
@@ -280,41 +280,18 @@ def open_ads_condition() -> sa.ColumnElement[bool]:
 
 
 def _facet_counts(query: AdQuery, terms: list[tuple[str, ...]]) -> dict[str, dict[str, int]]:
-    """The facets, cached per search (not per page or order): paging through results, going
-    back, or refreshing costs no recount. Any change to ads or organisations drops them."""
-    return _cached_facets(
-        tuple(terms),
-        tuple(kind.value for kind in query.kinds),
-        tuple(query.challenges),
-        query.county,
-        query.municipality,
-        tuple(sector.value for sector in query.seeking),
-        tuple(sector.value for sector in query.sectors),
-    )
-
-
-@cached(
-    "ad_facets",
-    tables={"ad", "ad_challenge", "organisation"},
-)
-def _cached_facets(
-    terms: tuple[tuple[str, ...], ...],
-    kinds: tuple[str, ...],
-    challenges: tuple[str, ...],
-    county: str | None,
-    municipality: str | None,
-    seeking: tuple[str, ...],
-    sectors: tuple[str, ...],
-) -> dict[str, dict[str, int]]:
-    query = AdQuery(
-        kinds=[AdKind(kind) for kind in kinds],
-        challenges=list(challenges),
+    """The facets as `_facets` counts them, from the open ads' bitsets (search/facets.py):
+    a few milliseconds instead of seven grouped queries over every matching ad."""
+    county, municipality = _place(query)
+    return facets.facet_counts(
+        terms=terms,
+        kinds=[kind.value for kind in query.kinds],
+        challenges=list(query.challenges),
         county=county,
         municipality=municipality,
-        seeking=[Sector(sector) for sector in seeking],
-        sectors=[Sector(sector) for sector in sectors],
+        seeking=[sector.value for sector in query.seeking],
+        sectors=[sector.value for sector in query.sectors],
     )
-    return _facets(query, _text_match(list(terms)) if terms else None)
 
 
 def search_ads(

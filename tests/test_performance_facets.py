@@ -1,0 +1,105 @@
+"""Facet counts from bitsets (search/facets.py) give the numbers the SQL queries give."""
+
+from __future__ import annotations
+
+import itertools
+import random
+from datetime import timedelta
+
+from marketplace.ads.models import AdKind, AdStatus
+from marketplace.clock import today
+from marketplace.organisations.models import Sector
+from marketplace.search import facets as bitset_facets
+from marketplace.search import services as search
+from marketplace.search.text import query_terms
+from tests import factories
+
+WORDS = ["läxhjälp", "språkcafé", "seniorer", "lokal", "idrott", "kultur"]
+PLACES = [(None, None), ("08", None), ("08", "0880"), ("08", "0881"), ("12", None), ("12", "1280")]
+CHALLENGES = ["integration", "education", "mental-health", "loneliness"]
+
+
+def varied_ads(count: int = 40) -> None:
+    rng = random.Random(7)  # noqa: S311  repeatable test data, not secrets
+    organisations = [
+        factories.organisation(sector=sector, county_code=county, municipality_code=municipality)
+        for sector, (county, municipality) in itertools.product(
+            list(Sector), [("08", "0880"), ("12", "1280")]
+        )
+    ]
+    for number in range(count):
+        county, municipality = rng.choice(PLACES)
+        status = AdStatus.OPEN if rng.random() < 0.8 else AdStatus.PARTNER_FOUND
+        expires = today() + timedelta(days=rng.choice([-3, 10, 60]))
+        seeks = rng.sample([True, False, rng.random() < 0.5], 3)
+        factories.ad(
+            org=rng.choice(organisations),
+            kind=rng.choice(list(AdKind)),
+            title=" ".join(rng.sample(WORDS, 2)) + f" {number}",
+            body=" ".join(rng.sample(WORDS, 3)),
+            county_code=county,
+            municipality_code=municipality,
+            seeks_public=seeks[0],
+            seeks_civil=seeks[1],
+            seeks_business=seeks[2],
+            status=status,
+            expires_on=expires,
+            challenges=tuple(rng.sample(CHALLENGES, rng.randint(1, 3))),
+        )
+
+
+def both_ways(query: search.AdQuery) -> tuple[dict, dict]:
+    terms = query_terms(query.text)
+    county, municipality = search._place(query)
+    expected = search._facets(query, search._text_match(terms) if terms else None)
+    got = bitset_facets.facet_counts(
+        terms=terms,
+        kinds=[kind.value for kind in query.kinds],
+        challenges=query.challenges,
+        county=county,
+        municipality=municipality,
+        seeking=[sector.value for sector in query.seeking],
+        sectors=[sector.value for sector in query.sectors],
+    )
+    return got, expected
+
+
+def test_bitset_facets_count_what_the_sql_facets_count_for_every_kind_of_search(app):
+    varied_ads()
+    rng = random.Random(11)  # noqa: S311  repeatable test data, not secrets
+    queries = [search.AdQuery()]
+    for _ in range(60):
+        query = search.AdQuery(
+            text=" ".join(rng.sample([*WORDS, "sprak", "xyz"], rng.randint(0, 2)))
+        )
+        if rng.random() < 0.5:
+            query.kinds = rng.sample(list(AdKind), rng.randint(1, 2))
+        if rng.random() < 0.5:
+            query.challenges = rng.sample(CHALLENGES, rng.randint(1, 2))
+        if rng.random() < 0.6:
+            query.county, query.municipality = rng.choice(PLACES)
+        if rng.random() < 0.4:
+            query.seeking = rng.sample(list(Sector), rng.randint(1, 2))
+        if rng.random() < 0.4:
+            query.sectors = rng.sample(list(Sector), rng.randint(1, 2))
+        queries.append(query)
+    for query in queries:
+        got, expected = both_ways(query)
+        assert got == expected, query
+
+
+def test_a_municipality_outside_the_chosen_county_is_ignored_alike(app):
+    varied_ads(20)
+    got, expected = both_ways(search.AdQuery(county="12", municipality="0880"))
+    assert got == expected
+    assert got["municipality"]
+
+
+def test_the_search_page_counts_a_new_ad_in_its_facets_at_once(client):
+    org = factories.organisation(sector=Sector.PUBLIC)
+    factories.ad(org=org, kind=AdKind.OFFER, title="Lokal för föreningar")
+    page = client.get("/annonser?q=lokal").get_data(as_text=True)
+    assert "Erbjuder (1)" in page
+    factories.ad(org=org, kind=AdKind.OFFER, title="Lokal att låna")
+    page = client.get("/annonser?q=lokal").get_data(as_text=True)
+    assert "Erbjuder (2)" in page
