@@ -127,12 +127,7 @@ def snapshot() -> Snapshot:
     key = (generation(), today())
     timeout = current_app.config.get("FACET_SNAPSHOT_MAX_AGE", 300)
     current = current_app.extensions.get("facet_snapshot")
-    if (
-        current is None
-        or current.key != key
-        or time.monotonic() - current.built_at > timeout
-        or not current_app.config.get("CACHE_ENABLED", True)
-    ):
+    if current is None or current.key != key or time.monotonic() - current.built_at > timeout:
         current = _build(key)
         with _lock:
             current_app.extensions["facet_snapshot"] = current
