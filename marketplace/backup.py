@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore are the PostgreSQL tools for online backups.
 import subprocess  # nosec B404
 from pathlib import Path

@@ -20,9 +20,9 @@ from flask_babel import gettext as _
 from marketplace import reference
 from marketplace.ads import events
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-from marketplace.notifications import services as notifications
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
+from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation, Sector
 from marketplace.search.services import open_ads_condition
 from marketplace.search.text import fold, index_terms
