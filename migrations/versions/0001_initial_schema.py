@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 08:07:54.615661
+Create Date: 2026-11-22 10:23:51.515126
 
 """
 from alembic import op
@@ -14,6 +14,25 @@ revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
+
+
+# Full-text search DDL, written out here as it stood when this migration was made (the models
+# cannot express it): SQLite gets an FTS5 table kept in step with ad.search_terms by triggers,
+# plus an fts5vocab table for the matching's term statistics; PostgreSQL a GIN index on
+# to_tsvector('simple', search_terms). Autogenerate ignores fts_* tables (migrations/env.py).
+SQLITE_FULL_TEXT = ["CREATE VIRTUAL TABLE IF NOT EXISTS fts_ad USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2')", 'CREATE TRIGGER IF NOT EXISTS fts_ad_after_insert AFTER INSERT ON ad BEGIN INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END', 'CREATE TRIGGER IF NOT EXISTS fts_ad_after_update AFTER UPDATE OF search_terms ON ad BEGIN DELETE FROM fts_ad WHERE rowid = old.id; INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END', 'CREATE TRIGGER IF NOT EXISTS fts_ad_after_delete AFTER DELETE ON ad BEGIN DELETE FROM fts_ad WHERE rowid = old.id; END', 'DELETE FROM fts_ad', 'INSERT INTO fts_ad (rowid, terms) SELECT id, search_terms FROM ad', "CREATE VIRTUAL TABLE IF NOT EXISTS fts_ad_vocab USING fts5vocab(fts_ad, 'row')"]
+SQLITE_DROP_FULL_TEXT = ['DROP TABLE IF EXISTS fts_ad_vocab', 'DROP TRIGGER IF EXISTS fts_ad_after_insert', 'DROP TRIGGER IF EXISTS fts_ad_after_update', 'DROP TRIGGER IF EXISTS fts_ad_after_delete', 'DROP TABLE IF EXISTS fts_ad']
+POSTGRESQL_FULL_TEXT = ["CREATE INDEX IF NOT EXISTS ix_ad_search_terms_tsv ON ad USING gin (to_tsvector('simple', search_terms))"]
+POSTGRESQL_DROP_FULL_TEXT = ['DROP INDEX IF EXISTS ix_ad_search_terms_tsv']
+
+
+def _run_for_dialect(sqlite_statements, postgresql_statements):
+    bind = op.get_bind()
+    statements = {"sqlite": sqlite_statements, "postgresql": postgresql_statements}.get(
+        bind.dialect.name, []
+    )
+    for statement in statements:
+        op.execute(statement)
 
 
 def upgrade():
@@ -93,6 +112,42 @@ def upgrade():
     sa.UniqueConstraint('email', name=op.f('uq_user_email')),
     sa.UniqueConstraint('session_token', name=op.f('uq_user_session_token'))
     )
+    op.create_table('ad',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.Enum('need', 'offer', 'idea', name='adkind', native_enum=False, length=16), nullable=False),
+    sa.Column('title', sa.String(length=120), nullable=False),
+    sa.Column('slug', sa.String(length=140), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('county_code', sa.String(length=2), nullable=True),
+    sa.Column('municipality_code', sa.String(length=4), nullable=True),
+    sa.Column('seeks_public', sa.Boolean(), nullable=False),
+    sa.Column('seeks_civil', sa.Boolean(), nullable=False),
+    sa.Column('seeks_business', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'partner_found', 'not_current', name='adstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('published_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_on', sa.Date(), nullable=False),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('import_ref', sa.String(length=64), nullable=True),
+    sa.Column('search_terms', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_ad_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_ad_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ad')),
+    sa.UniqueConstraint('import_ref', name=op.f('uq_ad_import_ref'))
+    )
+    with op.batch_alter_table('ad', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ad_author_id'), ['author_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ad_county_code'), ['county_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ad_kind'), ['kind'], unique=False)
+        batch_op.create_index('ix_ad_matching', ['status', 'expires_on', 'kind', 'organisation_id', 'county_code', 'municipality_code', 'seeks_public', 'seeks_civil', 'seeks_business', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ad_municipality_code'), ['municipality_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ad_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index('ix_ad_status_expires_on', ['status', 'expires_on'], unique=False)
+        batch_op.create_index('ix_ad_status_published_at', ['status', 'published_at'], unique=False)
+
     op.create_table('invitation',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -122,11 +177,210 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_membership_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_membership_user_id'), ['user_id'], unique=False)
 
+    op.create_table('saved_search',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('text', sa.String(length=500), nullable=False),
+    sa.Column('kind_mask', sa.Integer(), nullable=False),
+    sa.Column('county_code', sa.String(length=2), nullable=True),
+    sa.Column('municipality_code', sa.String(length=4), nullable=True),
+    sa.Column('seeking_mask', sa.Integer(), nullable=False),
+    sa.Column('sector_mask', sa.Integer(), nullable=False),
+    sa.Column('rhythm', sa.Enum('immediate', 'daily', 'weekly', name='rhythm', native_enum=False, length=16), nullable=False),
+    sa.Column('paused', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('last_checked_at', sa.DateTime(), nullable=True),
+    sa.Column('last_sent_at', sa.DateTime(), nullable=True),
+    sa.Column('unsubscribe_nonce', sa.String(length=24), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_saved_search_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_search'))
+    )
+    with op.batch_alter_table('saved_search', schema=None) as batch_op:
+        batch_op.create_index('ix_saved_search_rhythm_paused', ['rhythm', 'paused'], unique=False)
+        batch_op.create_index(batch_op.f('ix_saved_search_user_id'), ['user_id'], unique=False)
+
+    op.create_table('ad_challenge',
+    sa.Column('ad_id', sa.Integer(), nullable=False),
+    sa.Column('challenge', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_ad_challenge_ad_id_ad'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ad_id', 'challenge', name=op.f('pk_ad_challenge'))
+    )
+    with op.batch_alter_table('ad_challenge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_ad_challenge_challenge'), ['challenge'], unique=False)
+
+    op.create_table('conversation',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ad_id', sa.Integer(), nullable=True),
+    sa.Column('ad_title', sa.String(length=120), nullable=False),
+    sa.Column('ad_organisation_id', sa.Integer(), nullable=False),
+    sa.Column('interested_organisation_id', sa.Integer(), nullable=False),
+    sa.Column('started_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_message_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_conversation_ad_id_ad'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['ad_organisation_id'], ['organisation.id'], name=op.f('fk_conversation_ad_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['interested_organisation_id'], ['organisation.id'], name=op.f('fk_conversation_interested_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['started_by_id'], ['user.id'], name=op.f('fk_conversation_started_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversation')),
+    sa.UniqueConstraint('ad_id', 'interested_organisation_id', name=op.f('uq_conversation_ad_id'))
+    )
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversation_ad_id'), ['ad_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversation_ad_organisation_id'), ['ad_organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversation_interested_organisation_id'), ['interested_organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conversation_last_message_at'), ['last_message_at'], unique=False)
+
+    op.create_table('match_notice',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ad_id', sa.Integer(), nullable=False),
+    sa.Column('matched_ad_id', sa.Integer(), nullable=False),
+    sa.Column('score', sa.Double(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_match_notice_ad_id_ad'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['matched_ad_id'], ['ad.id'], name=op.f('fk_match_notice_matched_ad_id_ad'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_match_notice')),
+    sa.UniqueConstraint('ad_id', 'matched_ad_id', name=op.f('uq_match_notice_ad_id'))
+    )
+    with op.batch_alter_table('match_notice', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_match_notice_matched_ad_id'), ['matched_ad_id'], unique=False)
+
+    op.create_table('outcome',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('ad_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('collaborated', sa.Boolean(), nullable=False),
+    sa.Column('form', sa.Enum('iop', 'project', 'volunteering', 'grant', 'procurement', 'other', name='collaborationform', native_enum=False, length=16), nullable=True),
+    sa.Column('partner_organisation_id', sa.Integer(), nullable=True),
+    sa.Column('partner_name', sa.String(length=200), nullable=False),
+    sa.Column('county_code', sa.String(length=2), nullable=True),
+    sa.Column('reported_by_id', sa.Integer(), nullable=True),
+    sa.Column('reported_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_outcome_ad_id_ad'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_outcome_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['partner_organisation_id'], ['organisation.id'], name=op.f('fk_outcome_partner_organisation_id_organisation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reported_by_id'], ['user.id'], name=op.f('fk_outcome_reported_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome')),
+    sa.UniqueConstraint('ad_id', name=op.f('uq_outcome_ad_id'))
+    )
+    with op.batch_alter_table('outcome', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outcome_county_code'), ['county_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outcome_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_outcome_partner_organisation_id'), ['partner_organisation_id'], unique=False)
+        batch_op.create_index('ix_outcome_reported_at', ['reported_at'], unique=False)
+
+    op.create_table('outcome_request',
+    sa.Column('ad_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('outcome_requested_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_outcome_request_ad_id_ad'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('ad_id', name=op.f('pk_outcome_request'))
+    )
+    op.create_table('saved_search_challenge',
+    sa.Column('saved_search_id', sa.Integer(), nullable=False),
+    sa.Column('challenge', sa.String(length=40), nullable=False),
+    sa.ForeignKeyConstraint(['saved_search_id'], ['saved_search.id'], name=op.f('fk_saved_search_challenge_saved_search_id_saved_search'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('saved_search_id', 'challenge', name=op.f('pk_saved_search_challenge'))
+    )
+    with op.batch_alter_table('saved_search_challenge', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_saved_search_challenge_challenge'), ['challenge'], unique=False)
+
+    op.create_table('sent_alert',
+    sa.Column('saved_search_id', sa.Integer(), nullable=False),
+    sa.Column('ad_id', sa.Integer(), nullable=False),
+    sa.Column('sent_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_sent_alert_ad_id_ad'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['saved_search_id'], ['saved_search.id'], name=op.f('fk_sent_alert_saved_search_id_saved_search'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('saved_search_id', 'ad_id', name=op.f('pk_sent_alert'))
+    )
+    with op.batch_alter_table('sent_alert', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sent_alert_ad_id'), ['ad_id'], unique=False)
+
+    op.create_table('conversation_read',
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('last_read_message_id', sa.Integer(), nullable=False),
+    sa.Column('read_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_conversation_read_conversation_id_conversation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_conversation_read_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('conversation_id', 'user_id', name=op.f('pk_conversation_read'))
+    )
+    with op.batch_alter_table('conversation_read', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conversation_read_user_id'), ['user_id'], unique=False)
+
+    op.create_table('message',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('conversation_id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_message_author_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_message_conversation_id_conversation'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_message_organisation_id_organisation'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message'))
+    )
+    with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_message_author_id'), ['author_id'], unique=False)
+        batch_op.create_index('ix_message_conversation_id_id', ['conversation_id', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_message_organisation_id'), ['organisation_id'], unique=False)
+
     # ### end Alembic commands ###
+
+    _run_for_dialect(SQLITE_FULL_TEXT, POSTGRESQL_FULL_TEXT)
 
 
 def downgrade():
+    _run_for_dialect(SQLITE_DROP_FULL_TEXT, POSTGRESQL_DROP_FULL_TEXT)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('message', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_message_organisation_id'))
+        batch_op.drop_index('ix_message_conversation_id_id')
+        batch_op.drop_index(batch_op.f('ix_message_author_id'))
+
+    op.drop_table('message')
+    with op.batch_alter_table('conversation_read', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversation_read_user_id'))
+
+    op.drop_table('conversation_read')
+    with op.batch_alter_table('sent_alert', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sent_alert_ad_id'))
+
+    op.drop_table('sent_alert')
+    with op.batch_alter_table('saved_search_challenge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_search_challenge_challenge'))
+
+    op.drop_table('saved_search_challenge')
+    op.drop_table('outcome_request')
+    with op.batch_alter_table('outcome', schema=None) as batch_op:
+        batch_op.drop_index('ix_outcome_reported_at')
+        batch_op.drop_index(batch_op.f('ix_outcome_partner_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_outcome_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_outcome_county_code'))
+
+    op.drop_table('outcome')
+    with op.batch_alter_table('match_notice', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_match_notice_matched_ad_id'))
+
+    op.drop_table('match_notice')
+    with op.batch_alter_table('conversation', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conversation_last_message_at'))
+        batch_op.drop_index(batch_op.f('ix_conversation_interested_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_conversation_ad_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_conversation_ad_id'))
+
+    op.drop_table('conversation')
+    with op.batch_alter_table('ad_challenge', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_ad_challenge_challenge'))
+
+    op.drop_table('ad_challenge')
+    with op.batch_alter_table('saved_search', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_saved_search_user_id'))
+        batch_op.drop_index('ix_saved_search_rhythm_paused')
+
+    op.drop_table('saved_search')
     with op.batch_alter_table('membership', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_membership_user_id'))
         batch_op.drop_index(batch_op.f('ix_membership_organisation_id'))
@@ -136,6 +390,17 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitation_organisation_id'))
 
     op.drop_table('invitation')
+    with op.batch_alter_table('ad', schema=None) as batch_op:
+        batch_op.drop_index('ix_ad_status_published_at')
+        batch_op.drop_index('ix_ad_status_expires_on')
+        batch_op.drop_index(batch_op.f('ix_ad_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_ad_municipality_code'))
+        batch_op.drop_index('ix_ad_matching')
+        batch_op.drop_index(batch_op.f('ix_ad_kind'))
+        batch_op.drop_index(batch_op.f('ix_ad_county_code'))
+        batch_op.drop_index(batch_op.f('ix_ad_author_id'))
+
+    op.drop_table('ad')
     op.drop_table('user')
     with op.batch_alter_table('organisation_challenge', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_challenge_challenge'))
