@@ -36,6 +36,8 @@ class User(UserMixin, db.Model):
     is_site_admin: so.Mapped[bool] = so.mapped_column(default=False)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
     last_login_at: so.Mapped[datetime | None]
+    # Set by a site administrator (marketplace.moderation): no log-in, no session.
+    suspended_at: so.Mapped[datetime | None]
     acting_organisation_id: so.Mapped[int | None] = so.mapped_column(
         sa.ForeignKey("organisation.id", ondelete="SET NULL")
     )
@@ -53,6 +55,10 @@ class User(UserMixin, db.Model):
     @property
     def is_confirmed(self) -> bool:
         return self.email_confirmed_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"

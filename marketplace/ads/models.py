@@ -69,6 +69,10 @@ class Ad(db.Model):
     import_ref: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     # Stemmed, accent-folded terms of title, body and organisation name (marketplace.search.text).
     search_terms: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Set by a moderator (marketplace.moderation): a hidden ad leaves lists and its page 404s
+    # for the public; the reason is shown to the organisation.
+    hidden_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     organisation: so.Mapped[Organisation] = so.relationship()
     author: so.Mapped[User | None] = so.relationship()
@@ -92,8 +96,15 @@ class Ad(db.Model):
     def is_expired(self, today: date) -> bool:
         return self.expires_on < today
 
+    @property
+    def is_hidden(self) -> bool:
+        """Hidden by a moderator, itself or through its organisation."""
+        return self.hidden_at is not None or (
+            self.organisation is not None and self.organisation.hidden_at is not None
+        )
+
     def is_open(self, today: date) -> bool:
-        return self.status is AdStatus.OPEN and not self.is_expired(today)
+        return self.status is AdStatus.OPEN and not self.is_expired(today) and not self.is_hidden
 
     def __repr__(self) -> str:
         return f"<Ad {self.id}>"

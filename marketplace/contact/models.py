@@ -83,10 +83,17 @@ class Message(db.Model):
     )
     body: so.Mapped[str] = so.mapped_column(sa.Text)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    # Set by a moderator (marketplace.moderation): the conversation shows a notice instead.
+    hidden_at: so.Mapped[datetime | None]
+    hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     conversation: so.Mapped[Conversation] = so.relationship()
     organisation: so.Mapped[Organisation] = so.relationship()
     author: so.Mapped[User | None] = so.relationship()
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     def __repr__(self) -> str:
         return f"<Message {self.id}>"

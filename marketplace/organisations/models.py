@@ -73,6 +73,10 @@ class Organisation(db.Model):
     import_ref: so.Mapped[str | None] = so.mapped_column(sa.String(64), unique=True)
     created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, index=True)
     updated_at: so.Mapped[datetime] = so.mapped_column(default=utcnow, onupdate=utcnow)
+    # Set by a moderator (marketplace.moderation): hidden from the directory, its page and its
+    # ads for the public; the reason is shown to its members.
+    hidden_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
+    hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="organisation", cascade="all, delete-orphan"
@@ -84,6 +88,10 @@ class Organisation(db.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
 
     @property
     def challenge_slugs(self) -> list[str]:

@@ -519,7 +519,11 @@ def _like_escape(text: str) -> str:
 
 def directory_query(filters: DirectoryFilters) -> sa.Select:
     """Organisations matching the filters, by name; `q` matches whole stems, the last word as a prefix."""
-    query = sa.select(Organisation).options(so.selectinload(Organisation.challenge_links))
+    query = (
+        sa.select(Organisation)
+        .where(Organisation.hidden_at.is_(None))  # hidden by a moderator
+        .options(so.selectinload(Organisation.challenge_links))
+    )
     if filters.sector is not None:
         query = query.where(Organisation.sector == filters.sector)
     if filters.county:

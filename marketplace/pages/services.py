@@ -47,6 +47,7 @@ def start_page() -> StartPage:
 
 
 def _organisations(condition: sa.ColumnElement[bool]) -> tuple[list[Organisation], int]:
+    condition = sa.and_(condition, Organisation.hidden_at.is_(None))  # hidden by a moderator
     total = db.session.scalar(sa.select(sa.func.count(Organisation.id)).where(condition)) or 0
     organisations = db.session.scalars(
         sa.select(Organisation)

@@ -162,10 +162,7 @@ def _conditions(
     query: AdQuery, text: _TextMatch | None, skip: str | None = None
 ) -> list[sa.ColumnElement[bool]]:
     """WHERE clauses for open ads matching the query, leaving out the filter named `skip`."""
-    conditions: list[sa.ColumnElement[bool]] = [
-        Ad.status == AdStatus.OPEN,
-        Ad.expires_on >= today(),
-    ]
+    conditions: list[sa.ColumnElement[bool]] = [open_ads_condition()]
     if text is not None:
         conditions.append(text.condition)
     if query.kinds and skip != "kind":
@@ -275,8 +272,21 @@ def _facets(query: AdQuery, text: _TextMatch | None) -> dict[str, dict[str, int]
 
 
 def open_ads_condition() -> sa.ColumnElement[bool]:
-    """The rule for an ad that may be shown in lists and found: open and not expired."""
-    return sa.and_(Ad.status == AdStatus.OPEN, Ad.expires_on >= today())
+    """The rule for an ad that may be shown in lists and found: open, not expired, and not
+    hidden by a moderator (neither the ad nor its organisation)."""
+    # Few ads are hidden: ids are tested against that short list (aliases, so the subqueries
+    # never correlate with the outer query), and lists can still be answered from the indexes
+    # on (status, expires_on, …, organisation_id) without reading each ad's row.
+    hidden_ad = so.aliased(Ad, name="hidden_ad")
+    hidden_organisation = so.aliased(Organisation, name="hidden_organisation")
+    return sa.and_(
+        Ad.status == AdStatus.OPEN,
+        Ad.expires_on >= today(),
+        Ad.id.not_in(sa.select(hidden_ad.id).where(hidden_ad.hidden_at.is_not(None))),
+        Ad.organisation_id.not_in(
+            sa.select(hidden_organisation.id).where(hidden_organisation.hidden_at.is_not(None))
+        ),
+    )
 
 
 def _facet_counts(query: AdQuery, terms: list[tuple[str, ...]]) -> dict[str, dict[str, int]]:
