@@ -121,3 +121,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (insights_bp, embeds_bp):
         app.register_blueprint(blueprint)
+
+    from marketplace.moderation.views import bp as moderation_bp
+
+    app.register_blueprint(moderation_bp)

@@ -6,6 +6,7 @@ from marketplace.alerts.models import SavedSearch, SavedSearchChallenge, SentAle
 from marketplace.contact.models import Conversation, ConversationRead, Message  # noqa: F401
 from marketplace.insights.models import Outcome, OutcomeRequest  # noqa: F401
 from marketplace.matching.models import MatchNotice  # noqa: F401
+from marketplace.moderation.models import CountyModerator, ModerationAction, Report  # noqa: F401
 from marketplace.notifications.models import OutboxEmail  # noqa: F401
 from marketplace.organisations.models import (  # noqa: F401
     Invitation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, current_app, request, url_for
+from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -62,9 +62,30 @@ def main_navigation() -> list[tuple[str, str]]:
     if current_user.is_authenticated:
         items.append(("organisations.mine", _("Mina organisationer")))
         items.append(("alerts.index", _("Bevakningar")))
+        if _is_moderator():
+            items.append(("moderation.index", _("Moderering")))
     return [
         (endpoint, label) for endpoint, label in items if endpoint in current_app.view_functions
     ]
+
+
+def _is_moderator() -> bool:
+    """Site administrator or county moderator: one query per request, logged-in users only."""
+    if current_user.is_site_admin:
+        return True
+    if "is_moderator" not in g:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from marketplace.extensions import db
+        from marketplace.moderation.services import is_moderator
+
+        try:
+            g.is_moderator = is_moderator(current_user)
+        except SQLAlchemyError:
+            # The menu is also drawn on the error page after a failed transaction.
+            db.session.rollback()
+            g.is_moderator = False
+    return g.is_moderator
 
 
 def init_app(app: Flask) -> None:

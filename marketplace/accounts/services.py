@@ -50,6 +50,19 @@ class WrongAccount(Exception):
     """A genuine link for one account opened while logged in as another."""
 
 
+class AccountSuspended(Exception):
+    """Right address and password, but a site administrator has suspended the account."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "Ditt konto är avstängt av Samverkanstorgets administratörer, så du kan inte "
+                "logga in. Vi har skickat skälet till din e-postadress. Tycker du att det är fel? "
+                "Skriv till moderering@samverkanstorget.se."
+            )
+        )
+
+
 def normalise_email(email: str) -> str:
     """Addresses are stored and compared trimmed and lower-cased."""
     return (email or "").strip().lower()
@@ -166,6 +179,8 @@ def authenticate(email: str, password: str) -> User | None:
     """The account when address and password match, else None (which of the two is not told).
 
     A successful check also records the log-in and upgrades an outdated password hash.
+    :raise AccountSuspended: address and password match, but the account is suspended (told
+      only to someone who knows the password).
     """
     user = find_by_email(email)
     if user is None:
@@ -173,6 +188,8 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not passwords.verify_password(user.password_hash, password):
         return None
+    if user.is_suspended:
+        raise AccountSuspended
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = utcnow()

@@ -40,7 +40,10 @@ _TOKEN_ENDPOINTS = {
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(sa.select(User).where(User.session_token == session_token))
+    # A suspended account has no session (suspending also replaces its token).
+    return db.session.scalar(
+        sa.select(User).where(User.session_token == session_token, User.suspended_at.is_(None))
+    )
 
 
 @bp.after_request
@@ -168,13 +171,17 @@ def login():
         return redirect(next_url)
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is not None:
-            _start_session(user, remember=form.remember.data)
-            return see_other(next_url)
-        form.form_errors.append(
-            _("Fel e-postadress eller lösenord. Kontrollera stavningen och försök igen.")
-        )
+        try:
+            user = services.authenticate(form.email.data, form.password.data)
+        except services.AccountSuspended as error:
+            form.form_errors.append(str(error))
+        else:
+            if user is not None:
+                _start_session(user, remember=form.remember.data)
+                return see_other(next_url)
+            form.form_errors.append(
+                _("Fel e-postadress eller lösenord. Kontrollera stavningen och försök igen.")
+            )
     return render_page(
         "accounts/login.html",
         fragment="login_form",
@@ -243,6 +250,9 @@ def reset_password(token: str):
             user = services.reset_password(token, form.password.data)
         except (LinkExpired, LinkInvalid) as error:
             return _link_problem("reset", error)
+        if user.is_suspended:  # a new password does not lift a suspension
+            flash(str(services.AccountSuspended()), "error")
+            return see_other(url_for("accounts.login"))
         _start_session(user)
         flash(_("Ditt lösenord är bytt och du är inloggad."), "success")
         return see_other(url_for("pages.index"))

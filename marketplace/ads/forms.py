@@ -107,6 +107,12 @@ class AdForm(FlaskForm):
         _l("Annonsen visas till och med"),
         validators=[InputRequired(_l("Ange ett datum."))],
     )
+    # Honeypot for bots (new ads only): hidden from sight and screen readers, skipped by the Tab
+    # key. A filled one means a bot; the view answers as if the ad were published.
+    website = StringField(
+        _l("Lämna det här fältet tomt"),
+        render_kw={"tabindex": "-1", "autocomplete": "off"},
+    )
 
     def __init__(self, *args, ad: Ad | None = None, **kwargs) -> None:
         if ad is not None and "obj" not in kwargs and "data" not in kwargs:
@@ -129,6 +135,10 @@ class AdForm(FlaskForm):
         self.seeking.choices = sector_choices()
         if ad is None and not self.is_submitted():
             self.expires_on.data = self.expires_on.data or services.default_expiry()
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.website.data)
 
     def limit_municipalities(self) -> None:
         """Only the chosen county's municipalities (when htmx keeps the list in step with the county)."""

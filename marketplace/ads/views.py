@@ -18,6 +18,7 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
 from marketplace.accounts.decorators import confirmed_required
@@ -26,7 +27,11 @@ from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
 from marketplace.ads.markup import linkify
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
+from marketplace.extensions import limiter
 from marketplace.htmx import render_fragment, render_page, see_other
+from marketplace.moderation import services as moderation
+from marketplace.moderation import spam
+from marketplace.moderation.models import ContentKind
 from marketplace.search.forms import AdSearchForm
 from marketplace.search.services import search_ads
 
@@ -133,17 +138,34 @@ def feed():
     return response
 
 
+def _posting_key() -> str:
+    # Per person: many people in one office share an IP address.
+    if current_user.is_authenticated:
+        return f"ad-posting:{current_user.id}"
+    return get_remote_address()
+
+
 @bp.route("/ny", methods=["GET", "POST"])
 @confirmed_required
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_AD_POSTING"],
+    key_func=_posting_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,  # published (or pretended to be)
+)
 def new():
     organisation = services.acting_organisation(current_user)
     if organisation is None:  # explain, and point to creating or joining an organisation
         status = 403 if request.method == "POST" else 200
         return render_page("ads/need_organisation.html"), status
     form = AdForm()
+    if form.is_submitted() and form.is_bot:  # honeypot: answer as if published, store nothing
+        flash(_("Annonsen är publicerad."), "success")
+        return see_other(url_for("ads.index"))
     if form.validate_on_submit():
         try:
-            ad = services.publish_ad(organisation, current_user, **form.ad_fields())
+            # The first week's limits (fewer ads, fewer links), then ads.services.publish_ad.
+            ad = spam.publish_ad(organisation, current_user, **form.ad_fields())
         except services.InvalidAd as error:
             form.add_errors(error.errors)
         else:
@@ -164,11 +186,18 @@ def municipalities():
 @bp.get("/<int:ad_id>-<slug>")
 def detail(ad_id: int, slug: str):
     ad = services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
+    if ad is None or (ad.is_hidden and not _may_see_hidden(ad)):
+        abort(404)  # a hidden ad is gone for the public
     if slug != ad.slug:  # old titles and bare ids lead to the one canonical address
         return redirect(ad_url(ad), code=301)
     return render_page("ads/detail.html", **_detail_context(ad))
+
+
+def _may_see_hidden(ad: Ad) -> bool:
+    """Members of the ad's organisation and its moderators still see a hidden ad (with a notice)."""
+    return services.can_manage(current_user, ad) or moderation.can_moderate_content(
+        current_user, ContentKind.AD, ad
+    )
 
 
 def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:

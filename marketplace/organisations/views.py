@@ -9,6 +9,8 @@ from flask_login import current_user, login_required
 from marketplace.accounts.decorators import confirmed_required, site_admin_required
 from marketplace.extensions import db
 from marketplace.htmx import is_partial_request, render_fragment, render_page, see_other
+from marketplace.moderation import services as moderation
+from marketplace.moderation.models import ContentKind
 from marketplace.organisations import labels, services
 from marketplace.organisations.decorators import member_of_or_403
 from marketplace.organisations.forms import DirectoryForm, InviteForm, OrganisationForm
@@ -107,16 +109,24 @@ def municipalities():
 @bp.get("/<int:organisation_id>-<slug>")
 def detail(organisation_id: int, slug: str):
     organisation = db.get_or_404(Organisation, organisation_id)
+    membership = services.membership_of(current_user, organisation.id)
+    if organisation.is_hidden and membership is None and not _moderates(organisation):
+        abort(404)  # hidden by a moderator: gone for the public
     if slug != organisation.slug:  # old names and bare ids lead to the one canonical address
         return redirect(_detail_url(organisation), code=301)
     return render_page(
         "organisations/detail.html",
         organisation=organisation,
-        membership=services.membership_of(current_user, organisation.id),
+        membership=membership,
         canonical_url=services.external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
         ),
     )
+
+
+def _moderates(organisation: Organisation) -> bool:
+    """Its moderators still see a hidden organisation (with a notice)."""
+    return moderation.can_moderate_content(current_user, ContentKind.ORGANISATION, organisation)
 
 
 def _detail_url(organisation: Organisation) -> str:

@@ -1,0 +1,84 @@
+"""Rate limits per person on posting ads and on reporting.
+
+TestConfig switches rate limiting off; these tests build an app with it on (and, like
+test_accounts_ratelimits.py, never use the `app` fixture: the limiter is one object).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app
+from marketplace.ads.models import Ad
+from marketplace.clock import utcnow
+from marketplace.config import TestConfig
+from marketplace.extensions import db
+from marketplace.moderation.models import Report
+from tests import factories
+from tests.conftest import FreshContextClient, reset_database
+from tests.test_ads_views import log_in, valid_ad
+
+REPORT = {"reason": "spam", "text": "Reklam, inte samverkan."}
+
+
+@pytest.fixture
+def limited_app(smtp_server):
+    app = create_app(
+        TestConfig,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_AD_POSTING="3 per day",
+        RATELIMIT_REPORT="2 per hour",
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.hostname,
+        MAIL_PORT=smtp_server.port,
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        reset_database()
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+def count(model) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def test_posting_beyond_the_daily_allowance_is_refused_per_person(limited_app):
+    writer = factories.member(created_at=utcnow() - timedelta(days=30))
+    client = log_in(limited_app.test_client(), writer)
+    invalid = client.post("/annonser/ny", data=valid_ad(title=""))
+    assert invalid.status_code == 422  # a failed attempt costs nothing
+    for number in range(3):
+        assert (
+            client.post("/annonser/ny", data=valid_ad(title=f"Annons {number}")).status_code == 303
+        )
+
+    refused = client.post("/annonser/ny", data=valid_ad(title="En till"))
+
+    assert refused.status_code == 429
+    assert "För många försök" in refused.get_data(as_text=True)
+    assert count(Ad) == 3
+    colleague = factories.member(org=writer.acting_organisation)
+    other = log_in(limited_app.test_client(), colleague).post("/annonser/ny", data=valid_ad())
+    assert other.status_code == 303  # the allowance is per person, not per organisation
+
+
+def test_reporting_beyond_the_allowance_is_refused(limited_app):
+    ads = [factories.ad(title=f"Annons {number}") for number in range(3)]
+    client = log_in(limited_app.test_client(), factories.user())
+    assert (
+        client.post(f"/rapportera/annons/{ads[0].id}", data={"reason": "spam"}).status_code == 422
+    )
+    for ad in ads[:2]:
+        assert client.post(f"/rapportera/annons/{ad.id}", data=REPORT).status_code == 303
+
+    refused = client.post(f"/rapportera/annons/{ads[2].id}", data=REPORT)
+
+    assert refused.status_code == 429
+    assert count(Report) == 2
