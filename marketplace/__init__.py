@@ -123,5 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     from marketplace.moderation.views import bp as moderation_bp
+    from marketplace.privacy.views import bp as privacy_bp
 
-    app.register_blueprint(moderation_bp)
+    for blueprint in (moderation_bp, privacy_bp):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,1 @@
+"""Personal data: "Mina uppgifter" (export and account deletion) and the retention jobs."""
