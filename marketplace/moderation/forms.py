@@ -82,9 +82,7 @@ class DecisionForm(FlaskForm):
     def __init__(self, *args, decisions: list[str], **kwargs) -> None:
         kwargs.setdefault("prefix", "decision")
         super().__init__(*args, **kwargs)
-        self.decision.choices = [
-            SelectChoice(value, DECISION_LABELS[value]) for value in decisions
-        ]
+        self.decision.choices = [SelectChoice(value, DECISION_LABELS[value]) for value in decisions]
 
 
 class SuspendForm(FlaskForm):

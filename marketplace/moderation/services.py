@@ -246,9 +246,7 @@ def queue(actor: User, *, handled: bool = False) -> sa.Select:
         return query.where(Report.status != ReportStatus.OPEN).order_by(
             Report.resolved_at.desc(), Report.id.desc()
         )
-    return query.where(Report.status == ReportStatus.OPEN).order_by(
-        Report.created_at, Report.id
-    )
+    return query.where(Report.status == ReportStatus.OPEN).order_by(Report.created_at, Report.id)
 
 
 def open_report_count(actor: User) -> int:

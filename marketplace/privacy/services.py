@@ -220,9 +220,7 @@ def export_user_data(user: User) -> dict:
     conversation_ids = {message.conversation_id for message in messages}
     conversations = db.session.scalars(
         sa.select(Conversation)
-        .where(
-            sa.or_(Conversation.id.in_(conversation_ids), Conversation.started_by_id == user.id)
-        )
+        .where(sa.or_(Conversation.id.in_(conversation_ids), Conversation.started_by_id == user.id))
         .options(
             so.joinedload(Conversation.ad),
             so.joinedload(Conversation.ad_organisation),
@@ -419,7 +417,9 @@ class Summary:
 
 def summary(user: User) -> Summary:
     def count(model, condition) -> int:
-        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
+        return (
+            db.session.scalar(sa.select(sa.func.count()).select_from(model).where(condition)) or 0
+        )
 
     return Summary(
         memberships=count(Membership, Membership.user_id == user.id),

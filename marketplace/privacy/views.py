@@ -1,4 +1,4 @@
-""""Mina uppgifter" under /konto: what we store, download it all as JSON, delete the account."""
+"""Mina uppgifter under /konto: what we store, download it all as JSON, delete the account."""
 
 from __future__ import annotations
 
@@ -61,7 +61,10 @@ def delete():
         else:
             session.clear()
             logout_user()  # after clear(): it marks the remember-me cookie for deletion
-            flash(_("Ditt konto är borttaget. Vi har skickat en sista bekräftelse med e-post."), "info")
+            flash(
+                _("Ditt konto är borttaget. Vi har skickat en sista bekräftelse med e-post."),
+                "info",
+            )
             return see_other(url_for("pages.index"))
     if not plan.allowed:
         status = 409 if form.is_submitted() else 200
