@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 10:23:51.515126
+Create Date: 2026-11-22 10:36:11.959404
 
 """
 from alembic import op
@@ -54,6 +54,8 @@ def upgrade():
     sa.Column('import_ref', sa.String(length=64), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation')),
     sa.UniqueConstraint('import_ref', name=op.f('uq_organisation_import_ref')),
     sa.UniqueConstraint('org_number', name=op.f('uq_organisation_org_number'))
@@ -61,6 +63,7 @@ def upgrade():
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_organisation_county_code'), ['county_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_organisation_hidden_at'), ['hidden_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_municipality_code'), ['municipality_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_organisation_sector'), ['sector'], unique=False)
 
@@ -106,6 +109,7 @@ def upgrade():
     sa.Column('is_site_admin', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
+    sa.Column('suspended_at', sa.DateTime(), nullable=True),
     sa.Column('acting_organisation_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['acting_organisation_id'], ['organisation.id'], name=op.f('fk_user_acting_organisation_id_organisation'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_user')),
@@ -133,6 +137,8 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('import_ref', sa.String(length=64), nullable=True),
     sa.Column('search_terms', sa.Text(), nullable=False),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_ad_author_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_ad_organisation_id_organisation'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ad')),
@@ -141,12 +147,25 @@ def upgrade():
     with op.batch_alter_table('ad', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ad_author_id'), ['author_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_county_code'), ['county_code'], unique=False)
+        batch_op.create_index(batch_op.f('ix_ad_hidden_at'), ['hidden_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_kind'), ['kind'], unique=False)
         batch_op.create_index('ix_ad_matching', ['status', 'expires_on', 'kind', 'organisation_id', 'county_code', 'municipality_code', 'seeks_public', 'seeks_civil', 'seeks_business', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_municipality_code'), ['municipality_code'], unique=False)
         batch_op.create_index(batch_op.f('ix_ad_organisation_id'), ['organisation_id'], unique=False)
         batch_op.create_index('ix_ad_status_expires_on', ['status', 'expires_on'], unique=False)
         batch_op.create_index('ix_ad_status_published_at', ['status', 'published_at'], unique=False)
+
+    op.create_table('county_moderator',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('county_code', sa.String(length=2), nullable=False),
+    sa.Column('assigned_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['assigned_by_id'], ['user.id'], name=op.f('fk_county_moderator_assigned_by_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_county_moderator_user_id_user'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', 'county_code', name=op.f('pk_county_moderator'))
+    )
+    with op.batch_alter_table('county_moderator', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_county_moderator_county_code'), ['county_code'], unique=False)
 
     op.create_table('invitation',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -317,6 +336,8 @@ def upgrade():
     sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('hidden_at', sa.DateTime(), nullable=True),
+    sa.Column('hidden_reason', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['user.id'], name=op.f('fk_message_author_id_user'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['conversation_id'], ['conversation.id'], name=op.f('fk_message_conversation_id_conversation'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_message_organisation_id_organisation'), ondelete='CASCADE'),
@@ -327,6 +348,54 @@ def upgrade():
         batch_op.create_index('ix_message_conversation_id_id', ['conversation_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_message_organisation_id'), ['organisation_id'], unique=False)
 
+    op.create_table('report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('ad', 'organisation', 'message', name='contentkind', native_enum=False, length=16), nullable=False),
+    sa.Column('ad_id', sa.Integer(), nullable=True),
+    sa.Column('organisation_id', sa.Integer(), nullable=True),
+    sa.Column('message_id', sa.Integer(), nullable=True),
+    sa.Column('content_label', sa.String(length=300), nullable=False),
+    sa.Column('reporter_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Enum('spam', 'offensive', 'inaccurate', 'other', name='reportreason', native_enum=False, length=16), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'actioned', 'dismissed', name='reportstatus', native_enum=False, length=16), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('resolved_at', sa.DateTime(), nullable=True),
+    sa.Column('resolved_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['ad_id'], ['ad.id'], name=op.f('fk_report_ad_id_ad'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['message_id'], ['message.id'], name=op.f('fk_report_message_id_message'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisation.id'], name=op.f('fk_report_organisation_id_organisation'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['reporter_id'], ['user.id'], name=op.f('fk_report_reporter_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['resolved_by_id'], ['user.id'], name=op.f('fk_report_resolved_by_id_user'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report'))
+    )
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_ad_id'), ['ad_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_message_id'), ['message_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_reporter_id'), ['reporter_id'], unique=False)
+        batch_op.create_index('ix_report_status_created_at', ['status', 'created_at'], unique=False)
+
+    op.create_table('moderation_action',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('actor_name', sa.String(length=120), nullable=False),
+    sa.Column('action', sa.Enum('hide', 'restore', 'dismiss', 'suspend', 'reinstate', 'assign_moderator', 'remove_moderator', name='actionkind', native_enum=False, length=24), nullable=False),
+    sa.Column('target_kind', sa.String(length=16), nullable=False),
+    sa.Column('target_id', sa.Integer(), nullable=True),
+    sa.Column('target_label', sa.String(length=300), nullable=False),
+    sa.Column('report_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['user.id'], name=op.f('fk_moderation_action_actor_id_user'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['report_id'], ['report.id'], name=op.f('fk_moderation_action_report_id_report'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_moderation_action'))
+    )
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_moderation_action_actor_id'), ['actor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_moderation_action_created_at'), ['created_at'], unique=False)
+        batch_op.create_index('ix_moderation_action_target', ['target_kind', 'target_id'], unique=False)
+
     # ### end Alembic commands ###
 
     _run_for_dialect(SQLITE_FULL_TEXT, POSTGRESQL_FULL_TEXT)
@@ -335,6 +404,20 @@ def upgrade():
 def downgrade():
     _run_for_dialect(SQLITE_DROP_FULL_TEXT, POSTGRESQL_DROP_FULL_TEXT)
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('moderation_action', schema=None) as batch_op:
+        batch_op.drop_index('ix_moderation_action_target')
+        batch_op.drop_index(batch_op.f('ix_moderation_action_created_at'))
+        batch_op.drop_index(batch_op.f('ix_moderation_action_actor_id'))
+
+    op.drop_table('moderation_action')
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_status_created_at')
+        batch_op.drop_index(batch_op.f('ix_report_reporter_id'))
+        batch_op.drop_index(batch_op.f('ix_report_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_report_message_id'))
+        batch_op.drop_index(batch_op.f('ix_report_ad_id'))
+
+    op.drop_table('report')
     with op.batch_alter_table('message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_message_organisation_id'))
         batch_op.drop_index('ix_message_conversation_id_id')
@@ -390,6 +473,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invitation_organisation_id'))
 
     op.drop_table('invitation')
+    with op.batch_alter_table('county_moderator', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_county_moderator_county_code'))
+
+    op.drop_table('county_moderator')
     with op.batch_alter_table('ad', schema=None) as batch_op:
         batch_op.drop_index('ix_ad_status_published_at')
         batch_op.drop_index('ix_ad_status_expires_on')
@@ -397,6 +484,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_ad_municipality_code'))
         batch_op.drop_index('ix_ad_matching')
         batch_op.drop_index(batch_op.f('ix_ad_kind'))
+        batch_op.drop_index(batch_op.f('ix_ad_hidden_at'))
         batch_op.drop_index(batch_op.f('ix_ad_county_code'))
         batch_op.drop_index(batch_op.f('ix_ad_author_id'))
 
@@ -414,6 +502,7 @@ def downgrade():
     with op.batch_alter_table('organisation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_organisation_sector'))
         batch_op.drop_index(batch_op.f('ix_organisation_municipality_code'))
+        batch_op.drop_index(batch_op.f('ix_organisation_hidden_at'))
         batch_op.drop_index(batch_op.f('ix_organisation_created_at'))
         batch_op.drop_index(batch_op.f('ix_organisation_county_code'))
 
