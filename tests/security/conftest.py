@@ -1,0 +1,210 @@
+"""Security suite fixtures: a small world of organisations, ads, conversations and saved searches,
+database snapshots ("nothing changed"), and apps with CSRF on or an https BASE_URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from marketplace import create_app
+from marketplace.accounts import tokens
+from marketplace.accounts.models import User
+from marketplace.ads.models import Ad, AdKind
+from marketplace.alerts import services as alert_services
+from marketplace.alerts.models import Rhythm, SavedSearch
+from marketplace.clock import today
+from marketplace.config import TestConfig
+from marketplace.contact import services as contact_services
+from marketplace.contact.models import Conversation
+from marketplace.extensions import db
+from marketplace.organisations import services as organisation_services
+from marketplace.organisations.models import Invitation, Membership, Organisation, Role
+from marketplace.search.services import AdQuery
+from tests import factories
+from tests.conftest import FreshContextClient, reset_database
+
+MESSAGE = "Hej! Vi har en lokal på lördagar och vill gärna hjälpa till med läxhjälpen."
+
+
+@dataclass
+class World:
+    """Who is who in the security tests.
+
+    `owner` administers `org` (which has `ad`); `colleague` is an ordinary member of it;
+    `outsider` is a confirmed administrator of `other_org` (with `other_ad`) and a party to
+    nothing of org's; `third` wrote to org about `ad` (the `conversation`); `admin` runs the site;
+    `newcomer` has not confirmed their address yet; `invitee` was invited to join org.
+    """
+
+    org: Organisation
+    owner: User
+    owner_membership: Membership
+    colleague: User
+    colleague_membership: Membership
+    ad: Ad
+    other_org: Organisation
+    outsider: User
+    other_ad: Ad
+    third_org: Organisation
+    third: User
+    conversation: Conversation
+    saved_search: SavedSearch
+    invitation: Invitation
+    admin: User
+    newcomer: User
+    invitee: User
+    moderator: User  # moderates county 01 (org, ad and the report are in 08)
+    suspended: User
+    report: object  # moderation.models.Report: third reported the ad
+
+    # Signed links, valid for their intended user.
+    confirm_token: str = ""
+    reset_token: str = ""
+    change_email_token: str = ""
+    invitation_token: str = ""
+    unsubscribe_token: str = ""
+
+
+def build_world() -> World:
+    org = factories.organisation(name="Kalmar Läxhjälp")
+    owner = factories.member(org=org, name="Olle Ägare")
+    colleague = factories.member(org=org, role=Role.MEMBER, name="Cilla Kollega")
+    owner_membership, colleague_membership = (
+        db.session.scalars(sa.select(Membership).where(Membership.user_id == person.id)).one()
+        for person in (owner, colleague)
+    )
+    # Expires before a renewal's new date, so renewing it visibly changes it.
+    ad = factories.ad(
+        org=org, title="Vi söker partner för läxhjälp", expires_on=today() + timedelta(days=20)
+    )
+    other_org = factories.organisation(name="Främlingarnas förening")
+    outsider = factories.member(org=other_org, name="Utomstående Uno")
+    other_ad = factories.ad(org=other_org, kind=AdKind.OFFER, title="Vi erbjuder lokal")
+    third_org = factories.organisation(name="Studieförbundet Norr")
+    third = factories.member(org=third_org, name="Tredje Tea")
+    message = contact_services.show_interest(third, third_org, ad, MESSAGE)
+    conversation = db.session.get(Conversation, message.conversation_id)
+    saved_search = alert_services.save_search(
+        owner,
+        name="Läxhjälp i Kalmar",
+        rhythm=Rhythm.DAILY,
+        query=AdQuery(text="läxhjälp", kinds=[AdKind.NEED], county="08"),
+    )
+    invitation = organisation_services.invite_member(org, owner, "ny.medlem@example.com")
+    admin = factories.user(name="Sajt Admin", is_site_admin=True)
+    newcomer = factories.user(confirmed=False, name="Nya Nils")
+    invitee = factories.user(email=invitation.email, name="Inbjudna Inga")
+    moderator, suspended, report = _moderation(admin, third, ad)
+    world = World(
+        org=org,
+        owner=owner,
+        owner_membership=owner_membership,
+        colleague=colleague,
+        colleague_membership=colleague_membership,
+        ad=ad,
+        other_org=other_org,
+        outsider=outsider,
+        other_ad=other_ad,
+        third_org=third_org,
+        third=third,
+        conversation=conversation,
+        saved_search=saved_search,
+        invitation=invitation,
+        admin=admin,
+        newcomer=newcomer,
+        invitee=invitee,
+        moderator=moderator,
+        suspended=suspended,
+        report=report,
+    )
+    world.confirm_token = tokens.make(tokens.CONFIRM, {"id": newcomer.id, "email": newcomer.email})
+    world.reset_token = tokens.make(
+        tokens.RESET, {"id": owner.id, "fp": tokens.fingerprint(owner.password_hash, owner.email)}
+    )
+    world.change_email_token = tokens.make(
+        tokens.CHANGE_EMAIL, {"id": owner.id, "from": owner.email, "to": "olle.ny@example.com"}
+    )
+    world.invitation_token = organisation_services.invitation_token(invitation)
+    world.unsubscribe_token = alert_services.unsubscribe_token(saved_search)
+    return world
+
+
+def _moderation(admin: User, reporter: User, ad: Ad):
+    """A county moderator (of 01), a suspended account, and a report about `ad`."""
+    from marketplace.moderation import services as moderation_services
+    from marketplace.moderation.models import ContentKind, ReportReason
+
+    moderator = factories.user(name="Moderator Mona")
+    moderation_services.assign_moderator(admin, moderator.email, "01")
+    suspended = factories.user(name="Avstängda Anders")
+    moderation_services.suspend_user(admin, suspended, "Skickade reklam till alla.")
+    report = moderation_services.report_content(
+        reporter, ContentKind.AD, ad, ReportReason.SPAM, "Det här är reklam, inte samverkan."
+    )
+    return moderator, suspended, report
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
+
+
+def log_in(client, user: User | None, **request):
+    """Log a client in as `user` through the session (the log-in form has its own tests).
+
+    `request` (e.g. base_url) describes the site the session cookie is set for."""
+    if user is None:
+        return client
+    with client.session_transaction(**request) as session:
+        session["_user_id"] = user.session_token
+        session["_fresh"] = True
+    return client
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every row of every table, in a stable order: two equal snapshots mean nothing changed."""
+    db.session.rollback()  # see what the requests committed, not this session's cached view
+    rows: dict[str, list[tuple]] = {}
+    for table in db.metadata.sorted_tables:
+        result = db.session.execute(sa.select(table))
+        rows[table.name] = sorted((tuple(map(repr, row)) for row in result), key=repr)
+    db.session.rollback()
+    return rows
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return [name for name in before if before[name] != after.get(name)]
+
+
+@contextmanager
+def make_app(**overrides) -> Iterator[Flask]:
+    """A fresh app and database of its own (for CSRF on, an https BASE_URL, hypothesis runs)."""
+    config = {"MAIL_BACKEND": "memory", **overrides}
+    app = create_app(TestConfig, **config)
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        reset_database()
+        try:
+            yield app
+        finally:
+            db.session.remove()
+            db.drop_all()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def csrf_app(smtp_server) -> Iterator[Flask]:
+    """The app as in production: CSRF protection on."""
+    with make_app(
+        WTF_CSRF_ENABLED=True,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.hostname,
+        MAIL_PORT=smtp_server.port,
+    ) as app:
+        yield app

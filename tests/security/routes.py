@@ -1,0 +1,390 @@
+"""THE route table: every endpoint of the app, who may use it, and a real request for it.
+
+A new route fails tests/security/test_authorisation.py until it is classified here. Pick the
+class that says who may use it, give the URL values and the form data a real, valid request
+needs (built from the `World` in tests/security/conftest.py), and who the authorised actor is.
+The suite then proves that anonymous visitors and outsiders cannot use it and change nothing,
+that the authorised actor can (so the refused request was a real one), and that CSRF protects
+every POST.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from marketplace.clock import today
+from tests import factories
+from tests.security.conftest import MESSAGE, World
+
+# Who may use an endpoint.
+PUBLIC = "public"  # anyone may GET (a POST here still needs CSRF)
+ANONYMOUS_POST = "anonymous-ok POST"  # log-in, registration …: anonymous visitors may POST
+SIGNED_LINK = "signed link"  # the signed token in the URL is the proof; a forged one does nothing
+LOGIN = "login"  # any logged-in user, about their own account; anonymous → log-in
+MEMBER = "member-of-organisation"  # members (or conversation parties); outsiders → 403/404
+OWNER = "owner"  # the organisation's administrators, or the owner of a personal object
+MODERATOR = "moderator"  # site administrators and the county moderators of the content
+SITE_ADMIN = "site-admin"  # site administrators only
+DEV_ONLY = "dev-only"  # registered only in debug mode with the file mail backend
+
+CLASSES = (
+    PUBLIC,
+    ANONYMOUS_POST,
+    SIGNED_LINK,
+    LOGIN,
+    MEMBER,
+    OWNER,
+    MODERATOR,
+    SITE_ADMIN,
+    DEV_ONLY,
+)
+
+Builder = Callable[[World], dict]
+
+
+def _nothing(_: World) -> dict:
+    return {}
+
+
+@dataclass(frozen=True)
+class Route:
+    kind: str
+    methods: frozenset[str]
+    values: Builder = _nothing  # URL values for url_for
+    data: Builder = _nothing  # form data of a valid POST by the actor
+    actor: str = "owner"  # World attribute of the authorised user ("" = anonymous)
+    changes: bool = True  # the actor's POST changes the database (a control for the refusals)
+    query: Builder = _nothing  # query string (GET forms)
+    # A signed link whose valid token the outsider may not use (it names someone else).
+    refuses_other_users: bool = False
+    note: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def route(kind: str, methods: str = "GET", **kwargs) -> Route:
+    return Route(kind, frozenset(methods.split()), **kwargs)
+
+
+def _ad(w: World) -> dict:
+    return {"ad_id": w.ad.id}
+
+
+def _org(w: World) -> dict:
+    return {"organisation_id": w.org.id}
+
+
+def _colleague(w: World) -> dict:
+    return {"organisation_id": w.org.id, "membership_id": w.colleague_membership.id}
+
+
+def _saved(w: World) -> dict:
+    return {"saved_search_id": w.saved_search.id}
+
+
+def _report(w: World) -> dict:
+    return {"report_id": w.report.id}
+
+
+def ad_form(_: World) -> dict:
+    return {
+        "kind": "need",
+        "title": "Vi söker volontärer till läxhjälpen",
+        "body": "Vi behöver fler vuxna som kan hjälpa barn med matematik på lördagar.",
+        "challenges": ["integration"],
+        "county": "08",
+        "municipality": "",
+        "seeking": ["civil"],
+        "expires_on": (today() + timedelta(days=30)).isoformat(),
+    }
+
+
+def organisation_form(_: World) -> dict:
+    return {
+        "name": "Kalmar Läxhjälp och Språkcafé",
+        "org_number": "",
+        "sector": "civil",
+        "legal_form": "ideell-forening",
+        "county": "08",
+        "municipality": "0880",
+        "website": "https://example.com",
+        "email": "info@example.com",
+        "description": "Vi driver språkcafé och läxhjälp.",
+        "challenges": ["integration"],
+    }
+
+
+def saved_search_form(_: World) -> dict:
+    return {"name": "Lokaler i Kalmar", "rhythm": "weekly", "q": "lokal", "county": "08"}
+
+
+def outcome_form(_: World) -> dict:
+    return {
+        "collaborated": "ja",
+        "collaboration_form": "project",
+        "partner_name": "Studieförbundet Norr",
+        "partner_organisation": "",
+    }
+
+
+ROUTES: dict[str, Route] = {
+    # --- pages
+    "pages.index": route(PUBLIC),
+    "pages.challenge": route(PUBLIC, values=lambda w: {"slug": "integration"}),
+    "pages.county": route(PUBLIC, values=lambda w: {"code": "08"}),
+    "pages.healthz": route(PUBLIC),
+    "pages.set_language": route(
+        PUBLIC,
+        values=lambda w: {"language": "en"},
+        note="A GET that also stores a logged-in user's e-mail language (their own account).",
+    ),
+    "pages.about": route(PUBLIC),
+    "pages.accessibility": route(PUBLIC),
+    "pages.privacy": route(PUBLIC),
+    "static": route(PUBLIC, values=lambda w: {"filename": "site.css"}),
+    # --- accounts
+    "accounts.register": route(
+        ANONYMOUS_POST,
+        "GET POST",
+        actor="",
+        data=lambda w: {
+            "name": "Ny Person",
+            "email": "ny.person@example.com",
+            "password": factories.PASSWORD,
+        },
+    ),
+    "accounts.confirm_email": route(
+        SIGNED_LINK,
+        values=lambda w: {"token": w.confirm_token},
+        actor="newcomer",
+        refuses_other_users=True,
+    ),
+    "accounts.resend_confirmation": route(LOGIN, "POST", actor="newcomer"),
+    "accounts.resend_confirmation_page": route(PUBLIC),
+    "accounts.unconfirmed": route(LOGIN, actor="newcomer"),
+    "accounts.login": route(
+        ANONYMOUS_POST,
+        "GET POST",
+        actor="",
+        data=lambda w: {"email": w.owner.email, "password": factories.PASSWORD},
+    ),
+    "accounts.logout": route(ANONYMOUS_POST, "POST", changes=False),
+    "accounts.forgot_password": route(
+        ANONYMOUS_POST, "GET POST", actor="", data=lambda w: {"email": w.owner.email}
+    ),
+    "accounts.reset_sent": route(PUBLIC),
+    "accounts.reset_password": route(
+        SIGNED_LINK,
+        "GET POST",
+        values=lambda w: {"token": w.reset_token},
+        data=lambda w: {"password": "ett-helt-nytt-lösenord-med-fika"},
+        actor="",
+    ),
+    "accounts.settings": route(LOGIN),
+    "accounts.change_password": route(
+        LOGIN,
+        "POST",
+        data=lambda w: {
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": "ett-helt-nytt-lösenord-med-fika",
+        },
+    ),
+    "accounts.change_email": route(
+        LOGIN,
+        "POST",
+        data=lambda w: {
+            "email-new_email": "olle.ny@example.com",
+            "email-password": factories.PASSWORD,
+        },
+    ),
+    "accounts.confirm_email_change": route(
+        SIGNED_LINK, values=lambda w: {"token": w.change_email_token}, refuses_other_users=True
+    ),
+    # --- organisations
+    "organisations.index": route(PUBLIC),
+    "organisations.new": route(LOGIN, "GET POST", data=organisation_form, actor="outsider"),
+    "organisations.edit": route(OWNER, "GET POST", values=_org, data=organisation_form),
+    "organisations.municipalities": route(PUBLIC, query=lambda w: {"county": "08"}),
+    "organisations.detail": route(
+        PUBLIC, values=lambda w: {"organisation_id": w.org.id, "slug": w.org.slug}
+    ),
+    "organisations.members": route(MEMBER, values=_org, actor="colleague"),
+    "organisations.invite": route(
+        OWNER, "POST", values=_org, data=lambda w: {"email": "ännu.en@example.com"}
+    ),
+    "organisations.remove_member": route(
+        OWNER,
+        "POST",
+        values=_colleague,
+        # Any member may remove themself (leave); a plain member trying the owner is refused.
+        extra={
+            "member_values": lambda w: {
+                "organisation_id": w.org.id,
+                "membership_id": w.owner_membership.id,
+            }
+        },
+    ),
+    "organisations.change_role": route(
+        OWNER, "POST", values=_colleague, data=lambda w: {"role": "admin"}
+    ),
+    "organisations.hand_over": route(OWNER, "POST", values=_colleague),
+    "organisations.accept_invitation": route(
+        SIGNED_LINK,
+        "GET POST",
+        values=lambda w: {"token": w.invitation_token},
+        actor="invitee",
+        refuses_other_users=True,
+        note="Also needs a log-in as the invited address.",
+    ),
+    "organisations.act_for": route(
+        MEMBER,
+        "POST",
+        data=lambda w: {"organisation_id": w.org.id},
+        changes=False,  # the owner already acts for org; what matters is that others cannot
+    ),
+    "organisations.mine": route(LOGIN),
+    "organisations.verify": route(SITE_ADMIN, "POST", values=_org, actor="admin"),
+    # --- ads
+    "ads.index": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
+    "ads.feed": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
+    "ads.new": route(LOGIN, "GET POST", data=ad_form, actor="outsider"),
+    "ads.municipalities": route(PUBLIC, query=lambda w: {"county": "08"}),
+    "ads.detail": route(PUBLIC, values=lambda w: {"ad_id": w.ad.id, "slug": w.ad.slug}),
+    "ads.edit": route(MEMBER, "GET POST", values=_ad, data=ad_form, actor="colleague"),
+    "ads.close": route(
+        MEMBER, "POST", values=_ad, data=lambda w: {"reason": "partner_found"}, actor="colleague"
+    ),
+    "ads.renew": route(MEMBER, "POST", values=_ad, actor="colleague"),
+    "ads.delete": route(MEMBER, "GET POST", values=_ad, actor="colleague"),
+    # --- matching
+    "matching.ad_matches": route(PUBLIC, values=_ad),
+    "matching.organisation_matches": route(MEMBER, values=_org, actor="colleague"),
+    # --- contact
+    "contact.new": route(PUBLIC, values=_ad),
+    "contact.start": route(
+        LOGIN,
+        "POST",
+        values=_ad,
+        data=lambda w: {"message": MESSAGE},
+        actor="outsider",
+        note="Any confirmed member of another organisation may show interest in an open ad.",
+    ),
+    "contact.index": route(LOGIN),
+    "contact.detail": route(
+        MEMBER,
+        values=lambda w: {"conversation_id": w.conversation.id},
+        actor="colleague",
+        note="Parties: members of the ad's organisation and of the interested one.",
+    ),
+    "contact.reply": route(
+        MEMBER,
+        "POST",
+        values=lambda w: {"conversation_id": w.conversation.id},
+        data=lambda w: {"message": "Tack för ert meddelande! Vi hör av oss på tisdag."},
+        actor="colleague",
+    ),
+    # --- saved searches (personal: the owner is the user who saved it)
+    "alerts.index": route(LOGIN),
+    "alerts.new": route(LOGIN, "GET POST", data=saved_search_form, actor="outsider"),
+    "alerts.edit": route(OWNER, "GET POST", values=_saved, data=saved_search_form),
+    "alerts.pause": route(OWNER, "POST", values=_saved),
+    "alerts.resume": route(OWNER, "POST", values=_saved, changes=False),  # it was not paused
+    "alerts.delete": route(OWNER, "GET POST", values=_saved),
+    "alerts.unsubscribe": route(
+        SIGNED_LINK,
+        "GET POST",
+        values=lambda w: {"token": w.unsubscribe_token},
+        actor="",
+        note="CSRF-exempt: one-click unsubscribe (RFC 8058) from a mail client, no session.",
+    ),
+    # --- outcomes and statistics
+    "insights.outcome": route(MEMBER, "GET POST", values=_ad, data=outcome_form, actor="colleague"),
+    "insights.partner_suggestions": route(
+        MEMBER, values=_ad, query=lambda w: {"partner_name": "Studie"}, actor="colleague"
+    ),
+    "insights.statistics": route(PUBLIC),
+    "insights.statistics_csv": route(PUBLIC),
+    # --- embeds
+    "embeds.index": route(PUBLIC, query=lambda w: {"lan": "08"}),
+    "embeds.builder": route(PUBLIC),
+    # --- JSON API (read-only, no session, CSRF-exempt)
+    "api.index": route(PUBLIC),
+    "api.ad_index": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
+    "api.ad_detail": route(PUBLIC, values=_ad),
+    "api.organisation_index": route(PUBLIC),
+    "api.organisation_detail": route(PUBLIC, values=_org),
+    "api.openapi_document": route(PUBLIC),
+    "api.not_here": route(
+        PUBLIC,
+        values=lambda w: {"unknown": "ads/x"},
+        note="Unknown API paths: a JSON 404 (writes anywhere under /api/v1 get a JSON 405).",
+    ),
+    "api.ad_matches": route(PUBLIC, values=_ad),
+    # --- moderation
+    "moderation.report": route(
+        LOGIN,
+        "GET POST",
+        values=lambda w: {"kind_slug": "annons", "target_id": w.other_ad.id},
+        data=lambda w: {"reason": "spam", "text": "Det här är reklam, inte samverkan."},
+        actor="owner",
+        note="Anyone logged in may report what they can see.",
+    ),
+    "moderation.index": route(MODERATOR, actor="admin"),
+    "moderation.detail": route(
+        MODERATOR, values=_report, actor="admin", extra={"other_county_refused": True}
+    ),
+    "moderation.decide": route(
+        MODERATOR,
+        "POST",
+        values=_report,
+        data=lambda w: {"decision-decision": "hide", "decision-reason": "Reklam."},
+        actor="admin",
+        extra={"other_county_refused": True},
+    ),
+    "moderation.suspend_from_report": route(
+        SITE_ADMIN,
+        "POST",
+        values=_report,
+        data=lambda w: {"suspend-user_id": str(w.owner.id), "suspend-reason": "Reklam."},
+        actor="admin",
+    ),
+    "moderation.accounts": route(SITE_ADMIN, actor="admin"),
+    "moderation.suspend": route(
+        SITE_ADMIN,
+        "POST",
+        data=lambda w: {"suspend-email": w.colleague.email, "suspend-reason": "Reklam."},
+        actor="admin",
+    ),
+    "moderation.reinstate": route(
+        SITE_ADMIN,
+        "POST",
+        values=lambda w: {"user_id": w.suspended.id},
+        data=lambda w: {f"reinstate-{w.suspended.id}-reason": "Överenskommet."},
+        actor="admin",
+    ),
+    "moderation.moderators": route(
+        SITE_ADMIN,
+        "GET POST",
+        data=lambda w: {"email": w.colleague.email, "county": "08"},
+        actor="admin",
+    ),
+    "moderation.remove_moderator": route(
+        SITE_ADMIN,
+        "POST",
+        values=lambda w: {"user_id": w.moderator.id, "county_code": "01"},
+        actor="admin",
+    ),
+    "moderation.log": route(SITE_ADMIN, actor="admin"),
+    # --- the account's own data
+    "privacy.index": route(LOGIN),
+    "privacy.download": route(LOGIN),
+    "privacy.delete": route(
+        LOGIN, "GET POST", data=lambda w: {"password": factories.PASSWORD}, actor="invitee"
+    ),
+    # --- development only
+    "dev_mail.index": route(DEV_ONLY),
+    "dev_mail.detail": route(DEV_ONLY, values=lambda w: {"name": "nothing"}),
+}
+
+assert all(entry.kind in CLASSES for entry in ROUTES.values())
