@@ -275,3 +275,11 @@ def test_a_405_names_the_methods_that_work(client):
     assert set(api.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
     options = client.options("/api/v1/organisations/1")
     assert set(options.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
+
+
+def test_an_app_built_with_an_https_base_url_sends_hsts_on_every_response():
+    with make_app(BASE_URL="https://samverkanstorget.example.se") as app:
+        client = app.test_client()
+        for path in ("/", "/api/v1/ads", "/finns-inte", "/static/site.css", "/inbaddning"):
+            hsts = client.get(path).headers.get("Strict-Transport-Security", "")
+            assert "max-age=" in hsts, path
