@@ -104,7 +104,7 @@ class Size:
         return math.ceil(self.ads / (1 - CLOSED_SHARE))
 
 
-FULL = Size(100_000, 20_000, 10_000, 60, 50, 12, 1_000, 10, 5)
+FULL = Size(100_000, 20_000, 10_000, 40, 30, 10, 600, 10, 5)
 QUICK = Size(5_000, 1_000, 1_000, 40, 20, 10, 300, 3, 3)
 
 
