@@ -81,19 +81,19 @@ def _build(key: tuple) -> Snapshot:
     rows = db.session.execute(
         sa.select(
             Ad.id,
-            Ad.kind,
+            sa.type_coerce(Ad.kind, sa.String),  # the stored value as it is: no Enum per row
             Ad.county_code,
             Ad.municipality_code,
             Ad.seeks_public,
             Ad.seeks_civil,
             Ad.seeks_business,
-            Organisation.sector,
+            sa.type_coerce(Organisation.sector, sa.String),
         )
         .join(Organisation, Organisation.id == Ad.organisation_id)
         .where(open_ads_condition())
     )
     for ad_id, kind, county, municipality, public, civil, business, org_sector in rows:
-        groups["kind"][kind.value].append(ad_id)
+        groups["kind"][kind].append(ad_id)
         groups["county"][county].append(ad_id)
         groups["muni"][municipality].append(ad_id)
         if public:
@@ -102,7 +102,7 @@ def _build(key: tuple) -> Snapshot:
             seeking[Sector.CIVIL.value].append(ad_id)
         if business:
             seeking[Sector.BUSINESS.value].append(ad_id)
-        sector[org_sector.value].append(ad_id)
+        sector[org_sector].append(ad_id)
     challenge: dict[str, list[int]] = defaultdict(list)
     for ad_id, slug in db.session.execute(
         sa.select(AdChallenge.ad_id, AdChallenge.challenge)
