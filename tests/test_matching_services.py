@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from marketplace.ads.models import Ad, AdKind, AdStatus
-from marketplace.clock import today
+from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.matching import services
 from marketplace.organisations.models import LegalForm, Sector
@@ -421,6 +421,16 @@ def test_a_public_need_suggests_organisations_even_without_ads(app):
         "Finns i Kalmar",
     ]
     assert "Grannlän: Kalmar län och Blekinge län" in suggestions[1].reasons
+
+
+def test_organisations_hidden_by_a_moderator_are_not_suggested(app):
+    a = need(kommun(), seeks_civil=True)
+    forening(name="Dold förening", hidden_at=utcnow(), hidden_reason="Spam")
+    shown = forening(name="Synlig förening")
+
+    names = [s.organisation.name for s in services.suggest_organisations(a)]
+
+    assert names == [shown.name]
 
 
 def test_only_public_bodies_open_needs_get_suggestions(app):

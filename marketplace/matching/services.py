@@ -876,7 +876,7 @@ def suggest_organisations(ad: Ad, limit: int = 5) -> list[Suggestion]:
     statement = (
         sa.select(Organisation)
         .join(shared, shared.c.organisation_id == Organisation.id)
-        .where(Organisation.id != ad.organisation_id)
+        .where(Organisation.id != ad.organisation_id, Organisation.hidden_at.is_(None))
         .order_by((shared.c.shared * 2 + place).desc(), Organisation.id.desc())
         .limit(SUGGESTION_CAP)
         .options(so.selectinload(Organisation.challenge_links))
