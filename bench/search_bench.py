@@ -297,6 +297,7 @@ def main() -> None:
         report = imports.import_file(data_file)
         import_seconds = time.perf_counter() - started
         import_cpu = time.process_time() - cpu
+        progress(f"imported in {import_seconds:.1f} s: {report}")
         started, cpu = time.perf_counter(), time.process_time()
         again = imports.import_file(data_file)
         reimport_seconds = time.perf_counter() - started
@@ -339,6 +340,7 @@ def main() -> None:
         for name, queries in suites.items():
             for with_facets, caller in ((True, "page (facets)"), (False, "API (no facets)")):
                 times, hits = timed(queries, with_facets)
+                progress(f"{name}, {caller}: median {statistics.median(times):.1f} ms")
                 rows.append(
                     (
                         name,

@@ -86,8 +86,6 @@ class Config:
     MAIL_FILE_DIR = str(INSTANCE / "mail")
 
     PER_PAGE = 20
-    # Number of reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
-    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     # Responses are compressed by the app (Flask-Compress), with whatever the browser accepts;
     # static files are compressed once (marketplace/assets.py). Streamed responses are left be.
@@ -99,6 +97,8 @@ class Config:
     # shared by every process (and invalidated for all of them at once) with Redis.
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+    # Number of reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
     # Background tasks (Huey): run by `flask --app app worker`; immediate (in-process) in tests.
     HUEY_IMMEDIATE = _env_bool("HUEY_IMMEDIATE")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 
+from babel import Locale
 from flask import Flask, current_app, g, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -16,7 +18,15 @@ from marketplace import i18n, reference
 def _date(value: date | datetime | None, style: str = "medium") -> str:
     if value is None:
         return ""
-    return format_date(value, style)
+    if isinstance(value, datetime):  # the day it is where the reader is, as format_date does
+        value = to_user_timezone(value).date()
+    return _format_day(value, style, str(get_locale()))
+
+
+@lru_cache(maxsize=4096)
+def _format_day(day: date, style: str, locale: str) -> str:
+    """A page shows the same few dates many times; Babel takes a while for each (make bench)."""
+    return format_date(day, style)
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
@@ -26,7 +36,16 @@ def _datetime(value: datetime | None, style: str = "medium") -> str:
 
 
 def _number(value: int | float | None) -> str:
-    return "" if value is None else format_decimal(value)
+    if value is None:
+        return ""
+    if type(value) is int and value >= 0:  # counts: the locale's digit grouping, without Babel
+        return f"{value:,}".replace(",", _group_symbol(str(get_locale())))
+    return format_decimal(value)
+
+
+@lru_cache(maxsize=16)
+def _group_symbol(locale: str) -> str:
+    return Locale.parse(locale).number_symbols["latn"]["group"]
 
 
 def _paragraphs(text: str | None) -> Markup:

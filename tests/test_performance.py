@@ -221,3 +221,30 @@ def test_a_rolled_back_change_leaves_the_counts_as_they_were(client):
     assert challenge_count(client.get("/").get_data(as_text=True), "integration") == (
         "1 öppen annons"
     )
+
+
+# Faster number and date formatting
+
+
+def test_counts_and_dates_read_exactly_as_babel_writes_them_in_both_languages(app):
+    from datetime import date, datetime
+
+    from flask_babel import force_locale, format_date, format_decimal
+
+    from marketplace import templating
+
+    with app.test_request_context():
+        for locale in ("sv", "en_GB"):
+            with force_locale(locale):
+                for number in (0, 7, 999, 1000, 12_345, 1_234_567, -5, 2.5):
+                    assert templating._number(number) == format_decimal(number)
+                for value in (
+                    date(2026, 11, 22),
+                    datetime(2026, 11, 22, 23, 30),  # already the 23rd in Stockholm
+                    datetime(2026, 6, 30, 22, 15),  # summer time: the 1st of July
+                ):
+                    for style in ("short", "medium", "long"):
+                        assert templating._date(value, style) == format_date(value, style)
+        with force_locale("sv"):
+            assert templating._number(12_345) == "12\xa0345"
+            assert templating._date(datetime(2026, 6, 30, 22, 15)) == "1 juli 2026"

@@ -42,7 +42,7 @@ def open_ads_per_challenge() -> dict[str, int]:
 def start_page() -> StartPage:
     return StartPage(
         newest_ads=ad_services.newest_open_ads(START_PAGE_ADS),
-        open_ads_per_challenge=ad_services.open_ads_per_challenge(),
+        open_ads_per_challenge=open_ads_per_challenge(),
     )
 
 
