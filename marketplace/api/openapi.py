@@ -291,7 +291,7 @@ def _params(*names: str) -> list[dict[str, str]]:
 
 def _paths() -> dict[str, Any]:
     bad = _json("BadRequest", "A query parameter is wrong; `parameter` names it.")
-    missing = _json("Error", "No such record.")
+    missing = _json("Error", "No such record (content hidden by a moderator is answered alike).")
     id_parameter = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     cached = "Cached for 60 seconds (Cache-Control: public, max-age=60)."
     return {

@@ -88,10 +88,19 @@ def ad_index():
     return _cached(jsonify(body), LIST_CACHE)
 
 
+def _visible_ad_or_404(ad_id: int):
+    """The ad, unless there is none or a moderator hid it (or its organisation): then 404, the
+    same answer as for an id that never existed (the API has no logged-in members to show it to)."""
+    ad = ad_services.get_ad(ad_id)
+    if ad is None or ad.is_hidden:
+        abort(404)
+    return ad
+
+
 @bp.get("/ads/<int:ad_id>")
 def ad_detail(ad_id: int):
     """Any ad that exists, closed or expired ones too (with their status); else 404."""
-    ad = ad_services.get_ad(ad_id) or abort(404)
+    ad = _visible_ad_or_404(ad_id)
     return _cached(jsonify(serializers.ad_to_dict(ad, today())), LIST_CACHE)
 
 
@@ -109,7 +118,7 @@ def ad_matches(ad_id: int):
     """
     limit = params.number(request.args, "limit", MATCH_LIMIT, MAX_MATCH_LIMIT)
     [language] = params.choices(request.args, "lang", LANGUAGES)[:1] or ["sv"]
-    ad = ad_services.get_ad(ad_id) or abort(404)
+    ad = _visible_ad_or_404(ad_id)
     day = today()
     with force_locale(language):
         items = [
@@ -159,7 +168,9 @@ def organisation_index():
 
 @bp.get("/organisations/<int:organisation_id>")
 def organisation_detail(organisation_id: int):
-    organisation = db.session.get(Organisation, organisation_id) or abort(404)
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or organisation.is_hidden:  # hidden by a moderator: as if missing
+        abort(404)
     return _cached(jsonify(serializers.organisation_to_dict(organisation)), LIST_CACHE)
 
 

@@ -18,6 +18,8 @@ from marketplace.contact.forms import MessageForm
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db, limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
+from marketplace.moderation import services as moderation
+from marketplace.moderation.models import ContentKind
 
 bp = Blueprint("contact", __name__)
 MAX_PAGE = 10_000
@@ -78,9 +80,11 @@ def inbox_unread() -> int:
 
 
 def _ad_or_404(ad_id: int) -> Ad:
-    """:raise 404: no such ad."""
+    """:raise 404: no such ad, or one a moderator hid from this visitor (its title stays unsaid)."""
     ad = ad_services.get_ad(ad_id)
-    if ad is None:
+    if ad is None or (
+        ad.is_hidden and not moderation.can_see_hidden(current_user, ContentKind.AD, ad)
+    ):
         abort(404)
     return ad
 

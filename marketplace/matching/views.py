@@ -8,6 +8,8 @@ from flask_login import current_user
 from marketplace.ads import services as ad_services
 from marketplace.htmx import render_page
 from marketplace.matching import services
+from marketplace.moderation import services as moderation
+from marketplace.moderation.models import ContentKind
 from marketplace.organisations.decorators import member_of_or_403
 
 bp = Blueprint("matching", __name__)
@@ -17,8 +19,10 @@ bp = Blueprint("matching", __name__)
 def ad_matches(ad_id: int):
     """The ad page loads this block with htmx; without JavaScript it is a page of its own."""
     ad = ad_services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
+    if ad is None or (
+        ad.is_hidden and not moderation.can_see_hidden(current_user, ContentKind.AD, ad)
+    ):
+        abort(404)  # hidden by a moderator: as gone as its page (its members see a notice)
     own = ad_services.can_manage(current_user, ad)
     return render_page(
         "matching/ad.html",

@@ -121,6 +121,32 @@ def can_moderate(user: User | None, report: Report) -> bool:
     return can_moderate_content(user, report.kind, report.content)
 
 
+def _is_member(user: User, organisation_id: int) -> bool:
+    return (
+        db.session.scalar(
+            sa.select(Membership.id).where(
+                Membership.user_id == user.id, Membership.organisation_id == organisation_id
+            )
+        )
+        is not None
+    )
+
+
+def can_see_hidden(user: User | None, kind: ContentKind, content: Content) -> bool:
+    """May the user still see this content while a moderator has it hidden?
+
+    The people behind it (the organisation's members; a message's two parties see its place in
+    the conversation anyway) and its moderators do, with a notice; for everyone else hidden
+    content does not exist (pages and the API answer 404, as for an id that never existed).
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if kind is ContentKind.MESSAGE:
+        return content.author_id == user.id or can_moderate_content(user, kind, content)
+    organisation_id = content.organisation_id if kind is ContentKind.AD else content.id
+    return _is_member(user, organisation_id) or can_moderate_content(user, kind, content)
+
+
 def _reports_in_counties(codes: set[str]) -> sa.ColumnElement[bool]:
     """SQL twin of content_counties(): reports about content in any of these counties."""
     codes_list = sorted(codes)
