@@ -47,6 +47,29 @@ def test_accents_and_case_do_not_matter(swedish_ads, typed):
     assert titles(typed) == {"Språkcafé på torsdagar"}
 
 
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("Språkcaféer för nyanlända", "sprakcafe kalmar"),  # the singular finds the plural
+        ("Språkcafé för nyanlända", "språkcaféer kalmar"),  # and the plural the singular
+        ("Språkcaféerna på biblioteket", "språkcafé kalmar"),
+        ("Kommittéer i föreningslivet", "kommitté kalmar"),
+        ("Stöd till föräldrar", "förälder kalmar"),  # förälder/föräldrar: the e drops
+        ("Stöd till föräldrarna", "föräldern kalmar"),
+        ("Stöd för en förälder", "foraldrar kalmar"),
+        ("Vi lagar cyklar", "cykel kalmar"),
+        ("Teatrar för unga", "teater kalmar"),
+    ],
+)
+def test_other_forms_of_a_word_find_it_anywhere_in_the_query(app, written, typed):
+    """Not only as the last word (which also matches as a prefix while typing)."""
+    org = factories.organisation(name="Kalmar Stadsmission", description="")
+    factories.ad(org=org, title=written, body="Välkomna.")
+    factories.ad(org=org, title="Bilverkstad", body="Vi lagar bilar.")
+    factories.ad(title="Språkcaféer för föräldrar i Lund", body="Teatrar och cyklar.")
+    assert titles(typed) == {written}
+
+
 def test_several_words_must_all_match(swedish_ads):
     assert titles("språkcafé fika") == {"Språkcafé på torsdagar"}
     assert titles("språkcafé cyklar") == set()

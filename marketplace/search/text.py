@@ -50,6 +50,47 @@ def variants(word: str) -> tuple[str, ...]:
     return tuple(stems)
 
 
+_VOWELS = frozenset("aeiouy")  # after folding (å, ä, ö are a, a, o)
+
+
+@lru_cache(maxsize=50_000)
+def query_variants(word: str) -> tuple[str, ...]:
+    """The stems a typed word may match: its own, and those of its other forms.
+
+    The index holds the stems of what was written, and Snowball gives some forms of one word
+    different stems, so a query also accepts the stems of the word's other forms:
+
+    - loanwords in -é: "språkcafé" gives "sprakcaf", but "språkcaféer" and "språkcaféerna"
+      give "sprakcafe" (likewise kommitté, armé, allé);
+    - nouns that drop an e before the plural ending: "förälder" and "föräldern" give "forald",
+      but "föräldrar" gives "foraldr" (likewise syster, nyckel, regel, vinter, teater).
+
+    Only the query side widens (the index stays as it is), so a guessed form that is no Swedish
+    word costs nothing: it matches no stem in the index.
+    """
+    stems = list(variants(word))
+
+    def add(stem: str) -> None:
+        if stem not in stems:
+            stems.append(stem)
+
+    forms = [word]
+    if len(word) > 5 and word.endswith(("ern", "eln")):  # föräldern, nyckeln: the indefinite
+        forms.append(word[:-1])
+    for form in forms:
+        add(_stemmer.stemWord(form))
+        if len(form) > 3 and form.endswith("e"):  # språkcafé: the plural språkcaféer
+            add(_stemmer.stemWord(form + "er"))
+        if len(form) > 4 and form.endswith(("er", "el")) and form[-3] not in _VOWELS:
+            add(_stemmer.stemWord(f"{form[:-2]}{form[-1]}ar"))  # förälder: föräldrar
+    for stem in list(stems):
+        if len(stem) > 3 and stem.endswith("e"):  # språkcaféer: the singular språkcafé
+            add(_stemmer.stemWord(stem))
+        if len(stem) > 3 and stem[-1] in "rl" and stem[-2] not in _VOWELS:
+            add(_stemmer.stemWord(f"{stem[:-1]}e{stem[-1]}"))  # föräldrar: förälder
+    return tuple(stems)
+
+
 def index_terms(*texts: str | None) -> str:
     """Space-separated distinct terms for the search index (stored in a plain text column)."""
     seen: dict[str, None] = {}
@@ -69,7 +110,7 @@ def query_terms(query: str | None) -> list[tuple[str, ...]]:
     for word in words((query or "")[:500]):
         if len(word) < MIN_TERM_LENGTH:
             continue
-        stems = variants(word)
+        stems = query_variants(word)
         if stems not in result:
             result.append(stems)
         if len(result) >= MAX_QUERY_TERMS:
