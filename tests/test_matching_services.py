@@ -387,7 +387,7 @@ def test_an_ad_far_away_on_another_challenge_is_found_through_its_rare_words(app
     assert found(a) == [far.title]
 
 
-def test_the_sql_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
+def test_the_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
     monkeypatch.setattr(services, "CANDIDATE_CAP", 2)
     a = need(kommun())
     for number in range(5):
@@ -395,6 +395,31 @@ def test_the_sql_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypat
     best = offer(forening())
 
     assert found(a)[0] == best.title
+
+
+def test_among_equal_pre_scores_the_cut_keeps_the_newest_ads(app, monkeypatch):
+    monkeypatch.setattr(services, "CANDIDATE_CAP", 2)
+    a = need(kommun())
+    alike = [
+        offer(forening(), title=f"Cyklar {number}", body="Cyklar.", municipality_code=None)
+        for number in range(4)
+    ]
+
+    assert sorted(found(a)) == [alike[2].title, alike[3].title]
+
+
+def test_an_ad_closed_where_this_process_did_not_see_it_is_not_matched(app):
+    a = need(kommun())
+    closed = offer(forening())
+    assert found(a) == [closed.title]  # the open ads' snapshot now holds it
+
+    # Another process closes it: a write this process's cache never hears of.
+    db.session.connection().execute(
+        sa.update(Ad.__table__).where(Ad.id == closed.id).values(status="not_current")
+    )
+    db.session.commit()
+
+    assert found(a) == []
 
 
 # Organisations to contact

@@ -37,13 +37,16 @@ MATCHING_DF_MAX_AGE seconds (default 3600: rarity changes slowly, and at 100,000
 takes about a second; 0 in tests, so each test sees its own data).
 
 CANDIDATES come from indexed filters, never from scoring every ad in Python: open, not expired,
-another organisation, a complementary kind, and either a shared challenge (ad_challenge's
-primary key) or one of the ad's rarer terms (the full-text index). With more than
-NEAR_ONLY_ABOVE ads, an ad sharing only a challenge must also be near (same or neighbouring
-county, or all of Sweden); ads sharing rare words come from anywhere. An integer pre-score in
-SQL (the weights above in whole points, so both databases order alike) keeps the best
-CANDIDATE_CAP, read from the ix_ad_matching index alone; only those are scored here, and only
-the shown matches are loaded as whole ads.
+another organisation, a complementary kind, and either a shared challenge or one of the ad's
+rarer terms (the full-text index). With more than NEAR_ONLY_ABOVE ads, an ad sharing only a
+challenge must also be near (same or neighbouring county, or all of Sweden); ads sharing rare
+words come from anywhere. An integer pre-score (the weights above in whole points) keeps the
+best CANDIDATE_CAP. The filters and the pre-score work on bitsets of the open ads' filter
+values (search.facets keeps them per process, rebuilt when the data changes; candidates.py
+does the arithmetic), so a lookup is a few dozen operations on 100,000-bit integers instead
+of a query that sorts every ad sharing a challenge; the same bitsets on either database give
+the same candidates. Only the candidates are scored here, and only the shown matches are
+loaded as whole ads.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ from marketplace.accounts.models import User
 from marketplace.ads.models import Ad, AdChallenge, AdKind
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db
+from marketplace.matching import candidates
 from marketplace.matching.models import MatchNotice
 from marketplace.notifications import services as notifications
 from marketplace.organisations.labels import SECTOR_LABELS
@@ -79,6 +83,7 @@ from marketplace.organisations.models import (
     OrganisationChallenge,
     Sector,
 )
+from marketplace.search import facets
 from marketplace.search import text as search_text
 from marketplace.search.services import open_ads_condition
 
@@ -171,13 +176,6 @@ _PLACE_WORDS_KEPT = frozenset(
 )
 _EXTRA_PLACE_WORDS = ("lan", "kommun", "region", "regionen", "sverige", "sveriges", "hela")
 
-_SEEKS = {
-    Sector.PUBLIC: Ad.seeks_public,
-    Sector.CIVIL: Ad.seeks_civil,
-    Sector.BUSINESS: Ad.seeks_business,
-}
-_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
-_SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 _KIND_VERBS = {
@@ -604,38 +602,6 @@ def score_pair(ours: Ad, theirs: Ad) -> Match:
 # Finding candidates
 
 
-def _text_points(terms: list[str], points: list[int]) -> sa.Subquery:
-    """(ad_id, points) for the ads with any of `terms`: each term an ad has adds its points.
-
-    One full-text index lookup per term (terms are [0-9a-z]+, quoted for the index's syntax).
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        other = Ad.__table__.alias("term_ad")  # not the outer query's ad table
-
-        def having(term: str, value: int) -> sa.Select:
-            vector = sa.func.to_tsvector(_SIMPLE, other.c.search_terms)
-            found = vector.op("@@")(sa.func.to_tsquery(_SIMPLE, f"'{term}'"))
-            return sa.select(other.c.id.label("ad_id"), sa.literal(value).label("points")).where(
-                found
-            )
-    else:
-
-        def having(term: str, value: int) -> sa.Select:
-            found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
-            return sa.select(_FTS.c.rowid.label("ad_id"), sa.literal(value).label("points")).where(
-                found
-            )
-
-    each = sa.union_all(
-        *(having(term, value) for term, value in zip(terms, points, strict=True))
-    ).subquery("term_hits")
-    return (
-        sa.select(each.c.ad_id, sa.func.sum(each.c.points).label("points"))
-        .group_by(each.c.ad_id)
-        .subquery("rare_terms")
-    )
-
-
 def _rare_terms(terms: Terms, stats: TermStats) -> list[str]:
     """The ad's rarest terms that some other ad has too (not the very common ones)."""
     most = max(RARE_FLOOR, int(stats.documents * RARE_SHARE))
@@ -643,90 +609,66 @@ def _rare_terms(terms: Terms, stats: TermStats) -> list[str]:
     return sorted(usable, key=lambda t: (stats.df[t], t))[:RARE_TERMS]
 
 
-def _points(condition: sa.ColumnElement[bool], points: int) -> sa.ColumnElement[int]:
-    return sa.case((condition, points), else_=0)
-
-
-def _near(ad: Ad) -> sa.ColumnElement[bool] | None:
-    """Ads in the ad's county or a neighbouring one, or for all of Sweden (None: everywhere)."""
-    if ad.county_code is None:
-        return None
-    counties = sorted({ad.county_code, *reference.county_neighbours().get(ad.county_code, ())})
-    return sa.or_(Ad.county_code.in_(counties), Ad.county_code.is_(None))
+def _any(bitsets: dict, keys) -> int:
+    result = 0
+    for key in keys:
+        result |= bitsets.get(key, 0)
+    return result
 
 
 def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
-    """At most CANDIDATE_CAP ids of open ads that may match, best integer pre-score first.
+    """At most CANDIDATE_CAP ids of open ads that may match: those with the best pre-score.
 
-    Pre-score (whole points, so both databases order alike), the score's weights rounded:
-    shared challenges 10 in all, place 6/4/4/2, sector 3 each way, kind 4 or 2, the ad's rare
-    terms 14 in all (a rarer term weighs more).
+    Pre-score, in whole points: the score's weights rounded: shared challenges 10 in all, place
+    6/4/4/2, sector 3 each way, kind 4 or 2, the ad's rare terms 14 in all (a rarer term weighs
+    more). Ties go to the newer ad (the higher id). Summed for every open ad at once on the
+    open ads' bitsets (candidates.Tally), so neither database sorts tens of thousands of rows.
     """
+    snap = facets.snapshot()
+    kinds = COMPLEMENTS[ad.kind]
+    own = facets.bits(
+        db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id == ad.organisation_id))
+    )
+    tally = candidates.Tally()
+    for kind, weight in kinds.items():
+        tally.add(4 if weight == 1.0 else 2, snap.kind.get(kind.value, 0))
+    eligible = _any(snap.kind, [kind.value for kind in kinds]) & ~own
+
     slugs = ad.challenge_slugs
     per_challenge = max(1, round(10 / max(1, len(slugs))))
-    shared = (
-        sa.select(AdChallenge.ad_id, sa.func.count().label("shared"))
-        .where(AdChallenge.challenge.in_(slugs))
-        .group_by(AdChallenge.ad_id)
-        .subquery("shared_challenges")
-    )
-    prescore = sa.func.coalesce(shared.c.shared, 0) * per_challenge
-    shares_challenge = (
-        sa.select(AdChallenge.ad_id)
-        .where(AdChallenge.ad_id == Ad.id, AdChallenge.challenge.in_(slugs))
-        .exists()
-    )
-    near = _near(ad)
-    if stats.documents > NEAR_ONLY_ABOVE and near is not None:
-        # At national scale the pre-score's place points decide among the thousands of ads
-        # sharing a challenge anyway; those farther away still come in through shared words.
-        shares_challenge = sa.and_(near, shares_challenge)
-    reach = [shares_challenge]
-    statement = (
-        sa.select(Ad.id)
-        .join(Organisation, Organisation.id == Ad.organisation_id)
-        .outerjoin(shared, shared.c.ad_id == Ad.id)
-    )
+    for slug in slugs:
+        tally.add(per_challenge, snap.challenge.get(slug, 0))
+    shares_challenge = _any(snap.challenge, slugs)
+    nationwide = snap.county.get(None, 0)
+    if ad.county_code is None:
+        tally.add(4, eligible)
+    else:
+        neighbours = reference.county_neighbours().get(ad.county_code, ())
+        same_municipality = (
+            snap.municipality.get(ad.municipality_code, 0) if ad.municipality_code else 0
+        )
+        same_county = (snap.county.get(ad.county_code, 0) | nationwide) & ~same_municipality
+        neighbouring = _any(snap.county, neighbours) & ~same_municipality & ~same_county
+        tally.add(6, same_municipality)
+        tally.add(4, same_county)
+        tally.add(2, neighbouring)
+        if stats.documents > NEAR_ONLY_ABOVE:
+            # At national scale the pre-score's place points decide among the thousands of ads
+            # sharing a challenge anyway; those farther away still come in through shared words.
+            near = snap.county.get(ad.county_code, 0) | _any(snap.county, neighbours) | nationwide
+            shares_challenge &= near
+    tally.add(3, snap.seeking.get(ad.organisation.sector.value, 0))
+    tally.add(3, _any(snap.sector, [sector.value for sector in ad.seeking]))
+
+    reach = shares_challenge
     rare = _rare_terms(terms, stats)
     if rare:
         total = sum(stats.idf(t) for t in rare)
-        text = _text_points(rare, [max(1, round(14 * stats.idf(t) / total)) for t in rare])
-        statement = statement.outerjoin(text, text.c.ad_id == Ad.id)
-        prescore = prescore + sa.func.coalesce(text.c.points, 0)
-        reach.append(Ad.id.in_(sa.select(text.c.ad_id)))  # the index found them: few
-
-    if ad.county_code is None:
-        place: sa.ColumnElement[int] = sa.literal(4)
-    else:
-        whens = []
-        if ad.municipality_code:
-            whens.append((Ad.municipality_code == ad.municipality_code, 6))
-        whens += [(Ad.county_code == ad.county_code, 4), (Ad.county_code.is_(None), 4)]
-        neighbours = sorted(reference.county_neighbours().get(ad.county_code, ()))
-        if neighbours:
-            whens.append((Ad.county_code.in_(neighbours), 2))
-        place = sa.case(*whens, else_=0)
-    sector = _points(_SEEKS[ad.organisation.sector].is_(True), 3)
-    if ad.seeking:
-        sector = sector + _points(Organisation.sector.in_(ad.seeking), 3)
-    primary = [kind for kind, weight in COMPLEMENTS[ad.kind].items() if weight == 1.0]
-    kind = sa.case((Ad.kind.in_(primary), 4), else_=2)
-    prescore = prescore + place + sector + kind
-
-    statement = (
-        statement.where(
-            open_ads_condition(),
-            Ad.kind.in_(list(COMPLEMENTS[ad.kind])),
-            Ad.organisation_id != ad.organisation_id,
-            sa.or_(*reach),
-        )
-        .order_by(prescore.desc(), Ad.id.desc())
-        .limit(CANDIDATE_CAP)
-    )
-    if db.session.get_bind().dialect.name == "postgresql":
-        # JIT compiling this query (its cost estimate is high) takes longer than running it.
-        db.session.execute(sa.text("SET LOCAL jit = off"))
-    return list(db.session.scalars(statement))
+        hits = candidates.term_hits(rare)
+        for term in rare:
+            tally.add(max(1, round(14 * stats.idf(term) / total)), hits[term])
+            reach |= hits[term]
+    return candidates.ids(tally.best(CANDIDATE_CAP, eligible & reach))
 
 
 def is_matchable(ad: Ad, today: date | None = None) -> bool:
@@ -754,7 +696,9 @@ def _profiles(ids: list[int]) -> list[Profile]:
             Ad.search_terms,
         )
         .join(Organisation, Organisation.id == Ad.organisation_id)
-        .where(Ad.id.in_(ids))
+        # The snapshot behind the candidates may be a few minutes old when another process
+        # wrote (without a shared cache): an ad closed or hidden since is not matched.
+        .where(Ad.id.in_(ids), open_ads_condition())
     )
     profiles = []
     for row in rows:

@@ -1,0 +1,145 @@
+"""Bitset arithmetic for finding match candidates among the open ads, without SQL sorting.
+
+The open ads' filter values are kept as bitsets (Python integers, bit n = ad id n) by
+marketplace.search.facets, rebuilt when the data generation moves on. Finding an ad's
+candidates then is a few dozen AND/OR/XOR operations on 100,000-bit integers (each a few
+microseconds) instead of a query that pre-scores and sorts tens of thousands of rows:
+
+- `Tally` adds whole points to every ad of a bitset at once. It keeps the sums bit-sliced
+  (plane j holds bit j of every ad's sum), so adding is a ripple-carry adder over planes;
+- `Tally.best(k, among)` picks the k highest sums, ties to the highest ids, walking the planes
+  from the top (the top-k search of a bit-sliced index);
+- `term_hits(terms)` gives the ads (open or not) whose search terms hold each term, from the
+  full-text index, kept with the snapshot so a term is looked up once per data generation.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import sqlalchemy as sa
+from flask import current_app
+
+from marketplace.ads.models import Ad
+from marketplace.extensions import db
+from marketplace.search import facets
+
+TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB each per 100k ids)
+
+_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
+_SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
+_NONZERO = re.compile(rb"[^\x00]")
+_BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
+
+
+def ids(bitset: int) -> list[int]:
+    """The ids whose bits are set, ascending (fast for sparse bitsets: only non-zero bytes)."""
+    data = bitset.to_bytes((bitset.bit_length() + 7) // 8, "little")
+    found = []
+    for hit in _NONZERO.finditer(data):
+        base = hit.start() * 8
+        found.extend(base + bit for bit in _BITS_OF_BYTE[hit.group()[0]])
+    return found
+
+
+def highest(bitset: int, count: int) -> int:
+    """The `count` highest set bits of `bitset` (all of them if it has no more)."""
+    if count <= 0:
+        return 0
+    if bitset.bit_count() <= count:
+        return bitset
+    # The largest shift that keeps `count` bits: lowering it by one adds at most one bit.
+    low, high = 0, bitset.bit_length()
+    while low < high:
+        middle = (low + high + 1) // 2
+        if (bitset >> middle).bit_count() >= count:
+            low = middle
+        else:
+            high = middle - 1
+    return bitset >> low << low
+
+
+class Tally:
+    """Whole, non-negative points per ad, summed for all ads at once (bit-sliced)."""
+
+    def __init__(self) -> None:
+        self.planes: list[int] = []  # planes[j]: the ads whose sum has bit j set
+
+    def add(self, points: int, where: int) -> None:
+        """Add `points` to every ad in the bitset `where`."""
+        if points <= 0 or not where:
+            return
+        carry = 0
+        j = 0
+        while points or carry:
+            if j == len(self.planes):
+                self.planes.append(0)
+            addend = where if points & 1 else 0
+            plane = self.planes[j]
+            partial = plane ^ addend
+            self.planes[j] = partial ^ carry
+            carry = (plane & addend) | (partial & carry)
+            points >>= 1
+            j += 1
+
+    def best(self, count: int, among: int) -> int:
+        """The `count` ads of `among` with the highest sums; ties go to the highest ids."""
+        if among.bit_count() <= count:
+            return among
+        chosen, tied = 0, among  # chosen: surely in; tied: equal so far on the higher planes
+        for plane in reversed(self.planes):
+            above = tied & plane
+            total = chosen.bit_count() + above.bit_count()
+            if total > count:
+                tied = above  # the cut lies among those with this bit set
+            else:
+                chosen |= above
+                tied &= ~plane
+                if total == count:
+                    return chosen
+        return chosen | highest(tied, count - chosen.bit_count())
+
+
+def term_hits(terms: Iterable[str]) -> dict[str, int]:
+    """term -> bitset of the ads (open or not) whose search terms hold it, from the index.
+
+    Kept with the facet snapshot (so for one data generation), for TERM_HITS_KEPT terms.
+    """
+    snapshot = facets.snapshot()
+    kept = current_app.extensions.get("matching_term_hits")
+    if kept is None or kept[0] is not snapshot:
+        kept = (snapshot, {})
+        current_app.extensions["matching_term_hits"] = kept
+    known: dict[str, int] = kept[1]
+    wanted = [term for term in dict.fromkeys(terms) if term not in known]
+    if wanted:
+        found: dict[int, list[int]] = {number: [] for number in range(len(wanted))}
+        for number, ad_id in db.session.execute(_hits_query(wanted)):
+            found[number].append(ad_id)
+        if len(known) + len(wanted) > TERM_HITS_KEPT:
+            known.clear()
+        for number, term in enumerate(wanted):
+            known[term] = facets.bits(found[number])
+    return {term: known[term] for term in terms}
+
+
+def _hits_query(terms: list[str]) -> sa.CompoundSelect:
+    """(term's position, ad id) for every ad holding each term: one index lookup per term.
+
+    Terms are [0-9a-z]+ (search.text folds them so), quoted for the index's syntax.
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        ad = Ad.__table__
+
+        def having(number: int, term: str) -> sa.Select:
+            vector = sa.func.to_tsvector(_SIMPLE, ad.c.search_terms)
+            found = vector.op("@@")(sa.func.to_tsquery(_SIMPLE, f"'{term}'"))
+            return sa.select(sa.literal(number).label("term"), ad.c.id).where(found)
+    else:
+
+        def having(number: int, term: str) -> sa.Select:
+            found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
+            return sa.select(sa.literal(number).label("term"), _FTS.c.rowid).where(found)
+
+    return sa.union_all(*(having(number, term) for number, term in enumerate(terms)))
