@@ -50,17 +50,27 @@ def init_app(app: Flask) -> None:
 
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only load when there are no organisations yet.")
-    def seed_demo(if_empty: bool) -> None:
-        """Load the demo organisations (and what else exists) for a newcomer to explore."""
+    @click.option(
+        "--force",
+        is_flag=True,
+        help="Load even without FLASK_DEBUG=1 (the demo accounts' password is public).",
+    )
+    def seed_demo(if_empty: bool, force: bool) -> None:
+        """Load the demo organisations, ads, people and their past year for a newcomer to explore."""
         from marketplace import demo
 
-        created = demo.load_demo_data(only_if_empty=if_empty)
+        try:
+            created = demo.load_demo_data(only_if_empty=if_empty, force=force)
+        except demo.DemoRefused as refused:
+            raise click.ClickException(f"demo data not loaded: {refused}") from None
         db.session.commit()
         click.echo(created)
 
     @app.cli.command("import-data")
     @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-    @click.option("--dry-run", is_flag=True, help="Check the file and count changes, write nothing.")
+    @click.option(
+        "--dry-run", is_flag=True, help="Check the file and count changes, write nothing."
+    )
     def import_data(path: str, dry_run: bool) -> None:
         """Import organisations and ads from a JSON file (format: README, Interface for other systems)."""
         from marketplace.imports import services as imports

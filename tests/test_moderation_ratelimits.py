@@ -1,4 +1,4 @@
-"""Rate limits per person on posting ads and on reporting.
+"""Rate limits per person on posting ads, on reporting and on asking for reviews.
 
 TestConfig switches rate limiting off; these tests build an app with it on (and, like
 test_accounts_ratelimits.py, never use the `app` fixture: the limiter is one object).
@@ -22,6 +22,7 @@ from tests.conftest import FreshContextClient, reset_database
 from tests.test_ads_views import log_in, valid_ad
 
 REPORT = {"reason": "spam", "text": "Reklam, inte samverkan."}
+APPEAL = {"text": "Vi har tagit bort reklamen."}
 
 
 @pytest.fixture
@@ -82,3 +83,28 @@ def test_reporting_beyond_the_allowance_is_refused(limited_app):
 
     assert refused.status_code == 429
     assert count(Report) == 2
+
+
+def test_asking_for_reviews_beyond_the_allowance_is_refused(limited_app):
+    writer = factories.member()
+    ads = [
+        factories.ad(
+            org=writer.acting_organisation,
+            title=f"Dold annons {number}",
+            hidden_at=utcnow(),
+            hidden_reason="Reklam.",
+        )
+        for number in range(3)
+    ]
+    others = [factories.ad(title=f"Annons {number}") for number in range(2)]
+    client = log_in(limited_app.test_client(), writer)
+    for ad in others:  # reports have an allowance of their own
+        assert client.post(f"/rapportera/annons/{ad.id}", data=REPORT).status_code == 303
+    assert client.post(f"/omprovning/annons/{ads[0].id}", data={"text": ""}).status_code == 422
+    for ad in ads[:2]:
+        assert client.post(f"/omprovning/annons/{ad.id}", data=APPEAL).status_code == 303
+
+    refused = client.post(f"/omprovning/annons/{ads[2].id}", data=APPEAL)
+
+    assert refused.status_code == 429
+    assert count(Report) == 4  # two reports and two appeals

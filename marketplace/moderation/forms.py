@@ -15,13 +15,16 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from marketplace import reference
 from marketplace.moderation import services
-from marketplace.moderation.labels import REASON_LABELS
+from marketplace.moderation.labels import REASON_LABELS, REPORT_REASONS
 from marketplace.moderation.services import Decision
 
 DECISION_LABELS = {
     Decision.HIDE: _l("Dölj innehållet (de som rapporterat och de som publicerat får veta det)"),
     Decision.RESTORE: _l("Återställ innehållet (det blir synligt igen)"),
     Decision.DISMISS: _l("Avvisa rapporterna (innehållet bryter inte mot reglerna)"),
+    Decision.KEEP_HIDDEN: _l(
+        "Behåll innehållet dolt (den som begärde omprövning får veta det och läser motiveringen)"
+    ),
 }
 
 
@@ -48,7 +51,7 @@ def _reason_field(label, hint) -> TextAreaField:
 class ReportForm(FlaskForm):
     reason = RadioField(
         _l("Vad är problemet?"),
-        choices=[SelectChoice(reason.value, label) for reason, label in REASON_LABELS.items()],
+        choices=[SelectChoice(reason.value, REASON_LABELS[reason]) for reason in REPORT_REASONS],
         validators=[InputRequired(_l("Välj vad problemet är."))],
     )
     text = TextAreaField(
@@ -69,13 +72,32 @@ class ReportForm(FlaskForm):
     )
 
 
+class AppealForm(FlaskForm):
+    text = TextAreaField(
+        _l("Varför ska beslutet ändras?"),
+        validators=[
+            DataRequired(_l("Skriv varför du vill att beslutet omprövas.")),
+            Length(
+                max=services.APPEAL_TEXT_MAX_LENGTH,
+                message=_l("Texten får vara högst %(max)d tecken."),
+            ),
+        ],
+        filters=[_strip],
+        description=_l(
+            "Högst 2 000 tecken. Berätta gärna vad ni har ändrat eller vad moderatorn kan ha "
+            "missförstått. Moderatorerna läser det."
+        ),
+        render_kw={"rows": 6},
+    )
+
+
 class DecisionForm(FlaskForm):
     decision = RadioField(_l("Beslut"), validators=[InputRequired(_l("Välj ett beslut."))])
     reason = _reason_field(
         _l("Motivering"),
         _l(
             "Sparas i moderationsloggen. Om innehållet döljs får de som publicerade det läsa "
-            "motiveringen."
+            "motiveringen, och vid en omprövning den som begärde den."
         ),
     )
 

@@ -11,7 +11,11 @@ REASON_LABELS = {
     ReportReason.OFFENSIVE: _l("Olämpligt eller kränkande innehåll"),
     ReportReason.INACCURATE: _l("Felaktiga uppgifter"),
     ReportReason.OTHER: _l("Annat"),
+    ReportReason.APPEAL: _l("Begäran om omprövning"),
 }
+
+# What someone reporting content may choose (an appeal is not a report).
+REPORT_REASONS = [reason for reason in REASON_LABELS if reason is not ReportReason.APPEAL]
 
 KIND_LABELS = {
     ContentKind.AD: _l("Annons"),
@@ -30,19 +34,21 @@ STATUS_LABELS = {
     ReportStatus.OPEN: _l("Öppen"),
     ReportStatus.ACTIONED: _l("Innehållet doldes"),
     ReportStatus.DISMISSED: _l("Avvisad"),
+    ReportStatus.RESTORED: _l("Innehållet återställdes"),
 }
 
 ACTION_LABELS = {
     ActionKind.HIDE: _l("Dolde innehåll"),
     ActionKind.RESTORE: _l("Återställde innehåll"),
     ActionKind.DISMISS: _l("Avvisade rapporter"),
+    ActionKind.KEEP_HIDDEN: _l("Behöll innehållet dolt efter omprövning"),
     ActionKind.SUSPEND: _l("Stängde av konto"),
     ActionKind.REINSTATE: _l("Återaktiverade konto"),
     ActionKind.ASSIGN_MODERATOR: _l("Utsåg länsmoderator"),
     ActionKind.REMOVE_MODERATOR: _l("Tog bort länsmoderator"),
 }
 
-# The word in /rapportera/<word>/<id>.
+# The word in /rapportera/<word>/<id> and /omprovning/<word>/<id>.
 KIND_SLUGS = {
     ContentKind.AD: "annons",
     ContentKind.ORGANISATION: "organisation",

@@ -33,18 +33,23 @@ class ReportReason(enum.Enum):
     OFFENSIVE = "offensive"  # olämpligt eller kränkande innehåll
     INACCURATE = "inaccurate"  # felaktiga uppgifter
     OTHER = "other"
+    # Not a choice in the report form: the people behind hidden content ask for a review
+    # ("Begär omprövning"). An appeal waits in the same queue as the reports about the content.
+    APPEAL = "appeal"
 
 
 class ReportStatus(enum.Enum):
     OPEN = "open"
     ACTIONED = "actioned"  # the content was hidden
-    DISMISSED = "dismissed"  # looked at; nothing wrong
+    DISMISSED = "dismissed"  # looked at; nothing wrong (an appeal: the content stays hidden)
+    RESTORED = "restored"  # an appeal that was granted: the content is visible again
 
 
 class ActionKind(enum.Enum):
     HIDE = "hide"
     RESTORE = "restore"
     DISMISS = "dismiss"
+    KEEP_HIDDEN = "keep_hidden"  # an appeal was turned down
     SUSPEND = "suspend"
     REINSTATE = "reinstate"
     ASSIGN_MODERATOR = "assign_moderator"
@@ -52,7 +57,8 @@ class ActionKind(enum.Enum):
 
 
 class Report(db.Model):
-    """Someone's report about one ad, organisation or message.
+    """Someone's report about one ad, organisation or message, or an appeal against hiding it
+    (reason APPEAL, by a member of the organisation behind it or the message's writer).
 
     Exactly one of ad_id, organisation_id and message_id is set when the report is made; it
     becomes NULL if that content is deleted later (the report and its snapshot stay, for the log).
@@ -96,6 +102,10 @@ class Report(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status is ReportStatus.OPEN
+
+    @property
+    def is_appeal(self) -> bool:
+        return self.reason is ReportReason.APPEAL
 
     @property
     def content(self):

@@ -12,6 +12,15 @@ Who may do what:
   to a county, and shutting someone out of the whole site is too wide for a county's moderator.
   County moderators hide the content; site administrators decide about the person.
 
+New reports reach the moderators by e-mail: the county moderators of the content's counties, or
+the site administrators when those counties have none; each of them once per content item while
+reports about it are open (the next mail comes with the first report after they are all handled).
+
+The people behind hidden content may ask for a review ("Begär omprövning"): an appeal is a
+Report with reason APPEAL, one open at a time per content item, in the same queue. A moderator
+restores the content (the appeal is granted) or keeps it hidden (turned down), with a reason the
+appellant reads.
+
 A decision is about the *content*: hiding it resolves every open report about it, dismissing
 resolves them all as unfounded. Each decision needs a reason; it goes into the log and, when
 content is hidden, to the people behind it. Reporters hear the outcome (hidden or dismissed);
@@ -33,6 +42,7 @@ from marketplace.clock import utcnow
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
+from marketplace.moderation.labels import KIND_SLUGS
 from marketplace.moderation.models import (
     ActionKind,
     ContentKind,
@@ -47,6 +57,7 @@ from marketplace.organisations.models import Membership, Organisation
 from marketplace.organisations.services import external_url
 
 REPORT_TEXT_MAX_LENGTH = 2000
+APPEAL_TEXT_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 2000
 LABEL_MAX_LENGTH = 300
 
@@ -70,6 +81,10 @@ class NotAllowed(ModerationError):
 
 class NoSuchAccount(ModerationError):
     """No account has the given e-mail address."""
+
+
+class AppealPending(ModerationError):
+    """An appeal about this content already waits for a moderator."""
 
 
 # --- Who moderates what ---------------------------------------------------------------------
@@ -232,21 +247,152 @@ def report_content(
             Report.kind == kind,
             column == content.id,
             Report.reporter_id == reporter.id,
+            Report.reason != ReportReason.APPEAL,
             Report.status == ReportStatus.OPEN,
         )
     )
     if existing is not None:
         return existing
+    report = _new_queue_item(reporter, kind, content, reason, text[:REPORT_TEXT_MAX_LENGTH])
+    db.session.commit()
+    notifications.dispatch()  # after the commit: the moderators' e-mails
+    return report
+
+
+def _new_queue_item(
+    person: User, kind: ContentKind, content: Content, reason: ReportReason, text: str
+) -> Report:
+    """A report or an appeal in the queue, and its moderators told (the caller commits)."""
     report = Report(
         kind=kind,
         content_label=content_label(kind, content),
-        reporter_id=reporter.id,
+        reporter_id=person.id,
         reason=reason,
-        text=text.strip()[:REPORT_TEXT_MAX_LENGTH],
+        text=text.strip(),
     )
-    setattr(report, column.key, content.id)
+    setattr(report, _content_column(kind).key, content.id)
     db.session.add(report)
+    db.session.flush()  # its id goes into the e-mails' link and keys
+    _tell_moderators(report, content)
+    return report
+
+
+def moderators_to_tell(kind: ContentKind, content: Content) -> list[User]:
+    """Who hears about a new report: the county moderators of the content's counties, else the
+    site administrators (confirmed, not suspended accounts; nobody is told twice)."""
+    usable = sa.and_(User.email_confirmed_at.is_not(None), User.suspended_at.is_(None))
+    counties = sorted(content_counties(kind, content))
+    county_moderators = list(
+        db.session.scalars(
+            sa.select(User)
+            .where(
+                usable,
+                User.id.in_(
+                    sa.select(CountyModerator.user_id).where(
+                        CountyModerator.county_code.in_(counties)
+                    )
+                ),
+            )
+            .order_by(User.id)
+        )
+    )
+    if county_moderators:
+        return county_moderators
+    return list(
+        db.session.scalars(
+            sa.select(User).where(usable, User.is_site_admin.is_(True)).order_by(User.id)
+        )
+    )
+
+
+def _tell_moderators(report: Report, content: Content) -> None:
+    """E-mail the content's moderators about a new report or appeal, without flooding them.
+
+    The key names the oldest open item about the content: while any report about it is open, a
+    moderator gets one e-mail; once all are handled, the next report starts a new round.
+    """
+    first_open = db.session.scalar(
+        sa.select(sa.func.min(Report.id)).where(
+            Report.kind == report.kind,
+            _content_column(report.kind) == content.id,
+            Report.status == ReportStatus.OPEN,
+        )
+    )
+    url = external_url("moderation.detail", report_id=report.id)
+    for person in moderators_to_tell(report.kind, content):
+        if person.id == report.reporter_id:
+            continue  # a moderator who reports something knows about it
+        notifications.queue_email(
+            key=f"moderation:queue:{report.kind.value}:{content.id}:{first_open}:{person.id}",
+            to=person.email,
+            template="moderation_new_report",
+            locale=person.locale,
+            name=person.name,
+            kind=report.kind.value,
+            label=report.content_label,
+            reason=report.reason,
+            appeal=report.is_appeal,
+            url=url,
+        )
+
+
+# --- Appeals --------------------------------------------------------------------------------
+
+
+def _get_content(kind: ContentKind, target_id: int) -> Content | None:
+    model = {ContentKind.AD: Ad, ContentKind.ORGANISATION: Organisation}.get(kind, Message)
+    return db.session.get(model, target_id)
+
+
+def may_appeal(user: User | None, kind: ContentKind, content: Content) -> bool:
+    """Hidden content may be appealed by the organisation's members, or a message's writer."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if content.hidden_at is None:
+        return False
+    if kind is ContentKind.MESSAGE:
+        return content.author_id == user.id
+    organisation_id = content.organisation_id if kind is ContentKind.AD else content.id
+    return _is_member(user, organisation_id)
+
+
+def appealable(user: User, kind: ContentKind, target_id: int) -> Content | None:
+    """The hidden content, when it exists and the user may ask for its review; else None."""
+    content = _get_content(kind, target_id)
+    if content is None or not may_appeal(user, kind, content):
+        return None
+    return content
+
+
+def open_appeal(kind: ContentKind, content: Content) -> Report | None:
+    """The appeal about this content that waits for a moderator, if there is one."""
+    return db.session.scalar(
+        sa.select(Report).where(
+            Report.kind == kind,
+            _content_column(kind) == content.id,
+            Report.reason == ReportReason.APPEAL,
+            Report.status == ReportStatus.OPEN,
+        )
+    )
+
+
+def appeal(appellant: User, kind: ContentKind, content: Content, text: str) -> Report:
+    """Ask the moderators to review hidden content; they are told by e-mail.
+
+    :raise NotAllowed: the content is not hidden, or the appellant may not appeal it.
+    :raise AppealPending: an appeal about it (by anyone) already waits.
+    """
+    if not may_appeal(appellant, kind, content):
+        raise NotAllowed(_("Bara de som står bakom innehållet kan begära omprövning."))
+    if open_appeal(kind, content) is not None:
+        raise AppealPending(
+            _("En begäran om omprövning väntar redan på en moderator. Du får e-post om beslutet.")
+        )
+    report = _new_queue_item(
+        appellant, kind, content, ReportReason.APPEAL, text[:APPEAL_TEXT_MAX_LENGTH]
+    )
     db.session.commit()
+    notifications.dispatch()
     return report
 
 
@@ -354,25 +500,39 @@ class Decision:
     """What a moderator decides about reported content (the decision form's values)."""
 
     HIDE = "hide"
-    RESTORE = "restore"
+    RESTORE = "restore"  # also grants an open appeal
     DISMISS = "dismiss"
+    KEEP_HIDDEN = "keep_hidden"  # turns an open appeal down
 
 
 def decisions_for(report: Report) -> list[str]:
-    """The decisions that make sense now: hide or restore the content, dismiss open reports."""
+    """The decisions that make sense now: hide or restore the content, dismiss open reports,
+    keep hidden content hidden when its people have appealed."""
     content = report.content
     choices = []
     if content is not None:
         choices.append(Decision.RESTORE if content.hidden_at is not None else Decision.HIDE)
-    if _has_open_reports(report):
+    if content is not None and content.hidden_at is not None and _has_open(report, appeals=True):
+        choices.append(Decision.KEEP_HIDDEN)
+    # Reports, and when the content is gone also appeals about it, can be dismissed.
+    if _has_open(report, appeals=False) or (content is None and _has_open(report, appeals=True)):
         choices.append(Decision.DISMISS)
     return choices
 
 
-def _has_open_reports(report: Report) -> bool:
+def _is_appeal(appeals: bool) -> sa.ColumnElement[bool]:
+    if appeals:
+        return Report.reason == ReportReason.APPEAL
+    return Report.reason != ReportReason.APPEAL
+
+
+def _has_open(report: Report, *, appeals: bool) -> bool:
+    """Are there open reports (or, with appeals=True, an open appeal) about the content?"""
     return (
         db.session.scalar(
-            sa.select(Report.id).where(_same_content(report), Report.status == ReportStatus.OPEN)
+            sa.select(Report.id).where(
+                _same_content(report), Report.status == ReportStatus.OPEN, _is_appeal(appeals)
+            )
         )
         is not None
     )
@@ -410,15 +570,15 @@ def _clean_reason(reason: str) -> str:
     return cleaned[:REASON_MAX_LENGTH]
 
 
-def _resolve_open(report: Report, actor: User, status: ReportStatus) -> list[Report]:
+def _resolve_open(
+    report: Report, actor: User, status: ReportStatus, *, appeals: bool | None = False
+) -> list[Report]:
+    """Resolve the open reports about the content (appeals=True: its open appeal; None: both)."""
     now = utcnow()
-    resolved = list(
-        db.session.scalars(
-            sa.select(Report)
-            .where(_same_content(report), Report.status == ReportStatus.OPEN)
-            .options(so.selectinload(Report.reporter))
-        )
-    )
+    query = sa.select(Report).where(_same_content(report), Report.status == ReportStatus.OPEN)
+    if appeals is not None:
+        query = query.where(_is_appeal(appeals))
+    resolved = list(db.session.scalars(query.options(so.selectinload(Report.reporter))))
     for item in resolved:
         item.status = status
         item.resolved_at = now
@@ -441,6 +601,8 @@ def decide(actor: User, report: Report, decision: str, reason: str) -> Moderatio
         entry = _hide(actor, report, reason)
     elif decision == Decision.RESTORE:
         entry = _restore(actor, report, reason)
+    elif decision == Decision.KEEP_HIDDEN:
+        entry = _keep_hidden(actor, report, reason)
     else:
         entry = _dismiss(actor, report, reason)
     db.session.commit()
@@ -454,6 +616,10 @@ def _content_url(kind: ContentKind, content: Content) -> str:
     if kind is ContentKind.ORGANISATION:
         return external_url("organisations.detail", organisation_id=content.id, slug=content.slug)
     return external_url("contact.detail", conversation_id=content.conversation_id)
+
+
+def _appeal_url(kind: ContentKind, content: Content) -> str:
+    return external_url("moderation.appeal", kind_slug=KIND_SLUGS[kind], target_id=content.id)
 
 
 def _hide(actor: User, report: Report, reason: str) -> ModerationAction:
@@ -483,6 +649,7 @@ def _hide(actor: User, report: Report, reason: str) -> ModerationAction:
             label=label,
             reason=reason,
             url=_content_url(report.kind, content),
+            appeal_url=_appeal_url(report.kind, content),
         )
     return entry
 
@@ -501,7 +668,11 @@ def _restore(actor: User, report: Report, reason: str) -> ModerationAction:
         reason=reason,
         report=report,
     )
+    appeals = _resolve_open(report, actor, ReportStatus.RESTORED, appeals=True)
+    appellants = _tell_appellants(entry, appeals, report.kind, label, reason, restored=True)
     for person in _posters(report):
+        if person.id in appellants:
+            continue  # the appeal's answer says it already
         notifications.queue_email(
             key=f"moderation:{entry.id}:restored:{person.id}",
             to=person.email,
@@ -527,9 +698,62 @@ def _dismiss(actor: User, report: Report, reason: str) -> ModerationAction:
         reason=reason,
         report=report,
     )
-    resolved = _resolve_open(report, actor, ReportStatus.DISMISSED)
-    _tell_reporters(entry, resolved, report.kind, label, hidden=False)
+    # Appeals about content that is gone are closed with the reports; nobody is told about them.
+    resolved = _resolve_open(
+        report, actor, ReportStatus.DISMISSED, appeals=None if content is None else False
+    )
+    reports = [item for item in resolved if not item.is_appeal]
+    _tell_reporters(entry, reports, report.kind, label, hidden=False)
     return entry
+
+
+def _keep_hidden(actor: User, report: Report, reason: str) -> ModerationAction:
+    """Turn the open appeal down: the content stays hidden, the appellant reads why."""
+    content = report.content
+    label = content_label(report.kind, content)
+    entry = _log(
+        actor,
+        ActionKind.KEEP_HIDDEN,
+        target_kind=report.kind.value,
+        target_id=content.id,
+        target_label=label,
+        reason=reason,
+        report=report,
+    )
+    appeals = _resolve_open(report, actor, ReportStatus.DISMISSED, appeals=True)
+    _tell_appellants(entry, appeals, report.kind, label, reason, restored=False)
+    return entry
+
+
+def _tell_appellants(
+    entry: ModerationAction,
+    appeals: list[Report],
+    kind: ContentKind,
+    label: str,
+    reason: str,
+    *,
+    restored: bool,
+) -> set[int]:
+    """E-mail the outcome of the appeals; returns the ids of the people told."""
+    told: set[int] = set()
+    for item in appeals:
+        person = item.reporter
+        if person is None or person.id in told or not person.is_confirmed:
+            continue
+        told.add(person.id)
+        notifications.queue_email(
+            key=f"moderation:{entry.id}:appeal:{person.id}",
+            to=person.email,
+            template="moderation_appeal_outcome",
+            locale=person.locale,
+            name=person.name,
+            kind=kind.value,
+            label=label,
+            reason=reason,
+            restored=restored,
+            url=_content_url(kind, item.content) if item.content is not None else None,
+        )
+    return told
 
 
 def _tell_reporters(

@@ -1,7 +1,9 @@
-"""Moderation pages: "Rapportera" (/rapportera/…), the queue and decisions (/moderering/…)."""
+"""Moderation pages: "Rapportera" (/rapportera/…), "Begär omprövning" (/omprovning/…), the queue
+and decisions (/moderering/…)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
@@ -16,6 +18,7 @@ from marketplace.extensions import db, limiter, login_manager
 from marketplace.htmx import render_page, see_other
 from marketplace.moderation import labels, services
 from marketplace.moderation.forms import (
+    AppealForm,
     DecisionForm,
     ModeratorForm,
     ReinstateForm,
@@ -58,6 +61,19 @@ report_limit = limiter.limit(
 )
 
 
+def _appeal_rate_key() -> str:
+    return f"appeal:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+# Appeals have an allowance of their own, as large as the one for reports.
+appeal_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_REPORT"],
+    key_func=_appeal_rate_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,
+)
+
+
 def moderator_required(view):
     """Site administrators and county moderators; others get 403 (anonymous users log in)."""
 
@@ -85,6 +101,30 @@ def report_url(kind: str, content_id: int) -> str:
     """The "Rapportera" link for an ad, an organisation or a message."""
     return url_for(
         "moderation.report", kind_slug=labels.KIND_SLUGS[ContentKind(kind)], target_id=content_id
+    )
+
+
+@dataclass(frozen=True)
+class AppealLink:
+    """What a hidden item's notice offers its people: the form, or word that an appeal waits."""
+
+    url: str
+    pending: bool
+
+
+@bp.app_template_global()
+def appeal_link(kind: str, content) -> AppealLink | None:
+    """For the notice on hidden content: None unless the visitor may ask for a review of it."""
+    if content is None or not current_user.is_authenticated:
+        return None
+    content_kind = ContentKind(kind)
+    if not services.may_appeal(_me(), content_kind, content):
+        return None
+    return AppealLink(
+        url=url_for(
+            "moderation.appeal", kind_slug=labels.KIND_SLUGS[content_kind], target_id=content.id
+        ),
+        pending=services.open_appeal(content_kind, content) is not None,
     )
 
 
@@ -137,6 +177,57 @@ def report(kind_slug: str, target_id: int):
         kind_slug=kind_slug,
         back_url=back_url,
     ), 422 if form.is_submitted() else 200
+
+
+# --- Appeals --------------------------------------------------------------------------------
+
+
+@bp.route("/omprovning/<kind_slug>/<int:target_id>", methods=["GET", "POST"])
+@login_required
+@appeal_limit
+def appeal(kind_slug: str, target_id: int):
+    """ "Begär omprövning": the people behind hidden content ask the moderators to look again."""
+    kind = labels.KIND_BY_SLUG.get(kind_slug)
+    if kind is None:
+        abort(404)
+    # Missing, not hidden, or not theirs: 404, so nobody learns what is hidden.
+    content = services.appealable(_me(), kind, target_id)
+    if content is None:
+        abort(404)
+    form = AppealForm()
+    back_url = _content_path(kind, content)
+    pending = services.open_appeal(kind, content)
+    status = 200
+    if form.is_submitted():
+        status = 409 if pending is not None else 422
+    if pending is None and form.validate_on_submit():
+        try:
+            services.appeal(_me(), kind, content, form.text.data)
+        except services.NotAllowed:
+            abort(404)
+        except services.AppealPending:
+            pending, status = services.open_appeal(kind, content), 409
+        else:
+            flash(
+                _(
+                    "Din begäran om omprövning är skickad. En moderator tittar på den, och du "
+                    "får e-post om beslutet."
+                ),
+                "success",
+            )
+            return see_other(back_url)
+    return render_page(
+        "moderation/appeal.html",
+        fragment="appeal_form",
+        form=form,
+        kind=kind,
+        kind_slug=kind_slug,
+        target_id=target_id,
+        label=services.content_label(kind, content),
+        hidden_reason=content.hidden_reason,
+        pending=pending,
+        back_url=back_url,
+    ), status
 
 
 # --- The queue and decisions ----------------------------------------------------------------
@@ -218,6 +309,9 @@ _DONE = {
         "Innehållet är återställt och syns igen. De som publicerade det får e-post."
     ),
     Decision.DISMISS: lambda: _("Rapporterna är avvisade. De som rapporterade får e-post."),
+    Decision.KEEP_HIDDEN: lambda: _(
+        "Innehållet förblir dolt. Den som begärde omprövning får e-post med din motivering."
+    ),
 }
 
 

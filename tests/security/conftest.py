@@ -18,7 +18,7 @@ from marketplace.accounts.models import User
 from marketplace.ads.models import Ad, AdKind
 from marketplace.alerts import services as alert_services
 from marketplace.alerts.models import Rhythm, SavedSearch
-from marketplace.clock import today
+from marketplace.clock import today, utcnow
 from marketplace.config import TestConfig
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation
@@ -62,6 +62,7 @@ class World:
     moderator: User  # moderates county 01 (org, ad and the report are in 08)
     suspended: User
     report: object  # moderation.models.Report: third reported the ad
+    hidden_ad: Ad  # org's ad that a moderator hid (its members may appeal)
 
     # Signed links, valid for their intended user.
     confirm_token: str = ""
@@ -101,6 +102,12 @@ def build_world() -> World:
     newcomer = factories.user(confirmed=False, name="Nya Nils")
     invitee = factories.user(email=invitation.email, name="Inbjudna Inga")
     moderator, suspended, report = _moderation(admin, third, ad)
+    hidden_ad = factories.ad(
+        org=org,
+        title="Dold annons om solglasögon",
+        hidden_at=utcnow(),
+        hidden_reason="Reklam, inte samverkan.",
+    )
     world = World(
         org=org,
         owner=owner,
@@ -122,6 +129,7 @@ def build_world() -> World:
         moderator=moderator,
         suspended=suspended,
         report=report,
+        hidden_ad=hidden_ad,
     )
     world.confirm_token = tokens.make(tokens.CONFIRM, {"id": newcomer.id, "email": newcomer.email})
     world.reset_token = tokens.make(

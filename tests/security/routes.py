@@ -330,6 +330,14 @@ ROUTES: dict[str, Route] = {
         actor="owner",
         note="Anyone logged in may report what they can see.",
     ),
+    "moderation.appeal": route(
+        MEMBER,
+        "GET POST",
+        values=lambda w: {"kind_slug": "annons", "target_id": w.hidden_ad.id},
+        data=lambda w: {"text": "Vi har tagit bort reklamen; annonsen handlar om samverkan."},
+        actor="colleague",
+        note="Members of the organisation behind hidden content (a message's writer) only.",
+    ),
     "moderation.index": route(MODERATOR, actor="admin"),
     "moderation.detail": route(
         MODERATOR, values=_report, actor="admin", extra={"other_county_refused": True}

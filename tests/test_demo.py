@@ -1,0 +1,294 @@
+"""The demo site `make run` builds: what a newcomer sees after `flask seed-demo --if-empty`.
+
+Loading the demo replays a year through the services and takes seconds, so this module loads
+it once, into its own database, and its tests only read it (the one that seeds again checks
+that nothing changes).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from marketplace import create_app, demo, reference
+from marketplace.accounts.models import User
+from marketplace.ads.models import Ad, AdChallenge, AdStatus
+from marketplace.clock import today, utcnow
+from marketplace.config import TestConfig
+from marketplace.contact.models import Conversation, Message
+from marketplace.extensions import db
+from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
+from marketplace.matching.models import MatchNotice
+from marketplace.notifications.models import OutboxEmail
+from marketplace.organisations.models import Membership, Organisation
+from tests.conftest import FreshContextClient, reset_database
+
+ACTIVITY_CAPTION = "Matchningar, kontakter och resultat per månad, Hela Sverige"
+OUTCOME_CAPTION = "Rapporterade resultat per samverkansform, Hela Sverige"
+
+
+@pytest.fixture(scope="module")
+def demo_site(smtp_server):
+    """An app whose database holds the demo, loaded once the way `make run` loads it."""
+    app = create_app(
+        TestConfig,
+        MAIL_BACKEND="smtp",
+        MAIL_SERVER=smtp_server.hostname,
+        MAIL_PORT=smtp_server.port,
+    )
+    app.test_client_class = FreshContextClient
+    with app.app_context():
+        reset_database()
+        result = app.test_cli_runner().invoke(args=["seed-demo", "--if-empty"])
+        assert result.exit_code == 0, result.output
+        app.config["SEED_OUTPUT"] = result.output
+        yield app
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(demo_site):
+    return demo_site.test_client()
+
+
+def count(column) -> int:
+    return db.session.scalar(sa.select(sa.func.count(column))) or 0
+
+
+def key_figure(html: str, label: str) -> int:
+    match = re.search(rf"<dt>{label}</dt><dd>(\d+)", html)
+    assert match, label
+    return int(match.group(1))
+
+
+def table_rows(html: str, caption: str) -> list[list[str]]:
+    """The body rows of the table with this caption: the header cell, then the numbers."""
+    table = html.split(f"<caption>{caption}</caption>", 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [
+            re.sub(r"<[^>]+>", "", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def log_in(client, email: str, password: str = demo.DEMO_PASSWORD):
+    response = client.post("/konto/logga-in", data={"email": email, "password": password})
+    assert response.status_code == 303, response.get_data(as_text=True)[:500]
+    return client
+
+
+# Statistics
+
+
+def test_the_statistics_page_shows_a_year_of_matches_contacts_and_outcomes(client):
+    response = client.get("/statistik")
+    html = response.get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert key_figure(html, "Öppna behov") >= 25
+    assert key_figure(html, "Öppna erbjudanden") >= 25
+    assert key_figure(html, "Nya annonser") == count(Ad.id)  # every demo ad is from this year
+    # Everything the history made falls inside the last 12 months, whatever today is.
+    assert key_figure(html, "Föreslagna matchningar") == count(MatchNotice.id) >= 100
+    assert key_figure(html, "Kontakter") == count(Conversation.id) >= 40
+    assert key_figure(html, "Rapporterade resultat") == count(Outcome.id) >= 25
+
+    months = table_rows(html, ACTIVITY_CAPTION)
+    assert len(months) == 12
+    matches, contacts, outcomes = ([int(row[column]) for row in months] for column in (1, 2, 3))
+    for series in (matches, contacts, outcomes):
+        assert sum(series[6:]) > 2 * sum(series[:6]) > 0, series  # rising over the year
+    assert sum(1 for number in contacts if number) >= 9, contacts  # hardly a month without
+    assert max(matches[-3:]) == max(matches)
+
+
+def test_every_collaboration_form_has_been_reported(client):
+    html = client.get("/statistik").get_data(as_text=True)
+
+    reported = {row[0]: int(row[1]) for row in table_rows(html, OUTCOME_CAPTION)}
+
+    assert len(reported) == len(CollaborationForm) + 1  # and "did not lead to collaboration"
+    assert all(reported.values()), reported
+    assert reported["IOP – idéburet offentligt partnerskap"] >= 2
+
+
+def test_the_map_and_the_challenges_are_shaded_by_the_open_ads(client):
+    html = client.get("/statistik").get_data(as_text=True)
+
+    assert html.count("data-county=") == 21
+    counties = {
+        row[0]: int(row[3]) for row in table_rows(html, "Öppna behov och erbjudanden per län i dag")
+    }
+    assert max(counties, key=counties.get) == "Kalmar län"
+    assert sum(1 for total in counties.values() if total) >= 12
+
+
+# People and their inboxes
+
+
+def test_a_demo_coordinator_logs_in_and_finds_conversations_with_unread_messages(client):
+    log_in(client, "anna.lindqvist@example.org")
+
+    html = client.get("/inkorg").get_data(as_text=True)
+
+    inbox_link = re.search(r'<a href="/inkorg"[^>]*>(.*?)</a>', html, re.S)
+    assert inbox_link and re.sub(r"<[^>]+>", "", inbox_link.group(1)).split()[:2] == [
+        "Inkorg",
+        "(2",
+    ]
+    assert html.count('<li class="card card-unread">') == 2
+    assert html.count("1 oläst") == 2
+    assert "Föreningen Språkvän Kalmar" in html and "Svenska kyrkan i Västervik" in html
+    assert html.count('<li class="card') >= 5
+
+
+def test_the_accounts_the_readme_lists_log_in_with_its_password_and_have_unread_mail(demo_site):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Demo data and demo accounts", 1)[1].split("\n## ", 1)[0]
+    accounts = re.findall(r"^\| `([^`]+@example\.org)` \|", section, re.M)
+
+    assert f"`{demo.DEMO_PASSWORD}`" in section
+    assert len(accounts) >= 4
+    for email in accounts:
+        client = demo_site.test_client()
+        log_in(client, email)
+        assert "card-unread" in client.get("/inkorg").get_data(as_text=True), email
+
+
+def test_the_replay_emailed_nobody_and_everyone_is_confirmed_since_joining(demo_site):
+    people = db.session.scalars(sa.select(User)).all()
+
+    assert len(people) == len(demo.demo_people()) >= 30
+    assert all(user.email_confirmed_at == user.created_at for user in people)
+    assert all(user.created_at < utcnow() - timedelta(days=300) for user in people)
+    assert count(OutboxEmail.id) == 0
+    assert count(Membership.id) == len(people)
+
+
+# The history is consistent
+
+
+def test_the_history_happened_in_order_and_never_in_the_future(demo_site):
+    now = utcnow()
+    ads = {ad.id: ad for ad in db.session.scalars(sa.select(Ad))}
+    conversations = db.session.scalars(sa.select(Conversation)).all()
+    messages = db.session.scalars(sa.select(Message).order_by(Message.id)).all()
+    by_conversation: dict[int, list[Message]] = {}
+    for message in messages:
+        by_conversation.setdefault(message.conversation_id, []).append(message)
+
+    for conversation in conversations:
+        thread = by_conversation[conversation.id]
+        ad = ads[conversation.ad_id]
+        assert ad.published_at <= conversation.created_at == thread[0].created_at
+        assert conversation.last_message_at == thread[-1].created_at <= now
+        assert [m.created_at for m in thread] == sorted(m.created_at for m in thread)
+        assert thread[0].organisation_id == conversation.interested_organisation_id
+    for notice in db.session.scalars(sa.select(MatchNotice)):
+        older, newer = ads[notice.ad_id], ads[notice.matched_ad_id]  # announced to the older
+        # (today's ad is stored at midnight UTC, which may still lie ahead: min with now)
+        assert older.published_at <= newer.published_at
+        assert min(newer.published_at, now) <= notice.created_at <= now
+    for outcome in db.session.scalars(sa.select(Outcome)):
+        ad = ads[outcome.ad_id]
+        ended = ad.closed_at or datetime.combine(ad.expires_on, datetime.min.time())
+        assert ad.published_at < ended < outcome.reported_at <= now
+        assert db.session.get(OutcomeRequest, ad.id) is not None
+    closed = [ad for ad in ads.values() if ad.status is not AdStatus.OPEN]
+    assert closed and all(ad.published_at < ad.closed_at <= now for ad in closed)
+    assert max(ad.published_at.date() for ad in ads.values()) <= today()
+
+
+def test_a_language_cafe_answered_the_regions_need_and_it_became_an_iop(demo_site):
+    region = db.session.scalar(
+        sa.select(Organisation).where(Organisation.name == "Region Kalmar län")
+    )
+    cafe = db.session.scalar(
+        sa.select(Organisation).where(Organisation.name == "Föreningen Språkvän Kalmar")
+    )
+
+    outcome = db.session.scalar(
+        sa.select(Outcome).where(
+            Outcome.organisation_id == region.id, Outcome.partner_organisation_id == cafe.id
+        )
+    )
+    assert outcome.collaborated and outcome.form is CollaborationForm.IOP
+    conversation = db.session.scalar(
+        sa.select(Conversation).where(Conversation.ad_id == outcome.ad_id)
+    )
+    assert conversation.interested_organisation_id == cafe.id
+    assert count(Message.id) > 2 * count(Conversation.id)  # people answer each other
+
+
+# The ads
+
+
+def test_the_demo_covers_every_challenge_many_counties_and_all_sectors(demo_site):
+    organisations = db.session.scalars(sa.select(Organisation)).all()
+    ads = db.session.scalars(sa.select(Ad)).all()
+    open_ads = [ad for ad in ads if ad.is_open(today())]
+
+    assert 25 <= len(organisations) <= 35
+    assert 70 <= len(open_ads) <= 90 and len(ads) > len(open_ads) + 20
+    assert set(db.session.scalars(sa.select(AdChallenge.challenge))) == set(reference.challenges())
+    assert len({ad.county_code for ad in open_ads if ad.county_code}) >= 12
+    assert any(ad.county_code is None for ad in open_ads)  # some ads are for all of Sweden
+    assert {ad.kind.value for ad in open_ads} == {"need", "offer", "idea"}
+    assert Counter(ad.status for ad in ads)[AdStatus.PARTNER_FOUND] >= 20
+    text = " ".join(f"{ad.title} {ad.body}" for ad in ads).lower()
+    assert "lorem" not in text and "ipsum" not in text
+
+
+def test_open_demo_ads_are_fresh_and_closed_ones_stay_out_of_search(client):
+    ads = db.session.scalars(sa.select(Ad)).all()
+    open_ads = [ad for ad in ads if ad.is_open(today())]
+
+    assert max(ad.published_at.date() for ad in ads) == today()
+    assert all(ad.published_at.date() >= today() - timedelta(days=120) for ad in open_ads)
+    assert all(ad.expires_on >= today() + timedelta(days=30) for ad in open_ads)
+    body = client.get("/api/v1/ads", query_string={"per_page": 100}).get_json()
+    assert body["total"] == len(open_ads)
+
+
+def test_the_demo_ads_are_searchable_in_swedish(client):
+    body = client.get("/api/v1/ads", query_string={"q": "läxhjälpare", "county": "08"}).get_json()
+
+    assert body["total"] >= 1
+    assert body["items"][0]["organisation"]["name"] == "Läxhjälpen Norrliden"
+
+
+# Loading again
+
+
+def test_seeding_again_changes_nothing(demo_site):
+    def snapshot() -> dict[str, int]:
+        db.session.expire_all()
+        return {
+            table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table)) or 0
+            for table in db.metadata.sorted_tables
+        }
+
+    before = snapshot()
+    runner = demo_site.test_cli_runner()
+
+    if_empty = runner.invoke(args=["seed-demo", "--if-empty"])
+    again = runner.invoke(args=["seed-demo"])
+
+    assert "organisations: 33 created" in demo_site.config["SEED_OUTPUT"]
+    assert "history: 33 people" in demo_site.config["SEED_OUTPUT"]
+    assert if_empty.exit_code == 0 and "not loaded" in if_empty.output
+    assert again.exit_code == 0, again.output
+    assert "0 created, 0 updated, 33 unchanged" in again.output
+    assert f"0 created, 0 updated, {before['ad']} unchanged" in again.output
+    assert "history was loaded before" in again.output
+    assert snapshot() == before
