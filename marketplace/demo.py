@@ -5,7 +5,7 @@ Two files under demo_data/:
 - demo.json, an ordinary import file (README, "Interface for other systems"): the organisations
   and every ad, the open ones and those from the past year. Its dates are moved on loading so
   that the newest ad is published today: the demo never looks stale.
-- history.toml: a coordinator for most organisations, the conversations between them
+- history.toml: one coordinator per organisation, the conversations between them
   ("Visa intresse" and the replies), which ads were closed and what they led to. Times are
   days after the ad was published, so they move with the ads.
 
@@ -63,7 +63,8 @@ DEMO_PASSWORD = "demo-endast-lokalt"  # noqa: S105
 
 # Matches the demo records when an ad is published. The site announces only pairs scoring at
 # least matching.NOTIFY_THRESHOLD with much text in common; a hundred hand-written ads share far
-# fewer words than thousands of real ones, so the demo announces its good pairs too.
+# fewer words than thousands of real ones, so the demo announces every pair scoring 0.4 or more
+# (the ad pages' match lists show pairs from matching.MIN_SCORE, 0.2).
 DEMO_MATCH_SCORE = 0.4
 DEMO_MATCH_TEXT = 0.0
 
@@ -133,6 +134,7 @@ def load_demo_data(only_if_empty: bool = True, *, force: bool = False) -> str:
         sa.select(Organisation.id).where(Organisation.import_ref.in_(refs)).limit(1)
     )
     if loaded_before is not None:
+        # Its history is there already (or, from an older demo, never will be): no second year.
         return f"demo data: {imports.import_data(document)}; its history was loaded before"
     return f"demo data: {_Replay(document, demo_history()).run()}"
 
