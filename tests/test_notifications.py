@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from marketplace.extensions import db
 from marketplace.notifications import services
+from marketplace.notifications.mail import message_id
 from marketplace.notifications.models import OutboxEmail, OutboxStatus
 
 
@@ -77,3 +78,48 @@ def test_development_mail_page_lists_and_shows_written_mails(tmp_path):
 
 def test_the_development_mail_page_does_not_exist_in_production(client):
     assert client.get("/dev/e-post/").status_code == 404
+
+
+def test_no_header_of_a_queued_mail_can_carry_another_header(app, outbox):
+    services.queue_email(
+        key="test:headers",
+        to="someone@example.com",
+        template="test_message",
+        headers={"List-Unsubscribe": "<http://localhost/x>\r\nBcc: victim@example.com"},
+        name="Åsa",
+    )
+    db.session.commit()
+    services.deliver_due()
+    [message] = outbox
+    assert message["Bcc"] is None
+    assert message["List-Unsubscribe"] == "<http://localhost/x> Bcc: victim@example.com"
+
+
+def test_every_attempt_at_one_mail_carries_the_same_message_id(app, outbox, smtp_server):
+    _queue()
+    app.config["MAIL_PORT"] = 1  # the first attempt fails
+    services.deliver_due()
+    row = db.session.scalar(sa.select(OutboxEmail))
+    row.next_attempt_at = row.created_at
+    db.session.commit()
+    app.config["MAIL_PORT"] = smtp_server.port
+    services.deliver_due()
+    _queue(key="test:2")
+    services.deliver_due()
+    first, second = outbox
+    assert first["Message-ID"] == message_id(row)
+    assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_a_worker_whose_claim_runs_out_sends_nothing_more_and_gives_the_mail_back(
+    app, outbox, monkeypatch
+):
+    _queue()
+    monkeypatch.setattr(services, "CLAIM_SECONDS", services.CLAIM_MARGIN)  # no time left
+    assert services.deliver_due() == 0
+    assert outbox == []
+    row = db.session.scalar(sa.select(OutboxEmail))
+    assert row.status is OutboxStatus.PENDING and row.claimed_until is None and row.attempts == 0
+    monkeypatch.undo()
+    assert services.deliver_due() == 1
+    assert len(outbox) == 1

@@ -7,7 +7,8 @@ one is never forgotten), and `dispatch` after the commit to get the rows deliver
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -16,13 +17,18 @@ from flask_babel import force_locale
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import babel_locale
-from marketplace.notifications.mail import Transport, build_message
+from marketplace.notifications.mail import send_all
 from marketplace.notifications.models import OutboxEmail, OutboxStatus
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
-CLAIM_SECONDS = 120
+CLAIM_SECONDS = 120  # a worker's hold on the rows it claimed
+# ... and sends nothing in the claim's last seconds (one slow send may take MAIL_TIMEOUT).
+CLAIM_MARGIN = 20
+# Delivery works on rows by id, not on loaded objects: nothing in the session to bring up to date.
+NO_SESSION_SYNC = {"synchronize_session": False}
+SENT_BATCH = 20  # rows marked sent per commit: at most this many are sent again after a crash
 
 
 def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
@@ -80,67 +86,137 @@ def dispatch() -> None:
         db.session.rollback()
 
 
-def _claim_due(limit: int) -> list[OutboxEmail]:
-    """Claim due rows for this process; a conditional UPDATE makes each claim exclusive."""
-    now = utcnow()
-    candidates = db.session.scalars(
-        sa.select(OutboxEmail.id)
-        .where(
-            OutboxEmail.status == OutboxStatus.PENDING,
-            OutboxEmail.next_attempt_at <= now,
-            sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
-        )
-        .order_by(OutboxEmail.id)
-        .limit(limit)
-    ).all()
-    claimed: list[int] = []
-    for row_id in candidates:
-        result = db.session.execute(
-            sa.update(OutboxEmail)
-            .where(
-                OutboxEmail.id == row_id,
-                OutboxEmail.status == OutboxStatus.PENDING,
-                sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
-            )
-            .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS))
-        )
-        if result.rowcount == 1:
-            claimed.append(row_id)
-    db.session.commit()
-    if not claimed:
-        return []
-    return list(
-        db.session.scalars(
-            sa.select(OutboxEmail).where(OutboxEmail.id.in_(claimed)).order_by(OutboxEmail.id)
-        )
+def _claimable(now) -> sa.ColumnElement[bool]:
+    return sa.and_(
+        OutboxEmail.status == OutboxStatus.PENDING,
+        sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
     )
 
 
+def _claim_due(limit: int) -> tuple[list[sa.Row], datetime]:
+    """Claim due rows for this process, and say until when the claim holds.
+
+    One UPDATE ... RETURNING: the statement re-checks that each row is still claimable when it
+    writes it, so two workers never claim the same row (PostgreSQL's SKIP LOCKED lets the second
+    take the next rows instead of waiting; SQLite runs one writer at a time).
+    """
+    now = utcnow()
+    until = now + timedelta(seconds=CLAIM_SECONDS)
+    due = (
+        sa.select(OutboxEmail.id)
+        .where(_claimable(now), OutboxEmail.next_attempt_at <= now)
+        .order_by(OutboxEmail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    claimed = db.session.scalars(
+        sa.update(OutboxEmail)
+        .where(OutboxEmail.id.in_(due), _claimable(now))
+        .values(claimed_until=until)
+        .returning(OutboxEmail.id),
+        execution_options=NO_SESSION_SYNC,
+    ).all()
+    db.session.commit()
+    if not claimed:
+        return [], until
+    rows = db.session.execute(
+        sa.select(
+            OutboxEmail.id,
+            OutboxEmail.key,
+            OutboxEmail.recipient,
+            OutboxEmail.subject,
+            OutboxEmail.text_body,
+            OutboxEmail.html_body,
+            OutboxEmail.headers,
+            OutboxEmail.attempts,
+        )
+        .where(OutboxEmail.id.in_(claimed))
+        .order_by(OutboxEmail.id)
+    ).all()
+    db.session.commit()  # end the read: no transaction stays open while the mails go out
+    return list(rows), until
+
+
+def _mark_sent(ids: list[int]) -> None:
+    if ids:
+        db.session.execute(
+            sa.update(OutboxEmail)
+            .where(OutboxEmail.id.in_(ids))
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=utcnow(),
+                attempts=OutboxEmail.attempts + 1,
+                claimed_until=None,
+            ),
+            execution_options=NO_SESSION_SYNC,
+        )
+    db.session.commit()
+    ids.clear()
+
+
+def _mark_failed(row: sa.Row, error: Exception) -> None:
+    attempts = row.attempts + 1
+    values: dict = {
+        "attempts": attempts,
+        "last_error": f"{type(error).__name__}: {error}"[:2000],
+        "claimed_until": None,
+    }
+    if attempts >= MAX_ATTEMPTS:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values["next_attempt_at"] = utcnow() + timedelta(seconds=30 * 2 ** (attempts - 1))
+    db.session.execute(
+        sa.update(OutboxEmail).where(OutboxEmail.id == row.id).values(**values),
+        execution_options=NO_SESSION_SYNC,
+    )
+    db.session.commit()
+
+
+def _release(ids: list[int]) -> None:
+    """Give claimed rows back unsent (the claim is about to run out): another run sends them."""
+    if ids:
+        db.session.execute(
+            sa.update(OutboxEmail).where(OutboxEmail.id.in_(ids)).values(claimed_until=None),
+            execution_options=NO_SESSION_SYNC,
+        )
+        db.session.commit()
+
+
 def deliver_due(limit: int = 200) -> int:
-    """Send due outbox rows over one connection; returns how many were delivered."""
-    rows = _claim_due(limit)
-    delivered = 0
+    """Send due outbox rows, over MAIL_CONNECTIONS connections; returns how many were delivered.
+
+    Sent rows are marked in batches of SENT_BATCH, one UPDATE and commit each: a crash between
+    handing messages to the server and that commit sends at most SENT_BATCH messages again
+    (each with the same Message-ID). A message is never lost, and no two workers send the same
+    row: the claim is exclusive, and a worker stops sending CLAIM_MARGIN before its claim runs
+    out, so another worker cannot take over a row it might still send.
+    """
+    rows, until = _claim_due(limit)
     if not rows:
         return 0
-    with Transport() as transport:
-        for row in rows:
-            try:
-                transport.send(build_message(row))
-            except Exception as error:  # noqa: BLE001  any transport failure is retried later
-                row.attempts += 1
-                row.last_error = f"{type(error).__name__}: {error}"[:2000]
-                row.claimed_until = None
-                if row.attempts >= MAX_ATTEMPTS:
-                    row.status = OutboxStatus.FAILED
-                else:
-                    row.next_attempt_at = utcnow() + timedelta(seconds=30 * 2 ** (row.attempts - 1))
-                db.session.commit()
-                transport.__exit__(None, None, None)  # a broken connection is not reused
+    config = current_app.config
+    connections = config["MAIL_CONNECTIONS"] if config["MAIL_BACKEND"] == "smtp" else 1
+    seconds_left = (until - utcnow()).total_seconds() - CLAIM_MARGIN
+    unsent = {row.id for row in rows}
+    sent: list[int] = []
+    delivered = 0
+    try:
+        for row, error in send_all(
+            rows, connections=connections, stop_at=time.monotonic() + seconds_left
+        ):
+            unsent.discard(row.id)
+            if error is not None:
+                _mark_failed(row, error)
                 continue
-            row.status = OutboxStatus.SENT
-            row.sent_at = utcnow()
-            row.attempts += 1
-            row.claimed_until = None
-            db.session.commit()  # per row: a crash after sending re-sends at most this one
+            sent.append(row.id)
             delivered += 1
+            if len(sent) >= SENT_BATCH:
+                _mark_sent(sent)
+        _mark_sent(sent)
+    finally:
+        if unsent:  # not tried in time (or this run failed): the next run sends them
+            try:
+                _release(sorted(unsent))
+            except sa.exc.SQLAlchemyError:
+                db.session.rollback()  # the claims run out by themselves after CLAIM_SECONDS
     return delivered
