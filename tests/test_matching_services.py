@@ -297,6 +297,18 @@ def test_a_compound_shares_its_head_with_the_shorter_word(app):
     assert with_head > without > 0
 
 
+def test_a_compound_written_since_the_word_table_was_built_still_shares_its_head(app, monkeypatch):
+    monkeypatch.setattr(services, "_STATS", {})  # no table from an earlier test
+    app.config["MATCHING_DF_MAX_AGE"] = 3600  # the table outlives the next ad
+    b = offer(forening(), title="Vi talar arabiska", body="Gärna läxhjälp.")
+    services.term_stats()
+    a = need(kommun(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
+
+    words = services.score_pair(b, a).describe()[-1]
+
+    assert words.startswith("Gemensamma ord: ") and "arabisktalande" in words
+
+
 def test_rarer_shared_words_weigh_more_than_common_ones(app):
     for number in range(6):  # "volontärer" is in many ads, "teckenspråk" in few
         offer(forening(), title=f"Volontärer nummer {number}", body="Volontärer finns.")

@@ -51,13 +51,17 @@ loaded as whole ads.
 
 from __future__ import annotations
 
+import bisect
+import heapq
+import itertools
 import math
 import re
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cache
+from functools import cache, cached_property, lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -69,7 +73,7 @@ from flask_babel import lazy_gettext as _l
 
 from marketplace import reference
 from marketplace.accounts.models import User
-from marketplace.ads.models import Ad, AdChallenge, AdKind
+from marketplace.ads.models import Ad, AdKind
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db
 from marketplace.matching import candidates
@@ -104,6 +108,8 @@ COMPOUND_SHARE = 0.5  # a compound match counts half an exact one
 MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 CANDIDATE_CAP = 500  # most candidates scored in Python per ad
+TEXT_BATCH = 150  # candidates whose words are read at a time (most ads need one batch)
+TERMS_KEPT = 50_000  # parsed ads' terms kept per process (TermStats.terms; ~3 KB each)
 NEAR_ONLY_ABOVE = 20_000  # with more ads than this, a shared challenge alone must be near
 RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
 RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
@@ -217,31 +223,36 @@ def _excluded_terms() -> frozenset[str]:
     return frozenset(stems)
 
 
+class _ContentTerms(dict):
+    """search term -> the term (interned) if it counts as content, else "": one lookup per word.
+
+    Interned, because the same words recur in the thousands of ads TermStats.terms keeps.
+    """
+
+    def __missing__(self, term: str) -> str:
+        if len(self) > 200_000:  # a vocabulary this size has junk in it: start afresh
+            self.clear()
+        content = len(term) > 1 and not term.isdigit() and term not in _excluded_terms()
+        value = self[term] = sys.intern(term) if content else ""
+        return value
+
+
+_CONTENT = _ContentTerms()
+
+
 class Terms:
-    """An ad's content terms (from its stored search terms), with what comparing them needs."""
+    """An ad's content terms (from its stored search terms) and the length of their vector."""
+
+    __slots__ = ("_norm", "terms")
 
     def __init__(self, search_terms: str) -> None:
-        terms = set(search_terms.split()) - _excluded_terms()
-        self.terms = frozenset(t for t in terms if len(t) > 1 and not t.isdigit())
-        self.long = frozenset(t for t in self.terms if len(t) >= COMPOUND_MIN)
-        self._heads: dict[str, list[str]] | None = None
+        self.terms = frozenset(filter(None, map(_CONTENT.__getitem__, search_terms.split())))
         self._norm: float | None = None
 
-    @property
-    def heads(self) -> dict[str, list[str]]:
-        """Each beginning (COMPOUND_MIN letters or more) of a longer term -> those terms."""
-        if self._heads is None:
-            self._heads = defaultdict(list)
-            for term in self.long:
-                for length in range(COMPOUND_MIN, len(term)):
-                    self._heads[term[:length]].append(term)
-        return self._heads
-
     def norm(self, stats: TermStats) -> float:
-        """Length of the ad's idf-weighted term vector."""
+        """Length of the ad's idf-weighted term vector (under the one table it is used with)."""
         if self._norm is None:
-            squared = stats.squared
-            self._norm = math.sqrt(sum(squared[t] for t in self.terms))
+            self._norm = math.sqrt(sum(map(stats.squared.__getitem__, self.terms)))
         return self._norm
 
 
@@ -264,6 +275,9 @@ class TermStats:
     documents: int
     df: dict[str, int]
     built_at: float = field(default_factory=time.monotonic)
+    # search terms -> Terms, kept with the table because their norms depend on it. An ad's text
+    # only changes on edit, so most of a page's candidates were already parsed by earlier calls.
+    parsed: dict[str, Terms] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         self.weights = _Weights(
@@ -273,6 +287,33 @@ class TermStats:
 
     def idf(self, term: str) -> float:
         return self.weights[term]
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        return frozenset(self.df)
+
+    @cached_property
+    def _sorted(self) -> list[str]:
+        return sorted(self.df)
+
+    def extensions(self, term: str) -> list[str]:
+        """The longer terms of the table that begin with `term` ("senior": "seniordans")."""
+        found = []
+        terms = self._sorted
+        for index in range(bisect.bisect_right(terms, term), len(terms)):
+            if not terms[index].startswith(term):
+                break
+            found.append(terms[index])
+        return found
+
+    def terms(self, search_terms: str) -> Terms:
+        """The Terms of an ad's stored search terms, parsed once while this table lives."""
+        found = self.parsed.get(search_terms)
+        if found is None:
+            if len(self.parsed) >= TERMS_KEPT:
+                self.parsed.clear()  # rarely: a fresh start is cheaper than tracking use
+            found = self.parsed[search_terms] = Terms(search_terms)
+        return found
 
 
 _STATS: dict[str, TermStats] = {}
@@ -308,33 +349,9 @@ def term_stats() -> TermStats:
     return stats
 
 
-def _text_similarity(ours: Terms, theirs: Terms, stats: TermStats) -> tuple[float, list[str]]:
-    """IDF-weighted cosine of two ads' terms (compound heads count half), and the shared terms.
-
-    The shared terms are those of `theirs`, rarest first. Symmetric: the same pairs are found
-    from either side.
-    """
-    if not ours.terms or not theirs.terms:
-        return 0.0, []
-    idf, squared = stats.weights, stats.squared
-    shared = ours.terms & theirs.terms
-    dot = sum(squared[term] for term in shared)
-    matched = set(shared)
-    heads = ours.heads
-    our_long = ours.long - shared
-    for term in theirs.long - shared:
-        # ours begins with it ("senior" ~ "seniordans"), or it begins with one of ours
-        partners = [t for t in heads.get(term, ()) if t not in shared]
-        partners += [
-            term[:length] for length in range(COMPOUND_MIN, len(term)) if term[:length] in our_long
-        ]
-        for other in partners:
-            dot += COMPOUND_SHARE * idf[term] * idf[other]
-            matched.add(term)
-    if dot == 0:
-        return 0.0, []
-    similarity = dot / (ours.norm(stats) * theirs.norm(stats))
-    return min(1.0, similarity), sorted(matched, key=lambda t: (-idf[t], t))
+def _rarest_first(terms: set[str], stats: TermStats) -> list[str]:
+    idf = stats.weights
+    return sorted(terms, key=lambda t: (-idf[t], t))
 
 
 # Reasons
@@ -450,7 +467,31 @@ def _reason_text(reason: Reason, match: Match, own: bool) -> str:
     raise ValueError(f"unknown reason {code!r}")
 
 
-_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|[–—-]\s+)$")
+_SENTENCE_ENDS = frozenset(".!?:;")
+_DASHES = frozenset("–—-")
+
+
+def _starts_sentence(text: str, start: int) -> bool:
+    """Whether the word at `start` begins a sentence: the text's first, or after . ! ? : ; or
+    a line break (spaces may follow), or after a dash and a space. Looks back over the spaces
+    only, so a long text costs no more per word than a short one."""
+    if start == 0:
+        return True
+    end = start
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    if "\n" in text[end:start]:
+        return True
+    return end > 0 and (
+        text[end - 1] in _SENTENCE_ENDS or (text[end - 1] in _DASHES and end < start)
+    )
+
+
+@lru_cache(maxsize=50_000)
+def _stems_of_written(word: str) -> tuple[str, ...]:
+    """The stems a written word stands for; none if folding makes it more (or less) than one."""
+    folded = search_text.words(word)
+    return search_text.variants(folded[0]) if len(folded) == 1 else ()
 
 
 def _written_forms(texts: tuple[str, ...]) -> dict[str, str]:
@@ -464,13 +505,13 @@ def _written_forms(texts: tuple[str, ...]) -> dict[str, str]:
         text = text or ""
         for found in _WORD.finditer(text):
             word = found.group()
-            folded = search_text.words(word)
-            if len(folded) != 1:
+            stems = _stems_of_written(word)
+            if not stems:
                 continue
             capital = word[:1].isupper() and not word.isupper()
-            if capital and _SENTENCE_START.search(text[: found.start()]):
+            if capital and _starts_sentence(text, found.start()):
                 word = word[:1].lower() + word[1:]
-            for stem in search_text.variants(folded[0]):
+            for stem in stems:
                 known = written.get(stem)
                 if known is None or (known[:1].islower() and word[:1].isupper()):
                     written[stem] = word  # a mid-sentence capital marks a name
@@ -504,7 +545,6 @@ class Profile:
     seeking: tuple[Sector, ...]
     sector: Sector  # the organisation's
     challenges: frozenset[str]
-    terms: Terms
 
     @classmethod
     def of(cls, ad: Ad) -> Profile:
@@ -516,22 +556,33 @@ class Profile:
             seeking=tuple(ad.seeking),
             sector=ad.organisation.sector,
             challenges=frozenset(ad.challenge_slugs),
-            terms=Terms(ad.search_terms),
         )
 
 
-def _geography(ours: Profile, theirs: Profile) -> tuple[str, Reason | None]:
-    if theirs.county_code is None:
-        return "nationwide", Reason("nationwide", ("theirs",))
-    if ours.county_code is None:
-        return "nationwide", Reason("nationwide", ("ours",))
+def _place(ours: Profile, theirs: Profile) -> str:
+    """The geography level (a key of GEOGRAPHY)."""
+    if theirs.county_code is None or ours.county_code is None:
+        return "nationwide"
     if ours.municipality_code and ours.municipality_code == theirs.municipality_code:
-        return "municipality", Reason("municipality", (ours.municipality_code,))
+        return "municipality"
     if ours.county_code == theirs.county_code:
-        return "county", Reason("county", (ours.county_code,))
+        return "county"
     if theirs.county_code in reference.county_neighbours().get(ours.county_code, ()):
-        return "neighbour", Reason("neighbour", (ours.county_code, theirs.county_code))
-    return "far", None
+        return "neighbour"
+    return "far"
+
+
+def _place_reason(ours: Profile, theirs: Profile) -> Reason | None:
+    level = _place(ours, theirs)
+    if level == "nationwide":
+        return Reason("nationwide", ("theirs",) if theirs.county_code is None else ("ours",))
+    if level == "municipality":
+        return Reason("municipality", (ours.municipality_code,))
+    if level == "county":
+        return Reason("county", (ours.county_code,))
+    if level == "neighbour":
+        return Reason("neighbour", (ours.county_code, theirs.county_code))
+    return None
 
 
 @dataclass
@@ -542,18 +593,101 @@ class _Scored:
     shared_terms: list[str]
 
 
-def _score(ours: Profile, theirs: Profile, stats: TermStats) -> _Scored:
-    """The five components, the score and the reasons (shared words as stems)."""
-    components: dict[str, float] = {}
+class _Scorer:
+    """Scores other ads against one ad; what depends on that ad alone is worked out once.
+
+    Compound pairs ("senior" ~ "seniordans") are looked up, not searched for: `partners` holds
+    every term another ad may have that pairs with one of ours: the beginnings of our terms,
+    and the longer terms of the document-frequency table that begin with one of ours. Only
+    another ad's terms the table does not know yet (written since it was built) are compared
+    letter by letter.
+    """
+
+    def __init__(self, ours: Profile, terms: Terms, stats: TermStats) -> None:
+        self.ours, self.terms, self.stats = ours, terms, stats
+        self.kinds = tuple(COMPLEMENTS[ours.kind].items())
+        our_terms = self.terms.terms
+        self.long = frozenset(t for t in our_terms if len(t) >= COMPOUND_MIN)
+        partners: dict[str, list[str]] = defaultdict(list)
+        for term in self.long:
+            for length in range(COMPOUND_MIN, len(term)):
+                partners[term[:length]].append(term)  # theirs is the head of our compound
+            for longer in stats.extensions(term):
+                partners[longer].append(term)  # theirs is a compound of our head
+        # a term both ads have is shared, never a compound partner
+        self.partners = {
+            term: tuple(ours) for term, ours in partners.items() if term not in our_terms
+        }
+        self.partner_terms = frozenset(self.partners)
+
+    def components(self, theirs: Profile, terms: Terms) -> tuple[dict[str, float], set[str]]:
+        """The five components (each 0..1) and the shared terms: all that ranking needs."""
+        components = self.without_text(theirs)
+        return components, self.add_text(components, terms)
+
+    def add_text(self, components: dict[str, float], theirs: Terms) -> set[str]:
+        """Add the text component (summed last) to the others; returns the shared terms."""
+        similarity, shared = self.text_similarity(theirs)
+        components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)
+        return shared
+
+    def without_text(self, theirs: Profile) -> dict[str, float]:
+        """The components but the text, in the order they are summed."""
+        ours = self.ours
+        kinds = 0.0
+        for kind, weight in self.kinds:
+            if theirs.kind is kind:
+                kinds = weight
+                break
+        fewer = min(len(ours.challenges), len(theirs.challenges))
+        return {
+            "kinds": kinds,
+            "challenges": len(ours.challenges & theirs.challenges) / fewer if fewer else 0.0,
+            "geography": GEOGRAPHY[_place(ours, theirs)],
+            "sector": ((theirs.sector in ours.seeking) + (ours.sector in theirs.seeking)) / 2,
+        }
+
+    def text_similarity(self, theirs: Terms) -> tuple[float, set[str]]:
+        """IDF-weighted cosine of the two ads' terms (compound pairs count half), and the shared
+        terms (`_rarest_first` orders them for a reason). Symmetric: the same pairs are found
+        from either side."""
+        ours, stats = self.terms, self.stats
+        if not ours.terms or not theirs.terms:
+            return 0.0, set()
+        idf, squared = stats.weights, stats.squared
+        their_terms = theirs.terms
+        shared = ours.terms & their_terms
+        dot = sum(map(squared.__getitem__, shared))
+        matched = set(shared)
+        for term in their_terms & self.partner_terms:
+            for other in self.partners[term]:
+                if other not in their_terms:  # else the other is shared
+                    dot += COMPOUND_SHARE * idf[term] * idf[other]
+                    matched.add(term)
+        for term in their_terms - stats.vocabulary:  # not in the table: no partner listed yet
+            if term in ours.terms:
+                continue
+            for length in range(COMPOUND_MIN, len(term)):
+                other = term[:length]
+                if other in self.long and other not in their_terms:
+                    dot += COMPOUND_SHARE * idf[term] * idf[other]
+                    matched.add(term)
+        if dot == 0:
+            return 0.0, set()
+        similarity = dot / (ours.norm(stats) * theirs.norm(stats))
+        return min(1.0, similarity), matched
+
+
+def _total(components: dict[str, float]) -> float:
+    return sum(WEIGHTS[name] * value for name, value in components.items())
+
+
+def _reasons(ours: Profile, theirs: Profile) -> list[Reason]:
+    """Every component that adds to the score, but the shared words (looked up last)."""
     reasons: list[Reason] = []
-
-    components["kinds"] = COMPLEMENTS[ours.kind].get(theirs.kind, 0.0)
-    if components["kinds"]:
+    if COMPLEMENTS[ours.kind].get(theirs.kind):
         reasons.append(Reason("kinds"))
-
     both = ours.challenges & theirs.challenges
-    fewer = min(len(ours.challenges), len(theirs.challenges))
-    components["challenges"] = len(both) / fewer if fewer else 0.0
     if both:
         order = list(reference.challenges())
         reasons.append(
@@ -562,25 +696,14 @@ def _score(ours: Profile, theirs: Profile, stats: TermStats) -> _Scored:
                 tuple(sorted(both, key=lambda s: order.index(s) if s in order else 99)),
             )
         )
-
-    level, place = _geography(ours, theirs)
-    components["geography"] = GEOGRAPHY[level]
+    place = _place_reason(ours, theirs)
     if place is not None:
         reasons.append(place)
-
-    we_seek = theirs.sector in ours.seeking
-    they_seek = ours.sector in theirs.seeking
-    components["sector"] = (we_seek + they_seek) / 2
-    if we_seek:
+    if theirs.sector in ours.seeking:
         reasons.append(Reason("we_seek"))
-    if they_seek:
+    if ours.sector in theirs.seeking:
         reasons.append(Reason("they_seek"))
-
-    similarity, shared = _text_similarity(ours.terms, theirs.terms, stats)
-    components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)
-
-    score = sum(WEIGHTS[name] * value for name, value in components.items())
-    return _Scored(score=score, components=components, reasons=reasons, shared_terms=shared)
+    return reasons
 
 
 def _match(ours: Ad, theirs: Ad, scored: _Scored) -> Match:
@@ -596,7 +719,17 @@ def _match(ours: Ad, theirs: Ad, scored: _Scored) -> Match:
 
 def score_pair(ours: Ad, theirs: Ad) -> Match:
     """How well `theirs` complements `ours`, with every reason (no filters applied)."""
-    return _match(ours, theirs, _score(Profile.of(ours), Profile.of(theirs), term_stats()))
+    stats = term_stats()
+    our_profile, their_profile = Profile.of(ours), Profile.of(theirs)
+    scorer = _Scorer(our_profile, stats.terms(ours.search_terms), stats)
+    components, shared = scorer.components(their_profile, stats.terms(theirs.search_terms))
+    scored = _Scored(
+        score=_total(components),
+        components=components,
+        reasons=_reasons(our_profile, their_profile),
+        shared_terms=_rarest_first(shared, stats),
+    )
+    return _match(ours, theirs, scored)
 
 
 # Finding candidates
@@ -676,52 +809,41 @@ def is_matchable(ad: Ad, today: date | None = None) -> bool:
     return ad.is_open(today or swedish_today())
 
 
+# Sector values sought (candidates.Attributes) -> the sectors
+_SEEKING = {
+    tuple(sector.value for sector in chosen): chosen
+    for size in range(len(Sector) + 1)
+    for chosen in itertools.combinations(tuple(Sector), size)
+}
+_KINDS = {kind.value: kind for kind in AdKind}
+_SECTORS = {sector.value: sector for sector in Sector}
+
+
 def _profiles(ids: list[int]) -> list[Profile]:
-    """Profiles of these ads in two narrow queries (no bodies, no ORM objects)."""
-    challenges: dict[int, set[str]] = defaultdict(set)
-    for ad_id, slug in db.session.execute(
-        sa.select(AdChallenge.ad_id, AdChallenge.challenge).where(AdChallenge.ad_id.in_(ids))
-    ):
-        challenges[ad_id].add(slug)
-    rows = db.session.execute(
-        sa.select(
-            Ad.id,
-            Ad.kind,
-            Ad.county_code,
-            Ad.municipality_code,
-            Ad.seeks_public,
-            Ad.seeks_civil,
-            Ad.seeks_business,
-            Organisation.sector,
-            Ad.search_terms,
+    """Profiles of these open ads from the open ads' attributes (no query)."""
+    known = candidates.attributes()
+    return [
+        Profile(
+            id=ad_id,
+            kind=_KINDS[known.kind[ad_id]],
+            county_code=known.county[ad_id],
+            municipality_code=known.municipality[ad_id],
+            seeking=_SEEKING[known.seeking[ad_id]],
+            sector=_SECTORS[known.sector[ad_id]],
+            challenges=known.challenges[ad_id],
         )
-        .join(Organisation, Organisation.id == Ad.organisation_id)
-        # The snapshot behind the candidates may be a few minutes old when another process
-        # wrote (without a shared cache): an ad closed or hidden since is not matched.
-        .where(Ad.id.in_(ids), open_ads_condition())
-    )
-    profiles = []
-    for row in rows:
-        wanted = (row.seeks_public, row.seeks_civil, row.seeks_business)
-        profiles.append(
-            Profile(
-                id=row.id,
-                kind=row.kind,
-                county_code=row.county_code,
-                municipality_code=row.municipality_code,
-                seeking=tuple(
-                    sector
-                    for sector, flag in zip(
-                        (Sector.PUBLIC, Sector.CIVIL, Sector.BUSINESS), wanted, strict=True
-                    )
-                    if flag
-                ),
-                sector=row.sector,
-                challenges=frozenset(challenges[row.id]),
-                terms=Terms(row.search_terms),
-            )
-        )
-    return profiles
+        for ad_id in ids
+    ]
+
+
+def _search_terms(ids: list[int]) -> dict[int, str]:
+    """The stored search terms of those of these ads that are still open.
+
+    The snapshot behind the candidates may be a few minutes old when another process wrote
+    (without a shared cache): an ad closed or hidden since is left out here, so never matched.
+    """
+    statement = sa.select(Ad.id, Ad.search_terms).where(Ad.id.in_(ids), open_ads_condition())
+    return dict(db.session.execute(statement).all())  # type: ignore[arg-type]
 
 
 def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
@@ -732,27 +854,75 @@ def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
     if not is_matchable(ad) or limit < 1:
         return []
     stats = term_stats()
-    ours = Profile.of(ad)
-    ids = _candidate_ids(ad, ours.terms, stats)
+    ours, terms = Profile.of(ad), stats.terms(ad.search_terms)
+    ids = _candidate_ids(ad, terms, stats)
     if not ids:
         return []
-    scored = [(profile, _score(ours, profile, stats)) for profile in _profiles(ids)]
-    best = sorted(
-        ((profile, result) for profile, result in scored if result.score >= MIN_SCORE),
-        key=lambda pair: (-pair[1].score, -pair[0].id),
-    )[:limit]
+    best = _best(_Scorer(ours, terms, stats), _profiles(ids), limit)
     if not best:
         return []
-    # Only what is shown is loaded whole, with its organisation and challenges.
+    # Only what is shown is loaded whole, with its organisation and challenges, and worded.
     shown = {
         other.id: other
         for other in db.session.scalars(
             sa.select(Ad)
-            .where(Ad.id.in_([profile.id for profile, _result in best]))
+            .where(Ad.id.in_([profile.id for _score, _id, profile, _c, _s in best]))
             .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
         )
     }
-    return [_match(ad, shown[profile.id], result) for profile, result in best]
+    return [
+        _match(
+            ad,
+            shown[profile.id],
+            _Scored(
+                score=score,
+                components=components,
+                reasons=_reasons(ours, profile),
+                shared_terms=_rarest_first(shared, stats),
+            ),
+        )
+        for score, _id, profile, components, shared in best
+    ]
+
+
+def _best(scorer: _Scorer, profiles: list[Profile], limit: int) -> list[tuple]:
+    """The `limit` best (score, id, profile, components, shared terms) with at least MIN_SCORE,
+    best first (the newer ad first on equal scores).
+
+    The text, the one component that needs an ad's words, is worked out best bound first and
+    only while it can still change the list: without it a score is at most the other
+    components' sum plus the text weight (the text component is at most 1; rounding is
+    monotonic, so the bound holds for the floating-point sums too). The words are read
+    TEXT_BATCH ads at a time, as they are needed; most candidates' are never read.
+    """
+    stats = scorer.stats
+    bounded = []
+    for profile in profiles:
+        components = scorer.without_text(profile)
+        bounded.append((_total(components) + WEIGHTS["text"], profile.id, profile, components))
+    bounded.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    kept: list[tuple] = []  # a heap: the worst kept first
+    texts: dict[int, str | None] = {}
+    for index, (bound, ad_id, profile, components) in enumerate(bounded):
+        if bound < MIN_SCORE or (len(kept) == limit and bound < kept[0][0]):
+            break  # so are all that follow
+        if ad_id not in texts:
+            batch = [item[1] for item in bounded[index : index + TEXT_BATCH]]
+            texts.update(dict.fromkeys(batch))  # None: no longer open
+            texts.update(_search_terms(batch))
+        text = texts[ad_id]
+        if text is None:
+            continue
+        shared = scorer.add_text(components, stats.terms(text))
+        score = _total(components)
+        if score < MIN_SCORE:
+            continue
+        item = (score, ad_id, profile, components, shared)
+        if len(kept) < limit:
+            heapq.heappush(kept, item)
+        elif item[:2] > kept[0][:2]:
+            heapq.heapreplace(kept, item)
+    return sorted(kept, key=lambda item: (item[0], item[1]), reverse=True)
 
 
 # Organisations to contact (public bodies' needs)
