@@ -15,6 +15,7 @@ from marketplace.alerts.models import Rhythm, SavedSearch, SentAlert
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
+from marketplace.notifications.models import OutboxEmail, OutboxJob
 from marketplace.organisations.models import Sector
 from marketplace.search.services import AdQuery, search_ads
 from tests import factories
@@ -151,6 +152,72 @@ def test_the_mail_is_queued_in_the_publishing_transaction_and_rolls_back_with_it
     notifications.dispatch()
     assert outbox == []
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SentAlert)) == 0
+
+
+def publish_without_the_worker(**fields) -> Ad:
+    """Publish as the request does, but leave the worker's part (writing the e-mails) undone."""
+    values = {
+        "kind": "need",
+        "title": "Läxhjälp",
+        "body": "Läxhjälp på lördagar.",
+        "challenges": ["integration"],
+        "seeking": ["civil"],
+        **fields,
+    }
+    ad = ad_services.build_ad(factories.organisation(), None, **values)
+    db.session.flush()
+    services.alert_new_ad(ad)
+    db.session.commit()
+    return ad
+
+
+def test_publishing_records_whom_to_alert_and_the_worker_writes_the_mails(app, outbox):
+    first = save(text="läxhjälp", name="Första")
+    second = save(text="lördagar", name="Andra")
+    save(text="cyklar", name="Ingen träff")
+    ad = publish_without_the_worker()
+
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
+    ledger = db.session.scalars(
+        sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
+    )
+    assert sorted(ledger) == sorted([first.id, second.id])
+
+    notifications.dispatch()  # the worker, after the commit
+    assert sorted(message["Subject"] for message in outbox) == [
+        "Ny annons för din bevakning ”Andra”",
+        "Ny annons för din bevakning ”Första”",
+    ]
+    assert reload(first).last_sent_at is not None
+
+
+def test_a_worker_that_dies_while_writing_leaves_the_alerts_to_the_next_run_exactly_once(
+    app, outbox
+):
+    save(text="läxhjälp", name="Första")
+    save(text="lördagar", name="Andra")
+    publish_without_the_worker()
+    [job] = db.session.scalars(sa.select(OutboxJob)).all()
+    payload = dict(job.payload)
+    services.write_new_ad_alerts(**payload)
+    db.session.rollback()  # the worker died before its commit
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
+
+    notifications.write_deferred()
+    notifications.write_deferred()  # a second run (or a second worker) finds nothing left
+    services.write_new_ad_alerts(**payload)  # nor does the same job run again
+    db.session.commit()
+    notifications.deliver_due()
+    assert len(outbox) == 2
+    assert db.session.scalars(sa.select(OutboxJob)).all() == []
+
+
+def test_a_search_paused_before_the_worker_writes_gets_no_alert(app, outbox):
+    paused = save(text="läxhjälp")
+    publish_without_the_worker()
+    services.pause_saved_search(paused)
+    notifications.dispatch()
+    assert outbox == []
 
 
 def test_one_saved_search_is_never_sent_the_same_ad_twice(app, outbox):

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from marketplace.extensions import db
 from marketplace.notifications import services
 from marketplace.notifications.mail import message_id
-from marketplace.notifications.models import OutboxEmail, OutboxStatus
+from marketplace.notifications.models import OutboxEmail, OutboxJob, OutboxStatus
 
 
 def _queue(key: str = "test:1", name: str = "Åsa"):
@@ -123,3 +123,35 @@ def test_a_worker_whose_claim_runs_out_sends_nothing_more_and_gives_the_mail_bac
     monkeypatch.undo()
     assert services.deliver_due() == 1
     assert len(outbox) == 1
+
+
+def test_a_deferred_job_whose_writer_fails_is_retried_and_leaves_nothing_half_written(
+    app, outbox, monkeypatch
+):
+    calls = []
+
+    def write_greetings(names: list[str]) -> int:
+        calls.append(names)
+        for name in names:
+            services.queue_email(
+                key=f"greeting:{name}", to=f"{name}@example.com", template="test_message", name=name
+            )
+        if len(calls) == 1:
+            raise RuntimeError("the worker stumbled half-way")
+        return len(names)
+
+    monkeypatch.setitem(services._writers, "test.greetings", write_greetings)
+    services.defer_emails("test.greetings", names=["asa", "bo"])
+    db.session.commit()
+
+    services.dispatch()
+    assert outbox == []
+    job = db.session.scalar(sa.select(OutboxJob))
+    assert job.attempts == 1 and "half-way" in job.last_error
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
+
+    job.next_attempt_at = job.created_at  # the back-off has passed
+    db.session.commit()
+    services.dispatch()
+    assert sorted(message["To"] for message in outbox) == ["asa@example.com", "bo@example.com"]
+    assert db.session.scalar(sa.select(OutboxJob)) is None

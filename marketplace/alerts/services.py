@@ -6,7 +6,9 @@ A saved search finds exactly what the search page finds, because it *is* a searc
 * Digests (daily, weekly) page through `search_ads(query, sort newest)` and keep the ads
   published since the last check that the ledger (`SentAlert`) has not seen for that search.
 * Immediate alerts (`alert_new_ad`, called from ads.events.ad_published inside publish_ad's
-  transaction) must stay fast with many saved searches, so they do not run each search: one
+  transaction) must stay fast with many saved searches. The request only decides whom to alert
+  (the ledger rows and one outbox job, committed with the ad); the worker writes the e-mails
+  (`write_new_ad_alerts`). Deciding does not run each search either: one
   SQL query keeps the immediate searches whose kind, place, challenge and sector filters admit
   the new ad (the search's filter rules read the other way round; the tests hold both to the
   same answers); their words are compared with the ad's index terms in Python, which drops most
@@ -68,6 +70,7 @@ OVERLAP = timedelta(hours=1)
 CONFIRM_BATCH = 200  # search texts confirmed by the full-text index per SQL statement
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 EMAIL_TEMPLATE = "saved_search_alert"
+NEW_AD_ALERTS = "alerts.new_ad"  # the outbox job of alert_new_ad, written by write_new_ad_alerts
 
 
 class TooManySavedSearches(Exception):
@@ -380,17 +383,13 @@ def _ad_item(ad: Ad, locale: str, cache: dict) -> dict:
     return cache[key]
 
 
-def _queue_alert(
-    saved: SavedSearch,
-    ads: Sequence[Ad],
-    now: datetime,
-    more: bool = False,
-    cache: dict | None = None,
+def _queue_alert_email(
+    saved: SavedSearch, ads: Sequence[Ad], more: bool = False, cache: dict | None = None
 ) -> bool:
-    """Queue one e-mail listing `ads` for the saved search and record them in the ledger.
+    """Queue one e-mail listing `ads` for the saved search (the ledger is the caller's).
 
-    `cache` keeps what is the same for every recipient during one run. Does not commit: the
-    caller's unit of work does. Returns False if the same alert was queued before.
+    `cache` keeps what is the same for every recipient during one run. Does not commit.
+    Returns False if the same alert was queued before.
     """
     cache = {} if cache is None else cache
     user = saved.user
@@ -418,7 +417,22 @@ def _queue_alert(
         manage_url=_external_url("alerts.index"),
         unsubscribe_url=unsubscribe_url,
     )
-    if row is None:
+    return row is not None
+
+
+def _queue_alert(
+    saved: SavedSearch,
+    ads: Sequence[Ad],
+    now: datetime,
+    more: bool = False,
+    cache: dict | None = None,
+) -> bool:
+    """Queue one e-mail listing `ads` for the saved search and record them in the ledger.
+
+    Does not commit: the caller's unit of work does. Returns False if the same alert was queued
+    before.
+    """
+    if not _queue_alert_email(saved, ads, more=more, cache=cache):
         return False
     db.session.add_all(SentAlert(saved_search_id=saved.id, ad_id=ad.id, sent_at=now) for ad in ads)
     saved.last_sent_at = now
@@ -539,11 +553,14 @@ def _texts_found(ad: Ad, texts: Iterable[str]) -> set[str]:
 
 
 def alert_new_ad(ad: Ad) -> int:
-    """Queue an alert for every immediate saved search that finds the just-published ad.
+    """Decide which immediate saved searches are alerted about the just-published ad.
 
     Called from ads.events.ad_published inside publish_ad's transaction, after the flush (the
-    ad is in the full-text index): the e-mails are outbox rows that commit or roll back with
-    the ad. Does not commit. Returns the number of alerts queued.
+    ad is in the full-text index). It writes the decision, not the e-mails: the ledger rows
+    (SentAlert) and one outbox job naming the searches, which commit or roll back with the ad;
+    the worker writes the e-mails (write_new_ad_alerts) after the commit. Rendering hundreds of
+    e-mails took seconds of every publish (make bench). Does not commit. Returns the number of
+    saved searches to be alerted.
 
     The work grows with the number of saved searches that match, not with how many exist: one
     SQL query applies the filters (_candidates), a cheap look at the words drops most of the
@@ -562,29 +579,66 @@ def alert_new_ad(ad: Ad) -> int:
     if not candidates:
         return 0
     found = _texts_found(ad, {text for _id, text in candidates if text})
-    ids = [saved_id for saved_id, text in candidates if not text or text in found]
+    sent = set(
+        db.session.scalars(sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id))
+    )  # the ledger: never the same ad twice for one search (e.g. the event run again)
+    ids = sorted(
+        saved_id
+        for saved_id, text in candidates
+        if (not text or text in found) and saved_id not in sent
+    )
+    if not ids:
+        return 0
     now = utcnow()
-    queued = 0
+    db.session.execute(
+        sa.insert(SentAlert),
+        [{"saved_search_id": saved_id, "ad_id": ad.id, "sent_at": now} for saved_id in ids],
+    )
+    notifications.defer_emails(NEW_AD_ALERTS, ad=ad.id, searches=ids)
+    return len(ids)
+
+
+@notifications.email_writer(NEW_AD_ALERTS)
+def write_new_ad_alerts(ad: int, searches: list[int]) -> int:
+    """In the worker: the e-mails alert_new_ad decided on, one per saved search.
+
+    What changed since is respected: a search paused, deleted or whose owner is gone in the
+    meantime gets nothing, nor does any search when the ad is no longer open. Returns the
+    e-mails queued.
+    """
+    new_ad = db.session.get(Ad, ad)
+    if new_ad is None or not new_ad.is_open(today()):
+        return 0
+    now = utcnow()
     cache: dict = {}
+    alerted: list[int] = []
     with db.session.no_autoflush:  # the outbox's key checks need not flush every queued row
-        for start in range(0, len(ids), 500):
-            searches = db.session.scalars(
+        for start in range(0, len(searches), 500):
+            chunk = db.session.scalars(
                 sa.select(SavedSearch)
+                .join(User, User.id == SavedSearch.user_id)
                 .where(
-                    SavedSearch.id.in_(ids[start : start + 500]),
-                    ~sa.exists().where(
-                        SentAlert.saved_search_id == SavedSearch.id, SentAlert.ad_id == ad.id
-                    ),
+                    SavedSearch.id.in_(searches[start : start + 500]),
+                    SavedSearch.paused.is_(False),
+                    User.email_confirmed_at.is_not(None),
                 )
                 .options(
                     so.selectinload(SavedSearch.challenge_links),
-                    so.joinedload(SavedSearch.user),
+                    so.contains_eager(SavedSearch.user),
                 )
                 .order_by(SavedSearch.id)
             ).all()
-            for saved in searches:
-                queued += _queue_alert(saved, [ad], now, cache=cache)
-    return queued
+            alerted += [
+                saved.id for saved in chunk if _queue_alert_email(saved, [new_ad], cache=cache)
+            ]
+    for start in range(0, len(alerted), 500):
+        db.session.execute(
+            sa.update(SavedSearch)
+            .where(SavedSearch.id.in_(alerted[start : start + 500]))
+            .values(last_sent_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    return len(alerted)
 
 
 # --- Digests --------------------------------------------------------------------------------

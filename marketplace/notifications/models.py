@@ -42,3 +42,31 @@ class OutboxEmail(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxEmail {self.id} {self.status.value}>"
+
+
+class OutboxJob(db.Model):
+    """E-mails a use case decided to send, to be written into the outbox by the worker.
+
+    Added in the use case's transaction, so the decision commits or rolls back with it (one
+    small row instead of hundreds of rendered e-mails in the request). The worker calls the
+    writer registered for `kind` with `payload` and deletes the job in the transaction that adds
+    the writer's outbox rows: a crash before that commit leaves the job for the next run, and the
+    outbox keys keep a repeated write from mailing anyone twice.
+    """
+
+    __table_args__ = (sa.Index("ix_outbox_job_due", "status", "next_attempt_at"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    kind: so.Mapped[str] = so.mapped_column(sa.String(60))
+    payload: so.Mapped[dict] = so.mapped_column(sa.JSON, default=dict)
+    status: so.Mapped[OutboxStatus] = so.mapped_column(
+        enum_column(OutboxStatus, 16), default=OutboxStatus.PENDING
+    )  # PENDING until written (then the row is deleted), FAILED after the last retry
+    attempts: so.Mapped[int] = so.mapped_column(default=0)
+    next_attempt_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+    claimed_until: so.Mapped[datetime | None]
+    last_error: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<OutboxJob {self.id} {self.kind}>"

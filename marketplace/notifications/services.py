@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,7 +19,7 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import send_all
-from marketplace.notifications.models import OutboxEmail, OutboxStatus
+from marketplace.notifications.models import OutboxEmail, OutboxJob, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -86,15 +87,81 @@ def dispatch() -> None:
         db.session.rollback()
 
 
-def _claimable(now) -> sa.ColumnElement[bool]:
+# --- E-mails written by the worker ------------------------------------------------------------
+#
+# A use case that decides to mail hundreds of people (a new ad and every saved search that finds
+# it) records that decision as one OutboxJob in its transaction; rendering the e-mails is left
+# to the worker. Each kind of job has one writer, registered with @email_writer(kind).
+
+EmailWriter = Callable[..., int]
+_writers: dict[str, EmailWriter] = {}
+
+
+def email_writer(kind: str) -> Callable[[EmailWriter], EmailWriter]:
+    """Register the function that writes the e-mails of jobs of this kind (see defer_emails).
+
+    It is called with the job's payload as keyword arguments inside the worker's transaction,
+    queues its e-mails with queue_email (whose keys make a repeated call harmless), does not
+    commit, and returns how many it queued.
+    """
+
+    def register(writer: EmailWriter) -> EmailWriter:
+        _writers[kind] = writer
+        return writer
+
+    return register
+
+
+def defer_emails(kind: str, **payload) -> OutboxJob:
+    """Record, in the caller's transaction, e-mails the worker is to write (payload: JSON values).
+
+    Call dispatch() after the commit, as for queue_email.
+    """
+    if kind not in _writers:
+        raise ValueError(f"no e-mail writer for {kind!r}")
+    job = OutboxJob(kind=kind, payload=payload)
+    db.session.add(job)
+    return job
+
+
+def write_deferred(limit: int = 20) -> int:
+    """Write the e-mails of due jobs into the outbox, one transaction per job; returns jobs done.
+
+    A job is deleted in the transaction that adds its e-mails. A failing writer is retried with
+    back-off (its transaction rolled back, nothing half-written), and given up after MAX_ATTEMPTS.
+    """
+    claimed, _until = _claim(OutboxJob, limit)
+    done = 0
+    for job_id in claimed:
+        job = db.session.get(OutboxJob, job_id)
+        if job is None:
+            continue
+        kind, attempts = job.kind, job.attempts
+        try:
+            _writers[kind](**job.payload)
+            db.session.execute(
+                sa.delete(OutboxJob).where(OutboxJob.id == job_id),
+                execution_options=NO_SESSION_SYNC,
+            )
+            db.session.commit()
+        except Exception as error:  # a broken job must not hold back the others
+            db.session.rollback()
+            log.exception("could not write the e-mails of job %s (%s)", job_id, kind)
+            _failed(OutboxJob, job_id, attempts, error)
+            continue
+        done += 1
+    return done
+
+
+def _claimable(model: type[OutboxEmail | OutboxJob], now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
-        OutboxEmail.status == OutboxStatus.PENDING,
-        sa.or_(OutboxEmail.claimed_until.is_(None), OutboxEmail.claimed_until < now),
+        model.status == OutboxStatus.PENDING,
+        sa.or_(model.claimed_until.is_(None), model.claimed_until < now),
     )
 
 
-def _claim_due(limit: int) -> tuple[list[sa.Row], datetime]:
-    """Claim due rows for this process, and say until when the claim holds.
+def _claim(model: type[OutboxEmail | OutboxJob], limit: int) -> tuple[list[int], datetime]:
+    """Claim due rows (outbox e-mails or jobs) for this process; their ids, and until when.
 
     One UPDATE ... RETURNING: the statement re-checks that each row is still claimable when it
     writes it, so two workers never claim the same row (PostgreSQL's SKIP LOCKED lets the second
@@ -103,20 +170,44 @@ def _claim_due(limit: int) -> tuple[list[sa.Row], datetime]:
     now = utcnow()
     until = now + timedelta(seconds=CLAIM_SECONDS)
     due = (
-        sa.select(OutboxEmail.id)
-        .where(_claimable(now), OutboxEmail.next_attempt_at <= now)
-        .order_by(OutboxEmail.id)
+        sa.select(model.id)
+        .where(_claimable(model, now), model.next_attempt_at <= now)
+        .order_by(model.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     claimed = db.session.scalars(
-        sa.update(OutboxEmail)
-        .where(OutboxEmail.id.in_(due), _claimable(now))
+        sa.update(model)
+        .where(model.id.in_(due), _claimable(model, now))
         .values(claimed_until=until)
-        .returning(OutboxEmail.id),
+        .returning(model.id),
         execution_options=NO_SESSION_SYNC,
     ).all()
     db.session.commit()
+    return sorted(claimed), until
+
+
+def _failed(model: type[OutboxEmail | OutboxJob], row_id: int, attempts: int, error: Exception):
+    """Count a failed attempt: retry with back-off, or give up after MAX_ATTEMPTS."""
+    values: dict = {
+        "attempts": attempts + 1,
+        "last_error": f"{type(error).__name__}: {error}"[:2000],
+        "claimed_until": None,
+    }
+    if attempts + 1 >= MAX_ATTEMPTS:
+        values["status"] = OutboxStatus.FAILED
+    else:
+        values["next_attempt_at"] = utcnow() + timedelta(seconds=30 * 2**attempts)
+    db.session.execute(
+        sa.update(model).where(model.id == row_id).values(**values),
+        execution_options=NO_SESSION_SYNC,
+    )
+    db.session.commit()
+
+
+def _claim_due(limit: int) -> tuple[list[sa.Row], datetime]:
+    """Claim due outbox rows; what a message is made of, and until when the claim holds."""
+    claimed, until = _claim(OutboxEmail, limit)
     if not claimed:
         return [], until
     rows = db.session.execute(
@@ -154,24 +245,6 @@ def _mark_sent(ids: list[int]) -> None:
     ids.clear()
 
 
-def _mark_failed(row: sa.Row, error: Exception) -> None:
-    attempts = row.attempts + 1
-    values: dict = {
-        "attempts": attempts,
-        "last_error": f"{type(error).__name__}: {error}"[:2000],
-        "claimed_until": None,
-    }
-    if attempts >= MAX_ATTEMPTS:
-        values["status"] = OutboxStatus.FAILED
-    else:
-        values["next_attempt_at"] = utcnow() + timedelta(seconds=30 * 2 ** (attempts - 1))
-    db.session.execute(
-        sa.update(OutboxEmail).where(OutboxEmail.id == row.id).values(**values),
-        execution_options=NO_SESSION_SYNC,
-    )
-    db.session.commit()
-
-
 def _release(ids: list[int]) -> None:
     """Give claimed rows back unsent (the claim is about to run out): another run sends them."""
     if ids:
@@ -206,7 +279,7 @@ def deliver_due(limit: int = 200) -> int:
         ):
             unsent.discard(row.id)
             if error is not None:
-                _mark_failed(row, error)
+                _failed(OutboxEmail, row.id, row.attempts, error)
                 continue
             sent.append(row.id)
             delivered += 1

@@ -24,8 +24,11 @@ def _app_context():
 
 
 def _deliver_everything_due() -> int:
-    from marketplace.notifications.services import deliver_due
+    """Write the e-mails of deferred jobs into the outbox, then deliver everything due."""
+    from marketplace.notifications.services import deliver_due, write_deferred
 
+    while write_deferred():
+        pass
     total = 0
     while sent := deliver_due():
         total += sent
@@ -34,14 +37,14 @@ def _deliver_everything_due() -> int:
 
 @huey.task()
 def deliver_outbox() -> int:
-    """Deliver what is due now (queued right after a use case commits)."""
+    """Write and deliver what is due now (queued right after a use case commits)."""
     with _app_context():
         return _deliver_everything_due()
 
 
 @huey.periodic_task(crontab(minute="*"))
 def retry_outbox() -> int:
-    """Every minute: rows whose back-off has passed, and rows left behind by a crash."""
+    """Every minute: jobs and rows whose back-off has passed, and those left behind by a crash."""
     with _app_context():
         return _deliver_everything_due()
 
