@@ -19,6 +19,7 @@ microseconds) instead of a query that pre-scores and sorts tens of thousands of 
 from __future__ import annotations
 
 import itertools
+import operator
 import re
 from collections import deque
 from collections.abc import Iterable
@@ -37,16 +38,19 @@ TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB 
 _FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
 _SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
 _NONZERO = re.compile(rb"[^\x00]")
+_START = operator.methodcaller("start")
 _BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
 
 
 def ids(bitset: int) -> list[int]:
     """The ids whose bits are set, ascending (fast for sparse bitsets: only non-zero bytes)."""
     data = bitset.to_bytes((bitset.bit_length() + 7) // 8, "little")
-    found = []
-    for hit in _NONZERO.finditer(data):
-        base = hit.start() * 8
-        found.extend(base + bit for bit in _BITS_OF_BYTE[hit.group()[0]])
+    found: list[int] = []
+    append = found.append
+    for position in map(_START, _NONZERO.finditer(data)):
+        base = position * 8
+        for bit in _BITS_OF_BYTE[data[position]]:
+            append(base + bit)
     return found
 
 

@@ -59,6 +59,7 @@ import re
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache, cached_property, lru_cache
@@ -494,24 +495,25 @@ def _stems_of_written(word: str) -> tuple[str, ...]:
     return search_text.variants(folded[0]) if len(folded) == 1 else ()
 
 
-def _written_forms(texts: tuple[str, ...]) -> dict[str, str]:
-    """Stem -> the word as written in these texts.
+def _written_forms(texts: tuple[str, ...], stems: Iterable[str]) -> dict[str, str]:
+    """Stem -> the word as written in these texts, for these stems.
 
     A capital that only ever starts a sentence is not part of the word ("Arbetar" -> "arbetar");
     one in mid-sentence is (a name such as "Norrliden" stays as it is).
     """
+    wanted = frozenset(stems)
     written: dict[str, str] = {}
     for text in texts:
         text = text or ""
         for found in _WORD.finditer(text):
             word = found.group()
-            stems = _stems_of_written(word)
-            if not stems:
+            of_word = _stems_of_written(word)
+            if wanted.isdisjoint(of_word):
                 continue
             capital = word[:1].isupper() and not word.isupper()
             if capital and _starts_sentence(text, found.start()):
                 word = word[:1].lower() + word[1:]
-            for stem in stems:
+            for stem in wanted.intersection(of_word):
                 known = written.get(stem)
                 if known is None or (known[:1].islower() and word[:1].isupper()):
                     written[stem] = word  # a mid-sentence capital marks a name
@@ -520,7 +522,8 @@ def _written_forms(texts: tuple[str, ...]) -> dict[str, str]:
 
 def _surface_words(ad: Ad, stems: list[str]) -> tuple[str, ...]:
     """The other ad's own words (as written) for the shared stems, rarest first."""
-    written = _written_forms((ad.title, ad.body, ad.organisation.name if ad.organisation else ""))
+    texts = (ad.title, ad.body, ad.organisation.name if ad.organisation else "")
+    written = _written_forms(texts, stems)
     shown: list[str] = []
     for stem in stems:
         word = written.get(stem)
@@ -559,17 +562,28 @@ class Profile:
         )
 
 
-def _place(ours: Profile, theirs: Profile) -> str:
-    """The geography level (a key of GEOGRAPHY)."""
-    if theirs.county_code is None or ours.county_code is None:
+def _level(
+    our_county: str | None,
+    our_municipality: str | None,
+    their_county: str | None,
+    their_municipality: str | None,
+) -> str:
+    """The geography level (a key of GEOGRAPHY) of two ads' places."""
+    if their_county is None or our_county is None:
         return "nationwide"
-    if ours.municipality_code and ours.municipality_code == theirs.municipality_code:
+    if our_municipality and our_municipality == their_municipality:
         return "municipality"
-    if ours.county_code == theirs.county_code:
+    if our_county == their_county:
         return "county"
-    if theirs.county_code in reference.county_neighbours().get(ours.county_code, ()):
+    if their_county in reference.county_neighbours().get(our_county, ()):
         return "neighbour"
     return "far"
+
+
+def _place(ours: Profile, theirs: Profile) -> str:
+    return _level(
+        ours.county_code, ours.municipality_code, theirs.county_code, theirs.municipality_code
+    )
 
 
 def _place_reason(ours: Profile, theirs: Profile) -> Reason | None:
@@ -605,7 +619,10 @@ class _Scorer:
 
     def __init__(self, ours: Profile, terms: Terms, stats: TermStats) -> None:
         self.ours, self.terms, self.stats = ours, terms, stats
-        self.kinds = tuple(COMPLEMENTS[ours.kind].items())
+        # the other ads' attributes come as stored values (candidates.Attributes)
+        self.kinds = {kind.value: weight for kind, weight in COMPLEMENTS[ours.kind].items()}
+        self.seeking = tuple(sector.value for sector in ours.seeking)
+        self.sector = ours.sector.value
         our_terms = self.terms.terms
         self.long = frozenset(t for t in our_terms if len(t) >= COMPOUND_MIN)
         partners: dict[str, list[str]] = defaultdict(list)
@@ -628,24 +645,40 @@ class _Scorer:
     def add_text(self, components: dict[str, float], theirs: Terms) -> set[str]:
         """Add the text component (summed last) to the others; returns the shared terms."""
         similarity, shared = self.text_similarity(theirs)
-        components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)
+        components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)  # as _best does
         return shared
 
     def without_text(self, theirs: Profile) -> dict[str, float]:
         """The components but the text, in the order they are summed."""
+        parts = self.parts(
+            theirs.kind.value,
+            theirs.county_code,
+            theirs.municipality_code,
+            tuple(sector.value for sector in theirs.seeking),
+            theirs.sector.value,
+            theirs.challenges,
+        )
+        return dict(zip(_NOT_TEXT, parts, strict=True))
+
+    def parts(
+        self,
+        kind: str,
+        county_code: str | None,
+        municipality_code: str | None,
+        seeking: tuple[str, ...],
+        sector: str,
+        challenges: frozenset[str],
+    ) -> tuple[float, float, float, float]:
+        """The components but the text (in _NOT_TEXT's order) of an ad with these values."""
         ours = self.ours
-        kinds = 0.0
-        for kind, weight in self.kinds:
-            if theirs.kind is kind:
-                kinds = weight
-                break
-        fewer = min(len(ours.challenges), len(theirs.challenges))
-        return {
-            "kinds": kinds,
-            "challenges": len(ours.challenges & theirs.challenges) / fewer if fewer else 0.0,
-            "geography": GEOGRAPHY[_place(ours, theirs)],
-            "sector": ((theirs.sector in ours.seeking) + (ours.sector in theirs.seeking)) / 2,
-        }
+        fewer = min(len(ours.challenges), len(challenges))
+        level = _level(ours.county_code, ours.municipality_code, county_code, municipality_code)
+        return (
+            self.kinds.get(kind, 0.0),
+            len(ours.challenges & challenges) / fewer if fewer else 0.0,
+            GEOGRAPHY[level],
+            ((sector in self.seeking) + (self.sector in seeking)) / 2,
+        )
 
     def text_similarity(self, theirs: Terms) -> tuple[float, set[str]]:
         """IDF-weighted cosine of the two ads' terms (compound pairs count half), and the shared
@@ -678,8 +711,25 @@ class _Scorer:
         return min(1.0, similarity), matched
 
 
+_NOT_TEXT = ("kinds", "challenges", "geography", "sector")
+
+
+def _without_text(parts: tuple[float, float, float, float]) -> float:
+    """The weighted sum of the components but the text (in _NOT_TEXT's order)."""
+    kinds, challenges, geography, sector = parts
+    return (
+        WEIGHTS["kinds"] * kinds
+        + WEIGHTS["challenges"] * challenges
+        + WEIGHTS["geography"] * geography
+        + WEIGHTS["sector"] * sector
+    )
+
+
 def _total(components: dict[str, float]) -> float:
-    return sum(WEIGHTS[name] * value for name, value in components.items())
+    """The score: the weighted components, summed in this one order, the text last (a bound
+    without the text is then summed exactly as the score is: see _best)."""
+    parts = (components[name] for name in _NOT_TEXT)
+    return _without_text(tuple(parts)) + WEIGHTS["text"] * components["text"]
 
 
 def _reasons(ours: Profile, theirs: Profile) -> list[Reason]:
@@ -858,7 +908,7 @@ def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
     ids = _candidate_ids(ad, terms, stats)
     if not ids:
         return []
-    best = _best(_Scorer(ours, terms, stats), _profiles(ids), limit)
+    best = _best(_Scorer(ours, terms, stats), ids, limit)
     if not best:
         return []
     # Only what is shown is loaded whole, with its organisation and challenges, and worded.
@@ -866,58 +916,66 @@ def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
         other.id: other
         for other in db.session.scalars(
             sa.select(Ad)
-            .where(Ad.id.in_([profile.id for _score, _id, profile, _c, _s in best]))
+            .where(Ad.id.in_([ad_id for _score, ad_id, _parts, _text, _shared in best]))
             .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
         )
     }
-    return [
-        _match(
-            ad,
-            shown[profile.id],
-            _Scored(
-                score=score,
-                components=components,
-                reasons=_reasons(ours, profile),
-                shared_terms=_rarest_first(shared, stats),
-            ),
+    profiles = {profile.id: profile for profile in _profiles(list(shown))}
+    matches = []
+    for score, ad_id, parts, text, shared in best:
+        scored = _Scored(
+            score=score,
+            components={**dict(zip(_NOT_TEXT, parts, strict=True)), "text": text},
+            reasons=_reasons(ours, profiles[ad_id]),
+            shared_terms=_rarest_first(shared, stats),
         )
-        for score, _id, profile, components, shared in best
-    ]
+        matches.append(_match(ad, shown[ad_id], scored))
+    return matches
 
 
-def _best(scorer: _Scorer, profiles: list[Profile], limit: int) -> list[tuple]:
-    """The `limit` best (score, id, profile, components, shared terms) with at least MIN_SCORE,
-    best first (the newer ad first on equal scores).
+def _best(scorer: _Scorer, ids: list[int], limit: int) -> list[tuple]:
+    """The `limit` best (score, id, other components, text component, shared terms) with at
+    least MIN_SCORE, best first (the newer ad first on equal scores).
 
     The text, the one component that needs an ad's words, is worked out best bound first and
     only while it can still change the list: without it a score is at most the other
-    components' sum plus the text weight (the text component is at most 1; rounding is
+    components' sum plus the text weight (the text component is at most 1, and rounding is
     monotonic, so the bound holds for the floating-point sums too). The words are read
     TEXT_BATCH ads at a time, as they are needed; most candidates' are never read.
     """
-    stats = scorer.stats
+    stats, known, parts_of = scorer.stats, candidates.attributes(), scorer.parts
     bounded = []
-    for profile in profiles:
-        components = scorer.without_text(profile)
-        bounded.append((_total(components) + WEIGHTS["text"], profile.id, profile, components))
+    for ad_id in ids:
+        parts = parts_of(
+            known.kind[ad_id],  # type: ignore[arg-type]
+            known.county[ad_id],
+            known.municipality[ad_id],
+            known.seeking[ad_id],
+            known.sector[ad_id],  # type: ignore[arg-type]
+            known.challenges[ad_id],
+        )
+        bounded.append((_without_text(parts), ad_id, parts))
     bounded.sort(key=lambda item: (item[0], item[1]), reverse=True)
+    text_weight = WEIGHTS["text"]
     kept: list[tuple] = []  # a heap: the worst kept first
     texts: dict[int, str | None] = {}
-    for index, (bound, ad_id, profile, components) in enumerate(bounded):
+    for index, (partial, ad_id, parts) in enumerate(bounded):
+        bound = partial + text_weight
         if bound < MIN_SCORE or (len(kept) == limit and bound < kept[0][0]):
             break  # so are all that follow
         if ad_id not in texts:
             batch = [item[1] for item in bounded[index : index + TEXT_BATCH]]
             texts.update(dict.fromkeys(batch))  # None: no longer open
             texts.update(_search_terms(batch))
-        text = texts[ad_id]
-        if text is None:
+        words = texts[ad_id]
+        if words is None:
             continue
-        shared = scorer.add_text(components, stats.terms(text))
-        score = _total(components)
+        similarity, shared = scorer.text_similarity(stats.terms(words))
+        text = 1.0 - math.exp(-similarity / TEXT_SCALE)
+        score = partial + text_weight * text  # as _total sums it
         if score < MIN_SCORE:
             continue
-        item = (score, ad_id, profile, components, shared)
+        item = (score, ad_id, parts, text, shared)
         if len(kept) < limit:
             heapq.heappush(kept, item)
         elif item[:2] > kept[0][:2]:
