@@ -163,6 +163,25 @@ def test_a_closed_ad_has_no_matches(client, need, helpers):
     assert "Läxhjälp på arabiska" not in html
 
 
+def test_matches_seen_again_follow_the_ads_as_they_change(client, need, helpers, room):
+    first = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+    helpers.status = AdStatus.PARTNER_FOUND  # the partner was found elsewhere
+    db.session.commit()
+    again = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+
+    assert "Läxhjälp på arabiska" in first and "Möteslokal att hyra" in first
+    assert "Läxhjälp på arabiska" not in again and "Möteslokal att hyra" in again
+
+
+def test_matches_seen_again_speak_the_reader_s_language(client, need, helpers):
+    swedish = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+    client.get("/sprak/en")
+    english = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+
+    assert "Båda arbetar med" in swedish
+    assert "Båda arbetar med" not in english and "Both work on" in english
+
+
 @pytest.mark.parametrize("url", ["/annonser/999999/matchningar", "/annonser/abc/matchningar"])
 def test_an_unknown_ad_has_no_matches_page(client, url):
     assert client.get(url).status_code == 404

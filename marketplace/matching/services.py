@@ -75,6 +75,7 @@ from flask_babel import lazy_gettext as _l
 from marketplace import reference
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad, AdKind
+from marketplace.caching import cached
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db
 from marketplace.matching import candidates
@@ -110,7 +111,7 @@ MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 CANDIDATE_CAP = 500  # most candidates scored in Python per ad
 TEXT_BATCH = 150  # candidates whose words are read at a time (most ads need one batch)
-TERMS_KEPT = 50_000  # parsed ads' terms kept per process (TermStats.terms; ~3 KB each)
+TERMS_KEPT = 10_000  # parsed ads kept per process (TermStats.terms): about 2.5 KB each
 NEAR_ONLY_ABOVE = 20_000  # with more ads than this, a shared challenge alone must be near
 RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
 RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
@@ -901,6 +902,27 @@ def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
 
     Closed or expired ads get no matches; the ad's own organisation never appears.
     """
+    return _shown(ad, _ranked(ad, limit))
+
+
+def _page_matches(ad: Ad, limit: int) -> list[Match]:
+    """find_matches for the pages: the ranking is kept until the data changes, so a page seen
+    again (or the organisation's page after the ad's own) costs one load of the shown ads."""
+    if not is_matchable(ad) or limit < 1:
+        return []
+    return _shown(ad, _kept_ranking(ad.id, limit))
+
+
+@cached("match_ranking", tables={"ad", "ad_challenge", "organisation"})
+def _kept_ranking(ad_id: int, limit: int) -> list[tuple]:
+    ad = db.session.get(Ad, ad_id)
+    return [] if ad is None else _ranked(ad, limit)
+
+
+def _ranked(ad: Ad, limit: int) -> list[tuple]:
+    """The best matches as plain values, best first: (ad id, score, components, reasons as
+    (code, values) but the words, shared stems rarest first). Nothing here depends on the
+    language or on who asks."""
     if not is_matchable(ad) or limit < 1:
         return []
     stats = term_stats()
@@ -909,28 +931,46 @@ def find_matches(ad: Ad, limit: int = 10) -> list[Match]:
     if not ids:
         return []
     best = _best(_Scorer(ours, terms, stats), ids, limit)
-    if not best:
+    profiles = {profile.id: profile for profile in _profiles([item[1] for item in best])}
+    return [
+        (
+            ad_id,
+            score,
+            {**dict(zip(_NOT_TEXT, parts, strict=True)), "text": text},
+            [(reason.code, reason.values) for reason in _reasons(ours, profiles[ad_id])],
+            _rarest_first(shared, stats),
+        )
+        for score, ad_id, parts, text, shared in best
+    ]
+
+
+def _shown(ad: Ad, ranked: list[tuple]) -> list[Match]:
+    """The ranked matches as Matches: only what is shown is loaded whole (with its organisation
+    and challenges) and worded."""
+    if not ranked:
         return []
-    # Only what is shown is loaded whole, with its organisation and challenges, and worded.
     shown = {
         other.id: other
         for other in db.session.scalars(
             sa.select(Ad)
-            .where(Ad.id.in_([ad_id for _score, ad_id, _parts, _text, _shared in best]))
+            .where(Ad.id.in_([item[0] for item in ranked]))
             .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
         )
     }
-    profiles = {profile.id: profile for profile in _profiles(list(shown))}
-    matches = []
-    for score, ad_id, parts, text, shared in best:
-        scored = _Scored(
-            score=score,
-            components={**dict(zip(_NOT_TEXT, parts, strict=True)), "text": text},
-            reasons=_reasons(ours, profiles[ad_id]),
-            shared_terms=_rarest_first(shared, stats),
+    return [
+        _match(
+            ad,
+            shown[ad_id],
+            _Scored(
+                score=score,
+                components=dict(components),
+                reasons=[Reason(code, tuple(values)) for code, values in reasons],
+                shared_terms=list(shared),
+            ),
         )
-        matches.append(_match(ad, shown[ad_id], scored))
-    return matches
+        for ad_id, score, components, reasons, shared in ranked
+        if ad_id in shown  # deleted since the ranking was kept
+    ]
 
 
 def _best(scorer: _Scorer, ids: list[int], limit: int) -> list[tuple]:
@@ -1105,7 +1145,7 @@ def matches_for_ad(ad: Ad, *, own: bool, limit: int = 10) -> AdMatches:
     return AdMatches(
         ad=ad,
         open=is_matchable(ad),
-        matches=find_matches(ad, limit=limit),
+        matches=_page_matches(ad, limit),
         suggestions=suggest_organisations(ad) if own and wants_suggestions(ad) else [],
     )
 
@@ -1124,7 +1164,7 @@ def organisation_matches(organisation: Organisation, per_ad: int = 5) -> list[Ad
         .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
         .order_by(Ad.published_at.desc(), Ad.id.desc())
     ).all()
-    return [AdWithMatches(ad=ad, matches=find_matches(ad, limit=per_ad)) for ad in ads]
+    return [AdWithMatches(ad=ad, matches=_page_matches(ad, per_ad)) for ad in ads]
 
 
 # E-mail
