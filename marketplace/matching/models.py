@@ -68,10 +68,10 @@ def _ad_table() -> sa.Table:
 
 _attach(_ad_table())
 
-# Finding match candidates reads these columns of every open ad of the complementary kinds
-# (tens of thousands of rows at 100,000 ads): from this index alone, without reading the ads'
-# rows (SQLite keeps the id in every index; PostgreSQL needs it as a column for an index-only
-# scan).
+# The open ads' snapshot behind search facets and match candidates (search.facets) reads these
+# columns of every open ad (100,000 rows at 100,000 ads): from this index alone, without reading
+# the ads' rows (SQLite keeps the id in every index; PostgreSQL needs it as a column for an
+# index-only scan, which it takes when most ads are closed).
 MATCHING_INDEX = sa.Index(
     "ix_ad_matching",
     *(

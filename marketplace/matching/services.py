@@ -41,12 +41,18 @@ another organisation, a complementary kind, and either a shared challenge or one
 rarer terms (the full-text index). With more than NEAR_ONLY_ABOVE ads, an ad sharing only a
 challenge must also be near (same or neighbouring county, or all of Sweden); ads sharing rare
 words come from anywhere. An integer pre-score (the weights above in whole points) keeps the
-best CANDIDATE_CAP. The filters and the pre-score work on bitsets of the open ads' filter
-values (search.facets keeps them per process, rebuilt when the data changes; candidates.py
-does the arithmetic), so a lookup is a few dozen operations on 100,000-bit integers instead
-of a query that sorts every ad sharing a challenge; the same bitsets on either database give
-the same candidates. Only the candidates are scored here, and only the shown matches are
-loaded as whole ads.
+best CANDIDATE_CAP, the newer ad on equal points. The filters and the pre-score work on
+bitsets of the open ads' filter values (search.facets keeps them per process, rebuilt when the
+data changes; candidates.py does the arithmetic), so a lookup is a few dozen operations on
+100,000-bit integers instead of a query that sorts every ad sharing a challenge; the same
+bitsets on either database give the same candidates.
+
+SCORING the candidates reads their kind, place, sectors and challenges from lists kept with
+those bitsets (candidates.attributes), and their words only while the text can still change
+the top list: without the text a score is at most the other components plus 0.40, so
+candidates are taken best bound first and the rest are never read (_best; exact, not a
+heuristic). Only the shown matches are loaded as whole ads. The pages keep an ad's ranking
+until the data changes (marketplace.caching); the API and the match e-mails rank afresh.
 """
 
 from __future__ import annotations
