@@ -125,33 +125,33 @@ def term_hits(terms: Iterable[str]) -> dict[str, int]:
     known: dict[str, int] = kept[1]
     wanted = [term for term in dict.fromkeys(terms) if term not in known]
     if wanted:
-        found: dict[int, list[int]] = {number: [] for number in range(len(wanted))}
-        for number, ad_id in db.session.execute(_hits_query(wanted)):
-            found[number].append(ad_id)
         if len(known) + len(wanted) > TERM_HITS_KEPT:
             known.clear()
-        for number, term in enumerate(wanted):
-            known[term] = facets.bits(found[number])
+        known.update(dict.fromkeys(wanted, 0))
+        for number, found in db.session.execute(_hits_query(wanted)):
+            if found:  # "12,345,…": one string per term, far cheaper than a row per ad
+                known[wanted[number]] = facets.bits(map(int, found.split(",")))
     return {term: known[term] for term in terms}
 
 
 def _hits_query(terms: list[str]) -> sa.CompoundSelect:
-    """(term's position, ad id) for every ad holding each term: one index lookup per term.
-
-    Terms are [0-9a-z]+ (search.text folds them so), quoted for the index's syntax.
-    """
+    """(term's position, the ids of the ads holding it, comma-separated) for each term: one
+    index lookup per term. Terms are [0-9a-z]+ (search.text folds them so), quoted for the
+    index's syntax."""
     if db.session.get_bind().dialect.name == "postgresql":
         ad = Ad.__table__
 
         def having(number: int, term: str) -> sa.Select:
             vector = sa.func.to_tsvector(_SIMPLE, ad.c.search_terms)
             found = vector.op("@@")(sa.func.to_tsquery(_SIMPLE, f"'{term}'"))
-            return sa.select(sa.literal(number).label("term"), ad.c.id).where(found)
+            ids = sa.func.aggregate_strings(sa.cast(ad.c.id, sa.String), ",")
+            return sa.select(sa.literal(number), ids).where(found)
     else:
 
         def having(number: int, term: str) -> sa.Select:
             found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
-            return sa.select(sa.literal(number).label("term"), _FTS.c.rowid).where(found)
+            ids = sa.func.aggregate_strings(sa.cast(_FTS.c.rowid, sa.String), ",")
+            return sa.select(sa.literal(number), ids).where(found)
 
     return sa.union_all(*(having(number, term) for number, term in enumerate(terms)))
 
