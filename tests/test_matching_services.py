@@ -275,6 +275,26 @@ def test_shared_words_are_shown_as_the_other_ad_writes_them(app):
     assert "arabisk" not in words.replace("arabiska", "")  # never the stem
 
 
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        ("Läxhjälp. Matematik på tisdagar.", "matematik"),  # after a full stop
+        ("Läxhjälp:\n\n  Matematik på tisdagar.", "matematik"),  # after a line break
+        ("Läxhjälp – Matematik på tisdagar.", "matematik"),  # after a dash and a space
+        ("Läxhjälp med Matematik på tisdagar.", "Matematik"),  # mid-sentence: a name
+        ("Läxhjälp med Matematik. Matematik igen.", "Matematik"),  # a name wins
+    ],
+)
+def test_a_capital_that_only_starts_a_sentence_is_not_shown(app, body, shown):
+    a = need(kommun(), title="Matematik", body="Matematik för mellanstadiet.")
+    b = offer(forening(), title="Läxhjälp", body=body)
+
+    reasons = services.score_pair(a, b).describe(own=True)
+
+    [words] = [text for text in reasons if text.startswith("Gemensamma ord: ")]
+    assert shown in words.split(": ")[1].split(", ")
+
+
 def test_function_words_and_place_names_are_never_shared_words(app):
     a = need(kommun(), title="Vi söker hjälp i Kalmar", body="Och det är för oss i Kalmars län.")
     b = offer(forening(), title="Vi erbjuder hjälp i Kalmar", body="Och det är för er i Kalmar.")

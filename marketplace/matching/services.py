@@ -960,7 +960,7 @@ def _shown(ad: Ad, ranked: list[tuple]) -> list[Match]:
         for other in db.session.scalars(
             sa.select(Ad)
             .where(Ad.id.in_([item[0] for item in ranked]))
-            .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
+            .options(so.joinedload(Ad.organisation), so.selectinload(Ad.challenge_links))
         )
     }
     return [
