@@ -296,6 +296,43 @@ def test_alerts_find_exactly_what_the_search_page_finds(app, outbox, filters, pl
     assert (daily.user.email in recipients) is found
 
 
+WORDS = [
+    "språkcafé", "sprakcafe", "språkcaféer", "språk", "s", "läxhjälp", "läxhjälpen", "läx",
+    "lördag", "lördagar", "förälder", "föräldrar", "föräldern", "kommitté", "kommittéer", "komm",
+    "2026", "202", "volontär", "volontärer", "vol", "kalmar", "kalm", "vecka", "veckor", "cykel",
+    "cyklar", "arabiska", "arab", "xyz", "ohälsa", "ohälsan",
+]  # fmt: skip
+
+
+def test_the_words_of_a_saved_search_find_an_ad_exactly_when_the_search_page_does(
+    app, outbox, monkeypatch
+):
+    monkeypatch.setattr(services, "MAX_SAVED_SEARCHES", 500)
+    owner = factories.user()
+    texts = WORDS + [
+        f"{first} {second}" for first, second in zip(WORDS, reversed(WORDS), strict=True)
+    ]
+    saved = {save(owner, text=text, name=text).id: text for text in texts}
+    ad = publish(
+        title="Språkcafé och läxhjälp för föräldrar",
+        body="Volontärer sökes till lördagsläxhjälpen i Kalmar 2026. Kommittén träffas varje "
+        "vecka; vi talar arabiska och motverkar psykisk ohälsa.",
+    )
+    alerted = {
+        saved[saved_id]
+        for saved_id in db.session.scalars(
+            sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
+        )
+    }
+    on_search_page = {
+        text
+        for text in texts
+        if ad.id in {item.id for item in search_ads(AdQuery(text=text)).items}
+    }
+    assert 10 < len(on_search_page) < len(texts)  # the words find some, not all
+    assert alerted == on_search_page
+
+
 def test_closed_and_expired_ads_are_never_sent(app, outbox):
     save(rhythm=Rhythm.DAILY, text="läxhjälp")
     factories.ad(status=AdStatus.PARTNER_FOUND)

@@ -1,9 +1,11 @@
 """What else happens when an ad is published: each domain adds its reaction here.
 
 `ad_published` runs inside publish_ad's transaction (after a flush, so the ad has an id and is
-in the full-text index, before the commit), so e-mails it queues are outbox rows that commit or
-roll back with the ad. publish_ad calls notifications.dispatch() after the commit.
+in the full-text index, before the commit). What it records (the saved searches to alert, and
+outbox jobs for the worker to write the e-mails) commits or rolls back with the ad; publish_ad
+calls notifications.dispatch() after the commit.
 """
+
 from __future__ import annotations
 
 from marketplace.ads.models import Ad
@@ -12,6 +14,6 @@ from marketplace.matching import services as matching
 
 
 def ad_published(ad: Ad) -> None:
-    """Queue the e-mails a new ad causes (matches for other ads, saved-search alerts)."""
-    matching.notify_matches(ad)  # "Ny matchning för er annons" to the organisations it fits
+    """Record the e-mails a new ad causes (matches for other ads, saved-search alerts)."""
+    matching.notify_matches_later(ad)  # "Ny matchning för er annons" to the organisations it fits
     alerts.alert_new_ad(ad)  # saved searches with the rhythm "Direkt" that find the new ad

@@ -1197,20 +1197,37 @@ def _ad_link(ad: Ad) -> str:
     return external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
 
 
-NEW_MATCH_EMAILS = "matching.new_ad"  # the outbox job of notify_matches (write_match_emails)
+NEW_MATCH_EMAILS = "matching.new_ad"  # the outbox job of notify_matches_later
+
+
+def notify_matches_later(new_ad: Ad) -> None:
+    """In the publishing transaction (ads.events.ad_published): have the worker notify_matches.
+
+    Finding an ad's matches reads the open ads' snapshot, and every published ad makes the next
+    search rebuild it (a second and more of CPU at 100,000 ads, make bench): too slow for the
+    request. The job commits or rolls back with the ad; the worker finds the matches, records
+    them and queues the e-mails in one transaction (write_match_emails), so they are written
+    exactly once even if it dies half-way.
+    """
+    notifications.defer_emails(NEW_MATCH_EMAILS, ad=new_ad.id)
+
+
+@notifications.email_writer(NEW_MATCH_EMAILS)
+def write_match_emails(ad: int) -> int:
+    """In the worker: notify_matches for a published ad (nothing if it was deleted since)."""
+    new_ad = db.session.get(Ad, ad)
+    return 0 if new_ad is None else notify_matches(new_ad)
 
 
 def notify_matches(
     new_ad: Ad, *, threshold: float = NOTIFY_THRESHOLD, min_text: float = NOTIFY_TEXT
 ) -> int:
-    """Decide whom to tell "Ny matchning för er annons" about a just-published ad.
+    """Queue "Ny matchning för er annons" for a just-published ad; returns the e-mails queued.
 
-    Runs inside the publishing transaction (ads.events.ad_published) and does not commit. The
+    Runs in the worker for a published ad (notify_matches_later) and does not commit. The
     organisations behind the new ad's best matches (score >= NOTIFY_THRESHOLD and a text
     component >= NOTIFY_TEXT, top NOTIFY_TOP) get ONE e-mail each, to each member in their own
     language, listing all their ads that matched. The MatchNotice ledger (unique per pair) makes sure a pair is announced once.
-    The ledger rows and one outbox job commit with the ad; the worker writes the e-mails
-    (write_match_emails). Returns the number of matching ads announced.
     The demo data (marketplace.demo) passes lower thresholds: a hundred hand-written ads share
     far fewer words than a site full of them.
     """
@@ -1232,35 +1249,12 @@ def notify_matches(
             )
         ).all()
     )
-    announced: list[int] = []
+    by_organisation: dict[int, list[Match]] = defaultdict(list)
     for match in matches:
         if (match.ad.id, new_ad.id) in told or (new_ad.id, match.ad.id) in told:
             continue
         db.session.add(MatchNotice(ad_id=match.ad.id, matched_ad_id=new_ad.id, score=match.score))
-        announced.append(match.ad.id)
-    if not announced:
-        return 0
-    notifications.defer_emails(NEW_MATCH_EMAILS, ad=new_ad.id, matched=announced)
-    return len(announced)
-
-
-@notifications.email_writer(NEW_MATCH_EMAILS)
-def write_match_emails(ad: int, matched: list[int]) -> int:
-    """In the worker: the e-mails notify_matches decided on; returns the e-mails queued.
-
-    Each organisation's members (those with a confirmed address now) get one e-mail listing
-    its announced ads, best match first. Nothing is sent when the new ad is no longer open.
-    """
-    new_ad = db.session.get(Ad, ad)
-    if new_ad is None or not new_ad.is_open(swedish_today()):
-        return 0
-    their_ads = {
-        their.id: their for their in db.session.scalars(sa.select(Ad).where(Ad.id.in_(matched)))
-    }
-    by_organisation: dict[int, list[Match]] = defaultdict(list)
-    for their_id in matched:  # best first, as notify_matches found them
-        if their := their_ads.get(their_id):
-            by_organisation[their.organisation_id].append(score_pair(their, new_ad))
+        by_organisation[match.ad.organisation_id].append(score_pair(match.ad, new_ad))
     queued = 0
     new_ad_url = _ad_link(new_ad)
     for organisation_id, theirs in by_organisation.items():
