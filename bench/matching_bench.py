@@ -42,6 +42,7 @@ from marketplace.imports import services as imports  # noqa: E402
 from marketplace.matching import candidates  # noqa: E402
 from marketplace.matching import models as matching_models  # noqa: E402
 from marketplace.matching import services as matching  # noqa: E402
+from marketplace.search import facets  # noqa: E402
 from marketplace.search.services import open_ads_condition  # noqa: E402
 
 TMP = ROOT / "bench" / "tmp"
@@ -140,7 +141,7 @@ def main() -> None:
         stats = matching.term_stats()
         df_seconds = time.perf_counter() - started
         started, process = time.perf_counter(), time.process_time()
-        candidates.attributes()  # the facet snapshot's bitsets, then the attribute lists
+        candidates.attributes(facets.snapshot())  # the open ads' bitsets, then attributes
         snapshot_seconds = time.perf_counter() - started
         snapshot_cpu = time.process_time() - process
 

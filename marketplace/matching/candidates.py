@@ -112,12 +112,11 @@ class Tally:
         return chosen | highest(tied, count - chosen.bit_count())
 
 
-def term_hits(terms: Iterable[str]) -> dict[str, int]:
+def term_hits(terms: Iterable[str], snapshot: facets.Snapshot) -> dict[str, int]:
     """term -> bitset of the ads (open or not) whose search terms hold it, from the index.
 
-    Kept with the facet snapshot (so for one data generation), for TERM_HITS_KEPT terms.
+    Kept with the snapshot (so for one data generation), for TERM_HITS_KEPT terms.
     """
-    snapshot = facets.snapshot()
     kept = current_app.extensions.get("matching_term_hits")
     if kept is None or kept[0] is not snapshot:
         kept = (snapshot, {})
@@ -168,9 +167,11 @@ class Attributes:
     challenges: list[frozenset[str]]
 
 
-def attributes() -> Attributes:
-    """The open ads' attributes from the facet snapshot's bitsets, kept as long as it is."""
-    snapshot = facets.snapshot()
+def attributes(snapshot: facets.Snapshot) -> Attributes:
+    """The open ads' attributes from the snapshot's bitsets, kept as long as it is current.
+
+    One call takes one snapshot and passes it on: another thread may replace it meanwhile.
+    """
     kept = current_app.extensions.get("matching_attributes")
     if kept is None or kept[0] is not snapshot:
         kept = (snapshot, _attributes(snapshot))

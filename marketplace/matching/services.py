@@ -806,7 +806,7 @@ def _any(bitsets: dict, keys) -> int:
     return result
 
 
-def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
+def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> list[int]:
     """At most CANDIDATE_CAP ids of open ads that may match: those with the best pre-score.
 
     Pre-score, in whole points: the score's weights rounded: shared challenges 10 in all, place
@@ -814,7 +814,6 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
     more). Ties go to the newer ad (the higher id). Summed for every open ad at once on the
     open ads' bitsets (candidates.Tally), so neither database sorts tens of thousands of rows.
     """
-    snap = facets.snapshot()
     kinds = COMPLEMENTS[ad.kind]
     own = facets.bits(
         db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id == ad.organisation_id))
@@ -854,7 +853,7 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats) -> list[int]:
     rare = _rare_terms(terms, stats)
     if rare:
         total = sum(stats.idf(t) for t in rare)
-        hits = candidates.term_hits(rare)
+        hits = candidates.term_hits(rare, snap)
         for term in rare:
             tally.add(max(1, round(14 * stats.idf(term) / total)), hits[term])
             reach |= hits[term]
@@ -876,9 +875,8 @@ _KINDS = {kind.value: kind for kind in AdKind}
 _SECTORS = {sector.value: sector for sector in Sector}
 
 
-def _profiles(ids: list[int]) -> list[Profile]:
+def _profiles(ids: list[int], known: candidates.Attributes) -> list[Profile]:
     """Profiles of these open ads from the open ads' attributes (no query)."""
-    known = candidates.attributes()
     return [
         Profile(
             id=ad_id,
@@ -933,11 +931,13 @@ def _ranked(ad: Ad, limit: int) -> list[tuple]:
         return []
     stats = term_stats()
     ours, terms = Profile.of(ad), stats.terms(ad.search_terms)
-    ids = _candidate_ids(ad, terms, stats)
+    snap = facets.snapshot()  # one for the whole ranking (another thread may replace it)
+    known = candidates.attributes(snap)
+    ids = _candidate_ids(ad, terms, stats, snap)
     if not ids:
         return []
-    best = _best(_Scorer(ours, terms, stats), ids, limit)
-    profiles = {profile.id: profile for profile in _profiles([item[1] for item in best])}
+    best = _best(_Scorer(ours, terms, stats), ids, limit, known)
+    profiles = {profile.id: profile for profile in _profiles([item[1] for item in best], known)}
     return [
         (
             ad_id,
@@ -979,7 +979,7 @@ def _shown(ad: Ad, ranked: list[tuple]) -> list[Match]:
     ]
 
 
-def _best(scorer: _Scorer, ids: list[int], limit: int) -> list[tuple]:
+def _best(scorer: _Scorer, ids: list[int], limit: int, known: candidates.Attributes) -> list[tuple]:
     """The `limit` best (score, id, other components, text component, shared terms) with at
     least MIN_SCORE, best first (the newer ad first on equal scores).
 
@@ -989,7 +989,7 @@ def _best(scorer: _Scorer, ids: list[int], limit: int) -> list[tuple]:
     monotonic, so the bound holds for the floating-point sums too). The words are read
     TEXT_BATCH ads at a time, as they are needed; most candidates' are never read.
     """
-    stats, known, parts_of = scorer.stats, candidates.attributes(), scorer.parts
+    stats, parts_of = scorer.stats, scorer.parts
     bounded = []
     for ad_id in ids:
         parts = parts_of(
