@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 LANGUAGES = ("sv", "en")
 ANONYMOUS, MEMBER, UNCONFIRMED = "anonymous", "member", "unconfirmed"
+SITE_ADMIN = "site-admin"  # moderates every county, suspends accounts, names moderators
 
 
 @dataclass
@@ -31,10 +32,14 @@ class SiteData:
 
     member_token: str = ""
     unconfirmed_token: str = ""
+    site_admin_token: str = ""
     organisation: dict = field(default_factory=dict)  # the member administers it
     ad: dict = field(default_factory=dict)  # the member wrote it
     other_ad: dict = field(default_factory=dict)  # another organisation's
+    other_organisation_id: int = 0  # other_ad's
     conversation: dict = field(default_factory=dict)  # about the member's ad
+    report: dict = field(default_factory=dict)  # the member's open report about other_ad
+    hidden_ad: dict = field(default_factory=dict)  # the member's organisation's, hidden
     challenge: str = "integration"
     county: str = "08"
 
@@ -78,8 +83,46 @@ def seed(live: LiveServer) -> SiteData:
             body="Kvällar och helger, gratis för ideella föreningar.",
         )
         data.other_ad = {"ad_id": other_ad.id, "slug": other_ad.slug}
+        data.other_organisation_id = region.id
         data.conversation = _conversation(region, member_ad=ad)
+        data.site_admin_token = _moderation(data, org, region, member, other_ad)
     return data
+
+
+def _moderation(data: SiteData, org, region, member, other_ad) -> str:
+    """A site administrator with something in each moderation page: the member's open report
+    about the region's ad, a hidden ad of the member's organisation (its decision in the log,
+    open to appeal), a suspended account and a county moderator. Answers the admin's token."""
+    from marketplace.moderation import services as moderation
+    from marketplace.moderation.models import ContentKind, ReportReason
+
+    admin = factories.user(name="Sara Sajtadministratör", is_site_admin=True)
+    report = moderation.report_content(
+        member,
+        ContentKind.AD,
+        other_ad,
+        ReportReason.INACCURATE,
+        "Lokalerna finns inte längre, enligt regionens egen webbplats.",
+    )
+    data.report = {"report_id": report.id}
+    hidden_ad = factories.ad(
+        org=org,
+        author=member,
+        title="Billiga klockor, köp nu",
+        body="Klicka på länken för fantastiska erbjudanden.",
+    )
+    reporter = factories.member(org=region, name="Rolf Rapportör")
+    spam = moderation.report_content(
+        reporter, ContentKind.AD, hidden_ad, ReportReason.SPAM, "Reklam, inte samverkan."
+    )
+    moderation.decide(admin, spam, moderation.Decision.HIDE, "Reklam hör inte hemma här.")
+    data.hidden_ad = {"kind_slug": "annons", "target_id": hidden_ad.id}
+    suspended = factories.user(name="Sven Spärrad")
+    moderation.suspend_user(admin, suspended, "Skickade reklam till många organisationer.")
+    moderator = factories.user(name="Moa Moderator")
+    moderation.assign_moderator(admin, moderator.email, "08")
+    db.session.commit()
+    return admin.session_token
 
 
 def _conversation(region, member_ad) -> dict:
@@ -92,7 +135,7 @@ def _conversation(region, member_ad) -> dict:
     message = contact.show_interest(
         writer, region, member_ad, "Hej! Vi vill gärna höra mer om läxhjälpen och ses i vår."
     )
-    return {"conversation_id": message.conversation_id}
+    return {"conversation_id": message.conversation_id, "message_id": message.id}
 
 
 @dataclass(frozen=True)
@@ -286,6 +329,56 @@ PAGES: list[SitePage] = [
     SitePage("statistics", "insights.statistics"),
     SitePage("embedding the ads", "embeds.index"),
     SitePage("embed builder", "embeds.builder"),
+    SitePage("embedded ads", "embeds.index", query={"lan": "08"}),
+    # Moderation
+    SitePage(
+        "report an ad",
+        "moderation.report",
+        values=lambda d: {"kind_slug": "annons", "target_id": d.other_ad["ad_id"]},
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "report an ad with errors",
+        "moderation.report",
+        values=lambda d: {"kind_slug": "annons", "target_id": d.other_ad["ad_id"]},
+        visitors=(MEMBER,),
+        posts_to="moderation.report",
+        status=422,
+        then=submit_empty_form,
+    ),
+    SitePage(
+        "report an organisation",
+        "moderation.report",
+        values=lambda d: {"kind_slug": "organisation", "target_id": d.other_organisation_id},
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "report a message",
+        "moderation.report",
+        values=lambda d: {"kind_slug": "meddelande", "target_id": d.conversation["message_id"]},
+        visitors=(MEMBER,),
+    ),
+    SitePage("appeal", "moderation.appeal", values=lambda d: d.hidden_ad, visitors=(MEMBER,)),
+    SitePage(
+        "appeal with errors",
+        "moderation.appeal",
+        values=lambda d: d.hidden_ad,
+        visitors=(MEMBER,),
+        posts_to="moderation.appeal",
+        status=422,
+        then=submit_empty_form,
+    ),
+    SitePage("moderation queue", "moderation.index", visitors=(SITE_ADMIN,)),
+    SitePage(
+        "handled reports", "moderation.index", query={"visa": "hanterade"}, visitors=(SITE_ADMIN,)
+    ),
+    SitePage("report", "moderation.detail", values=lambda d: d.report, visitors=(SITE_ADMIN,)),
+    SitePage("moderation log", "moderation.log", visitors=(SITE_ADMIN,)),
+    SitePage("moderators", "moderation.moderators", visitors=(SITE_ADMIN,)),
+    SitePage("suspended accounts", "moderation.accounts", visitors=(SITE_ADMIN,)),
+    # Privacy
+    SitePage("my data", "privacy.index", visitors=(MEMBER,)),
+    SitePage("delete account", "privacy.delete", visitors=(MEMBER,)),
 ]
 
 
@@ -351,7 +444,11 @@ class PageSources:
 
 
 def log_in_as(context, live: LiveServer, data: SiteData, visitor: str) -> None:
-    token = {MEMBER: data.member_token, UNCONFIRMED: data.unconfirmed_token}.get(visitor)
+    token = {
+        MEMBER: data.member_token,
+        UNCONFIRMED: data.unconfirmed_token,
+        SITE_ADMIN: data.site_admin_token,
+    }.get(visitor)
     if token:
         context.add_cookies([live.session_cookie(token)])
 
