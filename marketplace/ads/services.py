@@ -219,9 +219,9 @@ def publish_ad(organisation: Organisation, author: User | None, **fields) -> Ad:
     """
     ad = build_ad(organisation, author, **fields)
     db.session.flush()  # the ad has an id and is in the full-text index; nothing is visible yet
-    events.ad_published(ad)  # e-mails it causes are outbox rows in this same transaction
-    db.session.commit()  # the ad and its e-mails, or neither
-    notifications.dispatch()
+    events.ad_published(ad)  # whom to notify: ledger rows and outbox jobs, in this transaction
+    db.session.commit()  # the ad and the e-mails it causes, or neither
+    notifications.dispatch()  # the worker writes and sends them
     return ad
 
 
