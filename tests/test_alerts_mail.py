@@ -178,16 +178,18 @@ def test_publishing_records_whom_to_alert_and_the_worker_writes_the_mails(app, o
     ad = publish_without_the_worker()
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxEmail)) == 0
-    ledger = db.session.scalars(
-        sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
-    )
-    assert sorted(ledger) == sorted([first.id, second.id])
+    [job] = db.session.scalars(sa.select(OutboxJob)).all()
+    assert job.payload == {"ad": ad.id, "searches": sorted([first.id, second.id])}
 
     notifications.dispatch()  # the worker, after the commit
     assert sorted(message["Subject"] for message in outbox) == [
         "Ny annons för din bevakning ”Andra”",
         "Ny annons för din bevakning ”Första”",
     ]
+    ledger = db.session.scalars(
+        sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
+    )
+    assert sorted(ledger) == sorted([first.id, second.id])
     assert reload(first).last_sent_at is not None
 
 
