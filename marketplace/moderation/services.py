@@ -31,6 +31,8 @@ queued before the commit, in each recipient's language, and dispatched after it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
@@ -736,10 +738,7 @@ def _tell_appellants(
 ) -> set[int]:
     """E-mail the outcome of the appeals; returns the ids of the people told."""
     told: set[int] = set()
-    for item in appeals:
-        person = item.reporter
-        if person is None or person.id in told or not person.is_confirmed:
-            continue
+    for item, person in _confirmed_reporters(appeals):
         told.add(person.id)
         notifications.queue_email(
             key=f"moderation:{entry.id}:appeal:{person.id}",
@@ -756,15 +755,21 @@ def _tell_appellants(
     return told
 
 
+def _confirmed_reporters(reports: list[Report]) -> Iterator[tuple[Report, User]]:
+    """Each confirmed person behind these reports or appeals once, with their first report."""
+    seen: set[int] = set()
+    for item in reports:
+        person = item.reporter
+        if person is None or person.id in seen or not person.is_confirmed:
+            continue
+        seen.add(person.id)
+        yield item, person
+
+
 def _tell_reporters(
     entry: ModerationAction, reports: list[Report], kind: ContentKind, label: str, *, hidden: bool
 ) -> None:
-    told: set[int] = set()
-    for item in reports:
-        person = item.reporter
-        if person is None or person.id in told or not person.is_confirmed:
-            continue
-        told.add(person.id)
+    for _item, person in _confirmed_reporters(reports):
         notifications.queue_email(
             key=f"moderation:{entry.id}:reporter:{person.id}",
             to=person.email,
