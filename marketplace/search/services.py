@@ -302,19 +302,54 @@ def _hidden() -> tuple[sa.Select, sa.Select]:
     )
 
 
-def _facet_counts(query: AdQuery, terms: list[tuple[str, ...]]) -> dict[str, dict[str, int]]:
-    """The facets as `_facets` counts them, from the open ads' bitsets (search/facets.py):
-    a few milliseconds instead of seven grouped queries over every matching ad."""
-    county, municipality = _place(query)
-    return facets.facet_counts(
-        terms=terms,
-        kinds=[kind.value for kind in query.kinds],
-        challenges=list(query.challenges),
-        county=county,
-        municipality=municipality,
-        seeking=[sector.value for sector in query.seeking],
-        sectors=[sector.value for sector in query.sectors],
-    )
+def _order_by(statement: sa.Select, sort: str, text: _TextMatch | None) -> sa.Select:
+    tie_break = (Ad.published_at.desc(), Ad.id.desc())
+    if sort == "relevance" and text is not None and text.ranked is not None:
+        return statement.join(text.ranked, text.ranked.c.ad_id == Ad.id).order_by(
+            text.ranked.c.score.asc(), *tie_break
+        )
+    if sort == "relevance" and text is not None and text.rank is not None:
+        return statement.order_by(text.rank.desc(), *tie_break)
+    if sort == "expiring":
+        return statement.order_by(Ad.expires_on.asc(), *tie_break)
+    return statement.order_by(*tie_break)
+
+
+def _sql_page(query: AdQuery, page: int, per_page: int) -> tuple[list[Ad], int]:
+    """One page and the total, in SQL: the rules written out as queries.
+
+    search_ads answers from the open ads' bitsets instead (search/facets.py); this is the
+    reference the tests hold it to, like `_facets` for the facet counts.
+    """
+    terms = search_text.query_terms(query.text)
+    text = _text_match(terms) if terms else None
+    conditions = _conditions(query, text)
+    total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
+    statement = _order_by(sa.select(Ad).where(*conditions), _sort(query, terms), text)
+    items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(items), total
+
+
+def _sort(query: AdQuery, terms: list[tuple[str, ...]]) -> str:
+    sort = query.sort if query.sort in SORTS else "relevance"
+    return "newest" if sort == "relevance" and not terms else sort
+
+
+def _ads_in_order(ids: list[int]) -> list[Ad]:
+    """The ads with these ids, in this order, with what a result list shows of them.
+
+    The open-ads rule is applied again: the snapshot the ids came from may be a little older
+    than the table (see search/facets.py).
+    """
+    if not ids:
+        return []
+    ads = db.session.scalars(
+        sa.select(Ad)
+        .where(Ad.id.in_(ids), open_ads_condition())
+        .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
+    ).all()
+    by_id = {ad.id: ad for ad in ads}
+    return [by_id[ad_id] for ad_id in ids if ad_id in by_id]
 
 
 def search_ads(
@@ -324,40 +359,25 @@ def search_ads(
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     terms = search_text.query_terms(query.text)
-    text = _text_match(terms) if terms else None
-    conditions = _conditions(query, text)
-
-    total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
-
-    statement = sa.select(Ad).where(*conditions)
-    sort = query.sort if query.sort in SORTS else "relevance"
-    if sort == "relevance" and text is None:
-        sort = "newest"
-    tie_break = (Ad.published_at.desc(), Ad.id.desc())
-    if sort == "relevance" and text is not None and text.ranked is not None:
-        statement = statement.join(text.ranked, text.ranked.c.ad_id == Ad.id).order_by(
-            text.ranked.c.score.asc(), *tie_break
-        )
-    elif sort == "relevance" and text is not None and text.rank is not None:
-        statement = statement.order_by(text.rank.desc(), *tie_break)
-    elif sort == "expiring":
-        statement = statement.order_by(Ad.expires_on.asc(), *tie_break)
-    else:
-        statement = statement.order_by(*tie_break)
-
-    items = db.session.scalars(
-        statement.options(
-            so.selectinload(Ad.organisation),
-            so.selectinload(Ad.challenge_links),
-        )
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
+    sort = _sort(query, terms)
+    county, municipality = _place(query)
+    selection = facets.select(
+        terms=terms,
+        kinds=[kind.value for kind in query.kinds],
+        challenges=list(query.challenges),
+        county=county,
+        municipality=municipality,
+        seeking=[sector.value for sector in query.seeking],
+        sectors=[sector.value for sector in query.sectors],
+        scored=sort == "relevance",
+    )
+    found = selection.found()
+    ids = facets.page_ids(selection, found, sort, (page - 1) * per_page, per_page)
     return AdSearchResult(
-        items=list(items),
-        total=total,
+        items=_ads_in_order(ids),
+        total=found.bit_count(),
         page=page,
         per_page=per_page,
-        facets=_facet_counts(query, terms) if with_facets else {},
+        facets=facets.facet_counts(selection, county) if with_facets else {},
         sort=sort,
     )
