@@ -248,3 +248,21 @@ def test_a_county_page_lists_its_open_ads_and_organisations(client):
 @pytest.mark.parametrize("url", ["/lan/99", "/lan/abc", "/utmaningar/finns-inte"])
 def test_unknown_challenges_and_counties_are_404(client, url):
     assert client.get(url).status_code == 404
+
+
+def test_the_place_selects_mark_the_chosen_county_and_municipality_in_either_language(client):
+    html = client.get("/annonser").get_data(as_text=True)
+    assert "selected" not in html.split('id="county"')[1].split("</select>")[0]
+    html = client.get("/annonser?county=08&municipality=0880").get_data(as_text=True)
+    county = html.split('id="county"')[1].split("</select>")[0]
+    municipality = html.split('id="municipality"')[1].split("</select>")[0]
+    assert county.count("selected") == 1 and '<option selected value="08">Kalmar län' in county
+    assert municipality.count("selected") == 1
+    assert '<option selected value="0880">Kalmar</option>' in municipality
+    assert '<optgroup label="Kalmar län">' in municipality
+    client.get("/sprak/en")
+    html = client.get("/annonser?county=01").get_data(as_text=True)
+    county = html.split('id="county"')[1].split("</select>")[0]
+    assert '<option value="">All counties</option>' in county
+    assert '<option selected value="01">' in county
+    assert ">All municipalities</option>" in html

@@ -9,6 +9,7 @@ from wtforms import SearchField, SelectChoice, SelectField
 
 from marketplace import reference
 from marketplace.ads.forms import (
+    LanguageFixedOptionsSelect,
     MultiCheckboxField,
     challenge_choices,
     county_choices,
@@ -65,9 +66,15 @@ class AdSearchForm(FlaskForm):
     q = SearchField(_l("Sökord"), render_kw={"autocomplete": "off", "maxlength": MAX_QUERY_LENGTH})
     kind = LenientMultiCheckboxField(_l("Typ av annons"), choices=kind_choices)
     challenge = LenientMultiCheckboxField(_l("Samhällsutmaning"), choices=challenge_choices)
-    county = LenientSelectField(_l("Län"), choices=lambda: county_choices(_l("Alla län")))
+    county = LenientSelectField(
+        _l("Län"),
+        choices=lambda: county_choices(_l("Alla län")),
+        widget=LanguageFixedOptionsSelect(),
+    )
     municipality = LenientSelectField(
-        _l("Kommun"), choices=lambda: municipality_choices(_l("Alla kommuner"))
+        _l("Kommun"),
+        choices=lambda: municipality_choices(_l("Alla kommuner")),
+        widget=LanguageFixedOptionsSelect(),
     )
     seeking = LenientMultiCheckboxField(_l("Söker samverkan med"), choices=sector_choices)
     sector = LenientMultiCheckboxField(_l("Annonsörens sektor"), choices=sector_choices)
