@@ -558,3 +558,81 @@ def test_the_fast_search_terms_of_the_import_equal_the_search_index_terms():
     ]
     for parts in texts:
         assert imports.search_terms(*parts) == index_terms(*parts), parts
+
+
+def sqlite_index() -> tuple[set[str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """SQLite's full-text triggers, fts_ad's rows and the ads' search terms, to compare."""
+    triggers = set(
+        db.session.scalars(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'ad'")
+        )
+    )
+    indexed = db.session.execute(sa.text("SELECT rowid, terms FROM fts_ad ORDER BY rowid")).all()
+    ads = db.session.execute(sa.select(Ad.id, Ad.search_terms).order_by(Ad.id)).all()
+    return triggers, [tuple(row) for row in indexed], [tuple(row) for row in ads]
+
+
+FTS_TRIGGERS = {"fts_ad_after_insert", "fts_ad_after_update", "fts_ad_after_delete"}
+
+
+@pytest.fixture
+def sqlite_only(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("the FTS5 table and its triggers are SQLite's")
+
+
+def test_the_sqlite_index_holds_what_the_import_creates_updates_and_renames(run, sqlite_only):
+    run(document())
+    changed = document()
+    changed["organisations"][1]["name"] = "Läxhjälpen Kalmar"  # a001's terms hold the name
+    changed["ads"][1]["body"] = "Lokaler för samtalsgrupper om psykisk ohälsa."
+    changed["ads"].append(ad("a004", title="Cykelverkstad för nyanlända"))
+
+    result = run(changed)
+
+    assert "ads: 1 created, 2 updated, 1 unchanged" in result.output
+    triggers, indexed, ads = sqlite_index()
+    assert triggers == FTS_TRIGGERS
+    assert indexed == ads and len(ads) == 4
+    # The triggers work again afterwards: an ad written outside the import is indexed.
+    factories.ad(title="Snickarglädje i Kalmar")
+    db.session.commit()
+    assert sqlite_index()[1] == sqlite_index()[2]
+
+
+@pytest.mark.parametrize("first_import", [True, False])
+def test_a_failed_import_writes_nothing_and_leaves_the_sqlite_index_as_it_was(
+    app, run, sqlite_only, monkeypatch, first_import
+):
+    # Without organisations in the file, dropping the triggers is the transaction's first
+    # statement: it must not be committed on its own.
+    if not first_import:
+        run(document())
+    before, index_before = counts(), sqlite_index()
+    doc = document() if first_import else {"ads": [ad("a100", "o01"), ad("a001", title="Ny")]}
+
+    replace_links = imports._replace_links
+
+    def fail_on_ads(model, *args):
+        if model is AdChallenge:  # after the ads are written, inside the indexing block
+            raise RuntimeError("disk full")
+        replace_links(model, *args)
+
+    monkeypatch.setattr(imports, "_replace_links", fail_on_ads)
+    with pytest.raises(RuntimeError):
+        imports.import_data(doc)
+
+    db.session.expire_all()
+    assert counts() == before
+    assert sqlite_index() == index_before
+    assert index_before[0] == FTS_TRIGGERS
+
+
+def test_a_dry_run_leaves_the_sqlite_index_as_it_was(run, sqlite_only):
+    run(document())
+    before = sqlite_index()
+
+    result = run({"ads": [ad("a100", "o01"), ad("a001", title="Ny rubrik")]}, "--dry-run")
+
+    assert "ads: 1 created, 1 updated" in result.output
+    assert sqlite_index() == before and before[0] == FTS_TRIGGERS

@@ -40,6 +40,7 @@ from marketplace.organisations.models import (
     OrganisationChallenge,
     Sector,
 )
+from marketplace.search import index as search_index
 from marketplace.search.text import fold, index_terms
 
 DEFAULT_LIFETIME = timedelta(days=ad_services.DEFAULT_LIFETIME_DAYS)
@@ -54,6 +55,7 @@ MAX_LIFETIME = timedelta(days=ad_services.MAX_LIFETIME_DAYS)
 SECTORS = tuple(sector.value for sector in Sector)
 KINDS = tuple(kind.value for kind in AdKind)
 _CHUNK = 5000  # ids per IN (...) list: well below every driver's parameter limit
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 # The labels the file uses -> LegalForm values, best first. A label whose own member does not
 # exist (yet) falls back to the nearest one, e.g. a kooperativ is an ekonomisk förening.
@@ -305,12 +307,16 @@ class _Record:
         self.path = path
         self.problems = problems
         self.start = len(problems)
-        for key in raw:
-            if key not in keys["required"] and key not in keys["optional"]:
-                self.problem(key, "unknown key")
-        for key in sorted(keys["required"]):
-            if key not in raw:
-                self.problem(key, "missing required key")
+        # Almost every record has exactly the expected keys: two set comparisons say so, and
+        # only a record that has a problem is gone through key by key.
+        if not raw.keys() <= keys["required"] | keys["optional"]:
+            for key in raw:
+                if key not in keys["required"] and key not in keys["optional"]:
+                    self.problem(key, "unknown key")
+        if not keys["required"] <= raw.keys():
+            for key in sorted(keys["required"]):
+                if key not in raw:
+                    self.problem(key, "missing required key")
 
     @property
     def ok(self) -> bool:
@@ -393,7 +399,7 @@ class _Record:
         if value is None:
             return None
         try:
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            if not _DAY.fullmatch(value):
                 raise ValueError
             return date.fromisoformat(value)
         except ValueError:
@@ -756,6 +762,7 @@ def _write_ads(
     org_names: dict[str, str],
     report: ImportReport,
     now: datetime,
+    written: search_index.BulkWrite,
 ) -> None:
     inserts, updates, links, relinked = [], [], {}, []
     for row in rows:
@@ -787,17 +794,21 @@ def _write_ads(
     if inserts:
         result = _insert(Ad, inserts, returning=True)
         new_ids = {ref: new_id for new_id, ref in result}
+        written.inserted.extend(new_ids.values())
         for row in rows:
             if row.ref in new_ids:
                 links[new_ids[row.ref]] = row.challenges
     if updates:
         _update(Ad, updates)
+        written.updated.extend(values["id"] for values in updates)
     _replace_links(AdChallenge, "ad_id", links, relinked)
     report.ads.created += len(inserts)
     report.ads.updated += len(updates)
 
 
-def _reindex_renamed(renamed: dict[int, str], imported_refs: set[str]) -> None:
+def _reindex_renamed(
+    renamed: dict[int, str], imported_refs: set[str], written: search_index.BulkWrite
+) -> None:
     """Ads not in the file still carry their organisation's name in their search terms."""
     if not renamed:
         return
@@ -813,6 +824,7 @@ def _reindex_renamed(renamed: dict[int, str], imported_refs: set[str]) -> None:
                 updates.append({"id": ad_id, "search_terms": terms})
     if updates:
         _update(Ad, updates)
+        written.updated.extend(values["id"] for values in updates)
 
 
 def import_data(document: Any, *, dry_run: bool = False) -> ImportReport:
@@ -833,10 +845,11 @@ def import_data(document: Any, *, dry_run: bool = False) -> ImportReport:
     now = utcnow()
     try:
         org_ids, renamed = _write_organisations(organisations, existing, report, now)
-        _write_ads(
-            ads, existing, org_ids, _organisation_names(organisations, existing), report, now
-        )
-        _reindex_renamed(renamed, {row.ref for row in ads})
+        # The ads' full-text index (SQLite) is written once for all of them at the end.
+        with search_index.bulk_write(db.session.connection()) as written:
+            names = _organisation_names(organisations, existing)
+            _write_ads(ads, existing, org_ids, names, report, now, written)
+            _reindex_renamed(renamed, {row.ref for row in ads}, written)
     except sa.exc.IntegrityError as error:
         # Someone else wrote the same ref or org number since the checks: nothing is kept.
         db.session.rollback()

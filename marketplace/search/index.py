@@ -11,18 +11,28 @@ only) indexes to_tsvector('simple', search_terms) and the search queries that sa
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
 import sqlalchemy as sa
 
 FTS_TABLE = "fts_ad"
 
+SQLITE_CREATE_INSERT_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS fts_ad_after_insert AFTER INSERT ON ad BEGIN "
+    "INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END"
+)
+SQLITE_CREATE_UPDATE_TRIGGER = (
+    "CREATE TRIGGER IF NOT EXISTS fts_ad_after_update AFTER UPDATE OF search_terms ON ad BEGIN "
+    "DELETE FROM fts_ad WHERE rowid = old.id; "
+    "INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END"
+)
 SQLITE_CREATE = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS fts_ad "
     "USING fts5(terms, tokenize = 'unicode61 remove_diacritics 2')",
-    "CREATE TRIGGER IF NOT EXISTS fts_ad_after_insert AFTER INSERT ON ad BEGIN "
-    "INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END",
-    "CREATE TRIGGER IF NOT EXISTS fts_ad_after_update AFTER UPDATE OF search_terms ON ad BEGIN "
-    "DELETE FROM fts_ad WHERE rowid = old.id; "
-    "INSERT INTO fts_ad (rowid, terms) VALUES (new.id, new.search_terms); END",
+    SQLITE_CREATE_INSERT_TRIGGER,
+    SQLITE_CREATE_UPDATE_TRIGGER,
     "CREATE TRIGGER IF NOT EXISTS fts_ad_after_delete AFTER DELETE ON ad BEGIN "
     "DELETE FROM fts_ad WHERE rowid = old.id; END",
 )
@@ -87,3 +97,65 @@ def attach(ad_table: sa.Table) -> None:
 
     sa.event.listen(ad_table, "after_create", after_create)
     sa.event.listen(ad_table, "before_drop", before_drop)
+
+
+@dataclass
+class BulkWrite:
+    """The ads written inside `bulk_write`: their ids, added by the caller as it writes them."""
+
+    inserted: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+
+
+_CHUNK = 5000  # ids per IN (...) list: well below SQLite's parameter limit
+
+
+@contextmanager
+def bulk_write(connection: sa.Connection) -> Iterator[BulkWrite]:
+    """Write many ads and index them at the end, in a few statements instead of row by row.
+
+    On SQLite the insert and update triggers are dropped for the block and fts_ad is brought up
+    to date for the ids the caller collected, then the triggers are created again. Through the
+    triggers FTS5 is written a row (executemany) or a batch (multi-row INSERT) at a time, which
+    costs far more than the same rows in a few INSERT ... SELECT statements. Measured for
+    100,000 ads: single-row inserts 13-22 s with the trigger, 4-5 s without it plus 1 s for the
+    index; the import (1,000-row inserts) 20.6 -> 19.0 s, re-importing 55,000 changed ads
+    (single-row updates) 28.2 -> 21.1 s.
+
+    All of it happens in the caller's transaction, so no other connection ever sees the ad table
+    without its triggers, and a rollback (a failed or dry-run import) brings them back as well.
+    The caller must collect every ad it inserts or updates in the block; deletes still go
+    through their trigger. Elsewhere (PostgreSQL) the block only runs the caller's writes: the
+    GIN index needs no help.
+    """
+    written = BulkWrite()
+    if connection.dialect.name != "sqlite":
+        yield written
+        return
+    # pysqlite opens a transaction by itself only before INSERT/UPDATE/DELETE, not before DDL:
+    # without this a DROP TRIGGER issued first in the transaction would be committed at once.
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("DROP TRIGGER IF EXISTS fts_ad_after_insert")
+    connection.exec_driver_sql("DROP TRIGGER IF EXISTS fts_ad_after_update")
+    try:
+        yield written
+        _reindex(connection, written.updated, delete_first=True)
+        _reindex(connection, written.inserted, delete_first=False)
+    finally:
+        # IF NOT EXISTS: after some errors SQLite has rolled the transaction back, DROPs and all.
+        connection.exec_driver_sql(SQLITE_CREATE_INSERT_TRIGGER)
+        connection.exec_driver_sql(SQLITE_CREATE_UPDATE_TRIGGER)
+
+
+_FTS = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("terms"))
+_AD = sa.table("ad", sa.column("id"), sa.column("search_terms"))
+
+
+def _reindex(connection: sa.Connection, ids: Sequence[int], *, delete_first: bool) -> None:
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        if delete_first:
+            connection.execute(sa.delete(_FTS).where(_FTS.c.rowid.in_(chunk)))
+        rows = sa.select(_AD.c.id, _AD.c.search_terms).where(_AD.c.id.in_(chunk))
+        connection.execute(sa.insert(_FTS).from_select(["rowid", "terms"], rows))
