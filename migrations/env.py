@@ -20,8 +20,9 @@ def get_engine():
 
 
 def include_object(object_, name, type_, reflected, compare_to):
-    """Leave the full-text index tables (fts_*, created by hand-written SQL) out of autogenerate."""
-    return not (type_ == "table" and name and name.startswith("fts_"))
+    from marketplace.search.index import known_to_autogenerate
+
+    return known_to_autogenerate(object_, name, type_, reflected, compare_to)
 
 
 def get_engine_url():

@@ -32,7 +32,7 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
 from flask import current_app
@@ -94,11 +94,11 @@ def _build(key: tuple) -> Snapshot:
     groups: dict[str, dict] = {name: defaultdict(list) for name in ("kind", "county", "muni")}
     seeking: dict[str, list[int]] = defaultdict(list)
     sector: dict[str, list[int]] = defaultdict(list)
-    dates: list[tuple[datetime, date, int]] = []
+    newest: list[int] = []  # the rows come newest first: the search's tie-break order
+    expiry: list[tuple[date | str, int, int]] = []
     rows = db.session.execute(
         sa.select(
-            Ad.published_at,
-            Ad.expires_on,
+            sa.type_coerce(Ad.expires_on, sa.String),  # ISO dates sort as dates: no parsing
             Ad.id,
             sa.type_coerce(Ad.kind, sa.String),  # the stored value as it is: no Enum per row
             Ad.county_code,
@@ -110,9 +110,9 @@ def _build(key: tuple) -> Snapshot:
         )
         .join(Organisation, Organisation.id == Ad.organisation_id)
         .where(open_ads_condition())
+        .order_by(Ad.published_at.desc(), Ad.id.desc())
     )
-    for (
-        published,
+    for place, (
         expires,
         ad_id,
         kind,
@@ -122,8 +122,9 @@ def _build(key: tuple) -> Snapshot:
         civil,
         business,
         org_sector,
-    ) in rows:
-        dates.append((published, expires, ad_id))
+    ) in enumerate(rows):
+        newest.append(ad_id)
+        expiry.append((expires, place, ad_id))
         groups["kind"][kind].append(ad_id)
         groups["county"][county].append(ad_id)
         groups["muni"][municipality].append(ad_id)
@@ -141,10 +142,8 @@ def _build(key: tuple) -> Snapshot:
         .where(open_ads_condition())
     ):
         challenge[slug].append(ad_id)
-    newest = [ad_id for _published, _expires, ad_id in sorted(dates, reverse=True)]
     position = {ad_id: place for place, ad_id in enumerate(newest)}
-    by_expiry = sorted((expires, position[ad_id], ad_id) for _published, expires, ad_id in dates)
-    expiring = [ad_id for _expires, _place, ad_id in by_expiry]
+    expiring = [ad_id for _expires, _place, ad_id in sorted(expiry)]
     return Snapshot(
         key=key,
         built_at=time.monotonic(),
@@ -179,8 +178,9 @@ def matching_ids(terms: list[tuple[str, ...]]) -> int:
 
 
 # The full-text lookups, written out for the DBAPI cursor: at ~10,000 matching ads, building
-# SQLAlchemy rows cost more than the lookup itself (make bench). The PostgreSQL expression is the
-# GIN index's (search/index.py); the SQLite one reads the FTS5 table kept by triggers.
+# SQLAlchemy rows cost more than the lookup itself (make bench). PostgreSQL finds through the GIN
+# index's expression and ranks the stored vector (ad.search_vector, search/index.py), the same
+# value without parsing each ad's text again; SQLite reads the FTS5 table kept by triggers.
 _LOOKUPS = {
     ("sqlite", False): "SELECT rowid, 0 FROM fts_ad WHERE fts_ad MATCH ?",
     ("sqlite", True): "SELECT rowid, bm25(fts_ad) FROM fts_ad WHERE fts_ad MATCH ?",
@@ -189,7 +189,7 @@ _LOOKUPS = {
     ),
     # ts_rank: higher is better, turned round so that every order here sorts ascending.
     ("postgresql", True): (
-        "SELECT id, -ts_rank(to_tsvector('simple', search_terms), query) "
+        "SELECT id, -ts_rank(search_vector, query) "
         "FROM ad, to_tsquery('simple', %s) AS query "
         "WHERE to_tsvector('simple', search_terms) @@ query"
     ),
