@@ -6,6 +6,7 @@ import itertools
 import random
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from marketplace.ads.models import Ad, AdKind, AdStatus
@@ -95,7 +96,11 @@ def test_bitset_facets_count_what_the_sql_facets_count_for_every_kind_of_search(
         assert got == expected, query
 
 
-def test_results_and_totals_from_bitsets_are_the_sql_rules_results_in_the_same_order(app):
+@pytest.mark.parametrize("walk_steps", [0, 10**9], ids=["pick-from-ids", "walk-the-order"])
+def test_results_and_totals_from_bitsets_are_the_sql_rules_results_in_the_same_order(
+    app, monkeypatch, walk_steps
+):
+    monkeypatch.setattr(bitset_facets, "WALK_STEPS", walk_steps)  # both ways to a page
     varied_ads(60)
     for query in random_queries(80, seed=23):
         for page, per_page in ((1, 20), (1, 3), (2, 3), (4, 5), (50, 20)):

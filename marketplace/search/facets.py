@@ -279,6 +279,7 @@ def select(
     return Selection(snap=snap, base=base, filters=filters, scores=scores)
 
 
+WALK_STEPS = 5000  # expected steps down an order worth taking before picking from all ids
 # For each byte value, the positions of its set bits.
 _BITS_OF_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
 
@@ -317,8 +318,9 @@ def page_ids(selection: Selection, found: int, sort: str, offset: int, limit: in
         ]
         return [ad_id for _score, _place, ad_id in heapq.nsmallest(wanted, ranked)][offset:]
     order = snap.expiring if sort == "expiring" else snap.newest
-    if wanted * len(order) <= 50 * total:
-        # Dense enough that walking the order meets `wanted` of them within a few thousand steps.
+    if wanted * len(order) <= WALK_STEPS * total:
+        # Dense enough that walking the order meets `wanted` of them within WALK_STEPS steps
+        # (expected): cheaper than taking out every found id and picking the first of them.
         page = []
         for ad_id in order:
             if _has(data, ad_id):
