@@ -10,8 +10,12 @@ worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20
 keepalive = 5
-max_requests = 2000  # recycle workers now and then; jitter avoids all restarting at once
-max_requests_jitter = 200
+# Recycle workers now and then (jitter: not all at once), but rarely: a new worker builds the open
+# ads' snapshot for search and matching again on its first search (~1.3 s of CPU at 100,000 ads,
+# marketplace/search/facets.py). At 2,000 requests, workers serving ~1,400 requests a second
+# were replaced every few seconds and spent their time rebuilding it (make bench).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
+max_requests_jitter = max_requests // 10
 # Load the app once in the master and fork the workers from it: a recycled worker is serving
 # again at once instead of spending a second or two of CPU importing the app (measured with
 # `make bench`), and the workers share the loaded code's memory. A code change needs a restart
