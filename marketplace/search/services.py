@@ -17,6 +17,11 @@ Rules:
   broken by published_at desc, id desc, so pages never overlap.
 * Facets are disjunctive: for each filter, the count of matching open ads per value given the
   text and all the OTHER filters (so a ticked value's siblings show what ticking them would add).
+
+search_ads answers from the open ads' bitsets (search/facets.py): the full-text index is asked
+which ads the words find, everything else is bit arithmetic, and only the page's ads are read.
+`_sql_page` and `_facets` below are the same rules as SQL queries, the reference the tests hold
+the bitsets to.
 """
 
 from __future__ import annotations
