@@ -260,7 +260,12 @@ def test_the_last_administrator_can_neither_leave_nor_step_down(app, admin, orga
     ):
         response = client.post(url, data=data)
         assert response.status_code == 422
-        assert "måste alltid ha minst en administratör" in response.get_data(as_text=True)
+        html = response.get_data(as_text=True)
+        assert "måste alltid ha minst en administratör" in html
+        # The refusal takes the focus, so keyboard and screen-reader users land on it.
+        box = html.split('<div class="form-errors"')[1].split("</div>")[0]
+        assert 'role="alert" tabindex="-1" autofocus' in box
+        assert "måste alltid ha minst en administratör" in box
     assert roles(organisation.id) == {admin.email: Role.ADMIN}
 
 
