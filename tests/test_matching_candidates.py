@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from marketplace.matching.candidates import Tally, highest, ids
-from marketplace.search.facets import bits
+from marketplace.matching.candidates import Tally, highest
+from marketplace.search.facets import bits, ids
 
 
 def plain_best(sums: dict[int, int], count: int, among: set[int]) -> set[int]:

@@ -19,8 +19,6 @@ microseconds) instead of a query that pre-scores and sorts tens of thousands of 
 from __future__ import annotations
 
 import itertools
-import operator
-import re
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -37,21 +35,6 @@ TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB 
 
 _FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
 _SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
-_NONZERO = re.compile(rb"[^\x00]")
-_START = operator.methodcaller("start")
-_BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
-
-
-def ids(bitset: int) -> list[int]:
-    """The ids whose bits are set, ascending (fast for sparse bitsets: only non-zero bytes)."""
-    data = bitset.to_bytes((bitset.bit_length() + 7) // 8, "little")
-    found: list[int] = []
-    append = found.append
-    for position in map(_START, _NONZERO.finditer(data)):
-        base = position * 8
-        for bit in _BITS_OF_BYTE[data[position]]:
-            append(base + bit)
-    return found
 
 
 def highest(bitset: int, count: int) -> int:
@@ -224,7 +207,7 @@ _FLAGS = bytes.maketrans(b"01", b"\x00\x01")
 def _all_ids(bitset: int) -> Iterable[int]:
     """The ids of a dense bitset (faster than `ids` when most bytes are set)."""
     if bitset.bit_count() * 64 < bitset.bit_length():
-        return ids(bitset)
+        return facets.ids(bitset)
     flags = bin(bitset)[:1:-1].encode().translate(_FLAGS)  # one byte per bit, lowest first
     return itertools.compress(range(len(flags)), flags)
 

@@ -799,13 +799,6 @@ def _rare_terms(terms: Terms, stats: TermStats) -> list[str]:
     return sorted(usable, key=lambda t: (stats.df[t], t))[:RARE_TERMS]
 
 
-def _any(bitsets: dict, keys) -> int:
-    result = 0
-    for key in keys:
-        result |= bitsets.get(key, 0)
-    return result
-
-
 def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> list[int]:
     """At most CANDIDATE_CAP ids of open ads that may match: those with the best pre-score.
 
@@ -821,13 +814,13 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot
     tally = candidates.Tally()
     for kind, weight in kinds.items():
         tally.add(4 if weight == 1.0 else 2, snap.kind.get(kind.value, 0))
-    eligible = _any(snap.kind, [kind.value for kind in kinds]) & ~own
+    eligible = facets.any_of(snap.kind, [kind.value for kind in kinds]) & ~own
 
     slugs = ad.challenge_slugs
     per_challenge = max(1, round(10 / max(1, len(slugs))))
     for slug in slugs:
         tally.add(per_challenge, snap.challenge.get(slug, 0))
-    shares_challenge = _any(snap.challenge, slugs)
+    shares_challenge = facets.any_of(snap.challenge, slugs)
     nationwide = snap.county.get(None, 0)
     if ad.county_code is None:
         tally.add(4, eligible)
@@ -837,17 +830,21 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot
             snap.municipality.get(ad.municipality_code, 0) if ad.municipality_code else 0
         )
         same_county = (snap.county.get(ad.county_code, 0) | nationwide) & ~same_municipality
-        neighbouring = _any(snap.county, neighbours) & ~same_municipality & ~same_county
+        neighbouring = facets.any_of(snap.county, neighbours) & ~same_municipality & ~same_county
         tally.add(6, same_municipality)
         tally.add(4, same_county)
         tally.add(2, neighbouring)
         if stats.documents > NEAR_ONLY_ABOVE:
             # At national scale the pre-score's place points decide among the thousands of ads
             # sharing a challenge anyway; those farther away still come in through shared words.
-            near = snap.county.get(ad.county_code, 0) | _any(snap.county, neighbours) | nationwide
+            near = (
+                snap.county.get(ad.county_code, 0)
+                | facets.any_of(snap.county, neighbours)
+                | nationwide
+            )
             shares_challenge &= near
     tally.add(3, snap.seeking.get(ad.organisation.sector.value, 0))
-    tally.add(3, _any(snap.sector, [sector.value for sector in ad.seeking]))
+    tally.add(3, facets.any_of(snap.sector, [sector.value for sector in ad.seeking]))
 
     reach = shares_challenge
     rare = _rare_terms(terms, stats)
@@ -857,7 +854,7 @@ def _candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot
         for term in rare:
             tally.add(max(1, round(14 * stats.idf(term) / total)), hits[term])
             reach |= hits[term]
-    return candidates.ids(tally.best(CANDIDATE_CAP, eligible & reach))
+    return facets.ids(tally.best(CANDIDATE_CAP, eligible & reach))
 
 
 def is_matchable(ad: Ad, today: date | None = None) -> bool:

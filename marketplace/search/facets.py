@@ -27,6 +27,8 @@ snapshot was still current is never shown (it may still be counted, for at most 
 from __future__ import annotations
 
 import heapq
+import operator
+import re
 import threading
 import time
 from collections import defaultdict
@@ -60,7 +62,8 @@ def bits(ids: Iterable[int]) -> int:
     return int.from_bytes(buffer, "little")
 
 
-def _any(sets: dict, keys: Iterable) -> int:
+def any_of(sets: dict, keys: Iterable) -> int:
+    """The union of the bitsets under these keys (a missing key adds nothing)."""
     result = 0
     for key in keys:
         result |= sets.get(key, 0)
@@ -172,11 +175,6 @@ def snapshot() -> Snapshot:
     return current
 
 
-def matching_ids(terms: list[tuple[str, ...]]) -> int:
-    """The ads the words find (open or not: the open bitsets do the rest), as a bitset."""
-    return bits(_text_lookup(terms, scored=False))
-
-
 # The full-text lookups, written out for the DBAPI cursor: at ~10,000 matching ads, building
 # SQLAlchemy rows cost more than the lookup itself (make bench). PostgreSQL finds through the GIN
 # index's expression and ranks the stored vector (ad.search_vector, search/index.py), the same
@@ -249,7 +247,7 @@ def select(
     a municipality in it or None.
     """
     snap = snapshot()
-    every = _any(snap.kind, snap.kind)  # all open ads
+    every = any_of(snap.kind, snap.kind)  # all open ads
     scores: dict[int, float] = {}
     if terms:
         found = _text_lookup(terms, scored=scored)
@@ -270,29 +268,31 @@ def select(
     else:
         place = every
     filters = {
-        "kind": _any(snap.kind, kinds) if kinds else every,
-        "challenge": _any(snap.challenge, challenges) if challenges else every,
+        "kind": any_of(snap.kind, kinds) if kinds else every,
+        "challenge": any_of(snap.challenge, challenges) if challenges else every,
         "place": place,
-        "seeking": _any(snap.seeking, seeking) if seeking else every,
-        "sector": _any(snap.sector, sectors) if sectors else every,
+        "seeking": any_of(snap.seeking, seeking) if seeking else every,
+        "sector": any_of(snap.sector, sectors) if sectors else every,
     }
     return Selection(snap=snap, base=base, filters=filters, scores=scores)
 
 
 WALK_STEPS = 5000  # expected steps down an order worth taking before picking from all ids
-# For each byte value, the positions of its set bits.
-_BITS_OF_BYTE = [tuple(bit for bit in range(8) if value >> bit & 1) for value in range(256)]
+_NONZERO = re.compile(rb"[^\x00]")
+_START = operator.methodcaller("start")
+_BITS_OF_BYTE = tuple(tuple(bit for bit in range(8) if byte >> bit & 1) for byte in range(256))
 
 
-def ids_of(bitset: int) -> list[int]:
-    """The numbers whose bits are set, ascending."""
-    data = bitset.to_bytes((bitset.bit_length() + 7) >> 3, "little")
-    ids: list[int] = []
-    for index, byte in enumerate(data):
-        if byte:
-            base = index << 3
-            ids.extend([base + bit for bit in _BITS_OF_BYTE[byte]])
-    return ids
+def ids(bitset: int) -> list[int]:
+    """The numbers whose bits are set, ascending (fast for sparse bitsets: only non-zero bytes)."""
+    data = bitset.to_bytes((bitset.bit_length() + 7) // 8, "little")
+    found: list[int] = []
+    append = found.append
+    for position in map(_START, _NONZERO.finditer(data)):
+        base = position * 8
+        for bit in _BITS_OF_BYTE[data[position]]:
+            append(base + bit)
+    return found
 
 
 def _has(data: bytes, number: int) -> bool:
@@ -329,7 +329,7 @@ def page_ids(selection: Selection, found: int, sort: str, offset: int, limit: in
                     break
         return page[offset:]
     place = snap.expiring_position if sort == "expiring" else snap.position
-    return heapq.nsmallest(wanted, ids_of(found), key=place.__getitem__)[offset:]
+    return heapq.nsmallest(wanted, ids(found), key=place.__getitem__)[offset:]
 
 
 def facet_counts(selection: Selection, county: str | None) -> dict[str, dict[str, int]]:
