@@ -30,10 +30,10 @@ from marketplace.ads.models import Ad
 from marketplace.extensions import db
 from marketplace.organisations.models import Sector
 from marketplace.search import facets
+from marketplace.search import index as search_index
 
 TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB each per 100k ids)
 
-_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
 _SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
 
 
@@ -132,7 +132,7 @@ def _hits_query(terms: list[str]) -> sa.CompoundSelect:
 
         def having(number: int, term: str) -> sa.Select:
             found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
-            ids = sa.func.aggregate_strings(sa.cast(_FTS.c.rowid, sa.String), ",")
+            ids = sa.func.aggregate_strings(sa.cast(search_index.FTS.c.rowid, sa.String), ",")
             return sa.select(sa.literal(number), ids).where(found)
 
     return sa.union_all(*(having(number, term) for number, term in enumerate(terms)))

@@ -48,7 +48,6 @@ from marketplace.organisations.models import Organisation, Sector
 
 _lock = threading.Lock()
 watch({"ad", "ad_challenge", "organisation"})
-_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer))
 
 
 def bits(ids: Iterable[int]) -> int:

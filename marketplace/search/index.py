@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 FTS_TABLE = "fts_ad"
+# The FTS5 table as SQLAlchemy sees it (rowid = ad.id), for queries that read or fill it.
+FTS = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer), sa.column("terms", sa.Text))
 
 SQLITE_CREATE_INSERT_TRIGGER = (
     "CREATE TRIGGER IF NOT EXISTS fts_ad_after_insert AFTER INSERT ON ad BEGIN "
@@ -162,7 +164,6 @@ def bulk_write(connection: sa.Connection) -> Iterator[BulkWrite]:
         connection.exec_driver_sql(SQLITE_CREATE_UPDATE_TRIGGER)
 
 
-_FTS = sa.table(FTS_TABLE, sa.column("rowid"), sa.column("terms"))
 _AD = sa.table("ad", sa.column("id"), sa.column("search_terms"))
 
 
@@ -170,9 +171,9 @@ def _reindex(connection: sa.Connection, ids: Sequence[int], *, delete_first: boo
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
         if delete_first:
-            connection.execute(sa.delete(_FTS).where(_FTS.c.rowid.in_(chunk)))
+            connection.execute(sa.delete(FTS).where(FTS.c.rowid.in_(chunk)))
         rows = sa.select(_AD.c.id, _AD.c.search_terms).where(_AD.c.id.in_(chunk))
-        connection.execute(sa.insert(_FTS).from_select(["rowid", "terms"], rows))
+        connection.execute(sa.insert(FTS).from_select(["rowid", "terms"], rows))
 
 
 def known_to_autogenerate(object_, name, type_, reflected, compare_to) -> bool:

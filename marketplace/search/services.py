@@ -38,6 +38,7 @@ from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
 from marketplace.search import facets
+from marketplace.search import index as search_index
 from marketplace.search import text as search_text
 
 SORTS = ("relevance", "newest", "expiring")
@@ -133,9 +134,6 @@ class _TextMatch:
     rank: sa.ColumnElement | None = None  # PostgreSQL: higher is better
 
 
-_FTS = sa.table("fts_ad", sa.column("rowid", sa.Integer), sa.column("terms", sa.Text))
-
-
 def _text_match(terms: list[tuple[str, ...]]) -> _TextMatch:
     if db.session.get_bind().dialect.name == "postgresql":
         vector = sa.func.to_tsvector(sa.literal_column("'simple'"), Ad.search_terms)
@@ -144,13 +142,15 @@ def _text_match(terms: list[tuple[str, ...]]) -> _TextMatch:
     matches = sa.literal_column("fts_ad").op("MATCH")(fts5_query(terms))
     ranked = (
         sa.select(
-            _FTS.c.rowid.label("ad_id"),
+            search_index.FTS.c.rowid.label("ad_id"),
             sa.func.bm25(sa.literal_column("fts_ad")).label("score"),
         )
         .where(matches)
         .subquery("ranked")
     )
-    return _TextMatch(condition=Ad.id.in_(sa.select(_FTS.c.rowid).where(matches)), ranked=ranked)
+    return _TextMatch(
+        condition=Ad.id.in_(sa.select(search_index.FTS.c.rowid).where(matches)), ranked=ranked
+    )
 
 
 def _place(query: AdQuery) -> tuple[str | None, str | None]:
