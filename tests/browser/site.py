@@ -184,6 +184,26 @@ def submit_empty_form(page, live: LiveServer, data: SiteData, site_page: SitePag
     return response
 
 
+def form_with_errors(
+    name: str,
+    endpoint: str,
+    posts_to: str,
+    *,
+    visitors: tuple[str, ...] = (MEMBER,),
+    values: Callable[[SiteData], dict] = lambda data: {},
+) -> SitePage:
+    """The page of `endpoint` after its form (posting to `posts_to`) was sent empty: 422."""
+    return SitePage(
+        name,
+        endpoint,
+        values=values,
+        visitors=visitors,
+        posts_to=posts_to,
+        status=422,
+        then=submit_empty_form,
+    )
+
+
 def search_as_you_type(page, live: LiveServer, data: SiteData, site_page: SitePage):
     """Type a search: htmx swaps in the results (a fragment); without JavaScript, press Enter."""
     box = page.locator("main input[type='search']").first
@@ -211,22 +231,12 @@ PAGES: list[SitePage] = [
     SitePage("not found", None, path="/finns-inte-alls", status=404),
     # Accounts
     SitePage("log in", "accounts.login", visitors=(ANONYMOUS,)),
-    SitePage(
-        "log in with errors",
-        "accounts.login",
-        visitors=(ANONYMOUS,),
-        posts_to="accounts.login",
-        status=422,
-        then=submit_empty_form,
+    form_with_errors(
+        "log in with errors", "accounts.login", "accounts.login", visitors=(ANONYMOUS,)
     ),
     SitePage("register", "accounts.register", visitors=(ANONYMOUS,)),
-    SitePage(
-        "register with errors",
-        "accounts.register",
-        visitors=(ANONYMOUS,),
-        posts_to="accounts.register",
-        status=422,
-        then=submit_empty_form,
+    form_with_errors(
+        "register with errors", "accounts.register", "accounts.register", visitors=(ANONYMOUS,)
     ),
     SitePage("confirm your e-mail", "accounts.unconfirmed", visitors=(UNCONFIRMED,)),
     SitePage(
@@ -238,27 +248,15 @@ PAGES: list[SitePage] = [
     SitePage("forgotten password", "accounts.forgot_password", visitors=(ANONYMOUS,)),
     SitePage("reset link sent", "accounts.reset_sent", visitors=(ANONYMOUS,)),
     SitePage("account settings", "accounts.settings", visitors=(MEMBER,)),
-    SitePage(
-        "account settings with errors",
-        "accounts.settings",
-        visitors=(MEMBER,),
-        posts_to="accounts.change_password",
-        status=422,
-        then=submit_empty_form,
+    form_with_errors(
+        "account settings with errors", "accounts.settings", "accounts.change_password"
     ),
     # Organisations
     SitePage("organisation directory", "organisations.index"),
     SitePage("organisation page", "organisations.detail", values=lambda d: d.organisation),
     SitePage("my organisations", "organisations.mine", visitors=(MEMBER,)),
     SitePage("new organisation", "organisations.new", visitors=(MEMBER,)),
-    SitePage(
-        "new organisation with errors",
-        "organisations.new",
-        visitors=(MEMBER,),
-        posts_to="organisations.new",
-        status=422,
-        then=submit_empty_form,
-    ),
+    form_with_errors("new organisation with errors", "organisations.new", "organisations.new"),
     SitePage(
         "edit organisation",
         "organisations.edit",
@@ -271,14 +269,11 @@ PAGES: list[SitePage] = [
         values=lambda d: d.organisation,
         visitors=(MEMBER,),
     ),
-    SitePage(
+    form_with_errors(
         "invitation with errors",
         "organisations.members",
+        "organisations.invite",
         values=lambda d: d.organisation,
-        visitors=(MEMBER,),
-        posts_to="organisations.invite",
-        status=422,
-        then=submit_empty_form,
     ),
     # Ads; /annonser is also the search page
     SitePage("ads", "ads.index"),
@@ -291,28 +286,15 @@ PAGES: list[SitePage] = [
     SitePage("ad search as you type", "ads.index", then=search_as_you_type),
     SitePage("ad page", "ads.detail", values=lambda d: d.ad),
     SitePage("new ad", "ads.new", visitors=(MEMBER,)),
-    SitePage(
-        "new ad with errors",
-        "ads.new",
-        visitors=(MEMBER,),
-        posts_to="ads.new",
-        status=422,
-        then=submit_empty_form,
-    ),
+    form_with_errors("new ad with errors", "ads.new", "ads.new"),
     SitePage("edit ad", "ads.edit", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("delete ad", "ads.delete", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("ad outcome", "insights.outcome", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage("another organisation's ad", "ads.detail", values=lambda d: d.other_ad),
     # Contact between organisations
     SitePage("show interest", "contact.new", values=lambda d: d.other_ad),
-    SitePage(
-        "show interest with errors",
-        "contact.new",
-        values=lambda d: d.other_ad,
-        visitors=(MEMBER,),
-        posts_to="contact.start",
-        status=422,
-        then=submit_empty_form,
+    form_with_errors(
+        "show interest with errors", "contact.new", "contact.start", values=lambda d: d.other_ad
     ),
     SitePage("inbox", "contact.index", visitors=(MEMBER,)),
     SitePage("conversation", "contact.detail", values=lambda d: d.conversation, visitors=(MEMBER,)),
@@ -337,14 +319,11 @@ PAGES: list[SitePage] = [
         values=lambda d: {"kind_slug": "annons", "target_id": d.other_ad["ad_id"]},
         visitors=(MEMBER,),
     ),
-    SitePage(
+    form_with_errors(
         "report an ad with errors",
         "moderation.report",
+        "moderation.report",
         values=lambda d: {"kind_slug": "annons", "target_id": d.other_ad["ad_id"]},
-        visitors=(MEMBER,),
-        posts_to="moderation.report",
-        status=422,
-        then=submit_empty_form,
     ),
     SitePage(
         "report an organisation",
@@ -359,14 +338,8 @@ PAGES: list[SitePage] = [
         visitors=(MEMBER,),
     ),
     SitePage("appeal", "moderation.appeal", values=lambda d: d.hidden_ad, visitors=(MEMBER,)),
-    SitePage(
-        "appeal with errors",
-        "moderation.appeal",
-        values=lambda d: d.hidden_ad,
-        visitors=(MEMBER,),
-        posts_to="moderation.appeal",
-        status=422,
-        then=submit_empty_form,
+    form_with_errors(
+        "appeal with errors", "moderation.appeal", "moderation.appeal", values=lambda d: d.hidden_ad
     ),
     SitePage("moderation queue", "moderation.index", visitors=(SITE_ADMIN,)),
     SitePage(
