@@ -19,7 +19,7 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import send_all
-from marketplace.notifications.models import OutboxEmail, OutboxJob, OutboxStatus
+from marketplace.notifications.models import Claimable, OutboxEmail, OutboxJob, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -153,14 +153,14 @@ def write_deferred(limit: int = 20) -> int:
     return done
 
 
-def _claimable(model: type[OutboxEmail | OutboxJob], now: datetime) -> sa.ColumnElement[bool]:
+def _claimable(model: type[Claimable], now: datetime) -> sa.ColumnElement[bool]:
     return sa.and_(
         model.status == OutboxStatus.PENDING,
         sa.or_(model.claimed_until.is_(None), model.claimed_until < now),
     )
 
 
-def _claim(model: type[OutboxEmail | OutboxJob], limit: int) -> tuple[list[int], datetime]:
+def _claim(model: type[Claimable], limit: int) -> tuple[list[int], datetime]:
     """Claim due rows (outbox e-mails or jobs) for this process; their ids, and until when.
 
     One UPDATE ... RETURNING: the statement re-checks that each row is still claimable when it
@@ -187,7 +187,7 @@ def _claim(model: type[OutboxEmail | OutboxJob], limit: int) -> tuple[list[int],
     return sorted(claimed), until
 
 
-def _failed(model: type[OutboxEmail | OutboxJob], row_id: int, attempts: int, error: Exception):
+def _failed(model: type[Claimable], row_id: int, attempts: int, error: Exception):
     """Count a failed attempt: retry with back-off, or give up after MAX_ATTEMPTS."""
     values: dict = {
         "attempts": attempts + 1,
