@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import sqlalchemy as sa  # noqa: E402
-from search_bench import fresh_database, generate, percentile  # noqa: E402
+from search_bench import analyze, fresh_database, generate, percentile  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
 from marketplace.ads.models import Ad, AdStatus  # noqa: E402
@@ -85,16 +85,7 @@ def prepare() -> None:
     with db.engine.begin() as connection:
         matching_models.create_vocabulary(connection)
         matching_models.MATCHING_INDEX.create(connection, checkfirst=True)
-    if db.engine.dialect.name == "postgresql":
-        # VACUUM too: setting every ad's last day left a dead row per ad, which doubled the heap
-        # pages a full-text lookup visits (a live database is vacuumed by autovacuum).
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE"
-            )
-    else:
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
+    analyze()
 
 
 def time_matches(ads: list[int], limit: int = 10) -> tuple[list[float], list[float], list[int]]:

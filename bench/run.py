@@ -213,20 +213,6 @@ def fresh_database(url: str) -> None:
     db.create_all()
 
 
-def analyze() -> None:
-    if db.engine.dialect.name == "postgresql":
-        # VACUUM too: closing a tenth of the ads and the other bulk updates left dead rows, which
-        # a full-text lookup's heap visits would wade through (autovacuum clears them on a live
-        # database, but not before the measuring starts).
-        with db.engine.connect() as connection:
-            connection.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
-                "VACUUM ANALYZE"
-            )
-    else:
-        db.session.execute(sa.text("ANALYZE"))
-        db.session.commit()
-
-
 CLOSED_SHARE = 0.1  # ads that have found their partner: they must not slow anything down
 
 
@@ -302,7 +288,7 @@ def build(url: str, data_file: Path, size: Size, words: list[str], seed: int) ->
     progress(f"{db.engine.dialect.name}: saving {size.saved_searches:,} saved searches")
     alerts_bench.vocabulary = lambda: words[:400]  # the generator's words; no 100,000-ad scan
     alerts_bench.save_searches(size.saved_searches, 1.0, 0.15, rng)
-    analyze()
+    search_bench.analyze()
     open_ads = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(open_ads_condition()))
     return {
         "import_s": round(seconds, 2),
