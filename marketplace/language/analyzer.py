@@ -1,0 +1,116 @@
+"""One analysis of Swedish text for the search and the matching: words -> lemmas and parts.
+
+A word is, in this order:
+1. a form the dictionary knows: its lemmas ("böckerna" -> bok, "gick" -> gå, "somrar" ->
+   sommar, "äldsta" -> gammal), curated exceptions first (exceptions.py);
+2. else, typed without å/ä/ö, the words it can be with them ("forening" -> förening, "lan" ->
+   län and lån) — never when it is a word as it stands ("rad" stays rad, not råd);
+3. else a compound of known parts: its lemma is its first parts plus its head's lemma, without
+   å/ä/ö ("läxhjälpsgrupperna" and "laxhjalpsgrupperna" -> laxhjalpsgrupp);
+4. else (names, new words, typos) its Snowball stem, as the search did before.
+A compound, known or not, is also indexed under its parts (compounds.py): "ungdomsgården" has
+the lemma ungdomsgård and the parts ungdom and gård, so "gård" finds it, ranked below an exact
+"gård"; a known word is only split when that is likely ("alltid" never is).
+
+Documents and queries go through the same function, so the two always agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import Stemmer
+
+from marketplace.language import compounds
+from marketplace.language.lexicon import lexicon
+from marketplace.language.normalise import fold_swedish, normalise, words
+
+_stemmer = Stemmer.Stemmer("swedish")
+_ACCENTED = frozenset("åäö")
+RESTORE_SPAN = 1.5  # restored words at most this much rarer (zipf) than the likeliest one
+RESTORE_MAX = 3
+MAX_PART_LEVELS = 2  # a part that is itself a compound is split once more (läxhjälp|s|grupp)
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """What one written word stands for.
+
+    lemmas: its exact terms (usually one; ambiguous forms have several: "tolkar" -> tolk).
+    parts:  lemmas of its compound parts, at every level, that are not among `lemmas`
+            ("läxhjälpsgrupp" -> läxhjälp, grupp, läxa, hjälp).
+    split:  the compound's top-level parts, each as its lemmas: a query word matches a text
+            that has all of them ("läxläsning" finds "läsning av läxor"); () if no compound.
+    how:    "known", "restored" (typed without å/ä/ö), "compound" (unknown but made of known
+            parts) or "unknown" (Snowball stem).
+    """
+
+    text: str
+    lemmas: tuple[str, ...]
+    parts: tuple[str, ...] = ()
+    split: tuple[tuple[str, ...], ...] = ()
+    how: str = "known"
+
+
+def _restore(word: str) -> tuple[str, ...]:
+    restored = lexicon().restorations(word)
+    if not restored:
+        return ()
+    top = restored[0][1]
+    return tuple(lemma for lemma, zipf in restored if zipf >= top - RESTORE_SPAN)[:RESTORE_MAX]
+
+
+def _parts_of(split: compounds.Split, level: int) -> list[str]:
+    found: list[str] = []
+    for part in split.parts:
+        found.extend(part.lemmas)
+        if level < MAX_PART_LEVELS:
+            for lemma in part.lemmas:
+                inner = compounds.split(lexicon(), lemma, (lemma,))
+                if inner is not None:
+                    found.extend(_parts_of(inner, level + 1))
+    return found
+
+
+@lru_cache(maxsize=200_000)
+def analyze_word(word: str) -> Word:
+    """The analysis of one normalised word (see normalise.words)."""
+    if word.isdigit() or len(word) < 2:
+        return Word(word, (word,), how="unknown")
+    lex = lexicon()
+    lemmas = lex.lemmas(word)
+    how = "known"
+    if not lemmas and not _ACCENTED.intersection(word):
+        lemmas = _restore(word)
+        how = "restored" if lemmas else "known"
+    found = compounds.split(lex, word, lemmas) if how == "known" else None
+    if not lemmas and found is not None:
+        # folded, so the same compound typed with or without å/ä/ö has one lemma
+        modifiers = "".join(part.text for part in found.parts[:-1])
+        lemmas = tuple(dict.fromkeys(fold_swedish(modifiers + l) for l in found.head.lemmas))
+        how = "compound"
+    if not lemmas:
+        # folded first, so "språkcafe" and "sprakcafe" stem alike
+        return Word(word, (_stemmer.stemWord(fold_swedish(word)),), how="unknown")
+    if found is None and how == "restored":
+        # typed without accents, a compound of the restored word's parts: split the first
+        restored = [compounds.split(lex, lemma, (lemma,)) for lemma in lemmas]
+        found = next((split for split in restored if split is not None), None)
+    if found is None:
+        return Word(word, lemmas, how=how)
+    own = set(lemmas)
+    parts = tuple(dict.fromkeys(p for p in _parts_of(found, 1) if p not in own))
+    split = tuple(part.lemmas for part in found.parts)
+    return Word(word, lemmas, parts, split, how)
+
+
+def analyze(text: str) -> list[Word]:
+    """Every word of a text, analysed (in order, repeats included)."""
+    return [analyze_word(word) for word in words(text)]
+
+
+def lemmas_of(word: str) -> tuple[str, ...]:
+    """The lemmas of one word as a person writes it ("Böckerna" -> ("bok",))."""
+    normalised = normalise(word).strip()
+    return analyze_word(normalised).lemmas if normalised else ()

@@ -1,0 +1,132 @@
+"""Swedish compounds: "ungdomsgården" is a "gård" of "ungdom", "läxhjälp" a "hjälp" with "läxa".
+
+A word is split into a modifier (a known word in one of its joining forms: ungdom|s, läx(a),
+kvinn(a)|o) and a head (any known form), or a modifier and a split rest, at most three parts.
+Among the possible splits the one of fewest parts, then of most common parts, wins. A word the
+dictionary knows is only split when its parts are together more common than the word itself
+(Koehn & Knight's rule: "alltid" is far more common than "all" and "tid" are as its parts
+would suggest, "läxhjälp" far rarer than "läxa" and "hjälp"); curated stop lists keep out
+prefixes (om|sorg), suffix-like heads (ung|dom) and lexicalised words (eftermiddag).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from marketplace.language import exceptions
+from marketplace.language.lexicon import Lexicon
+
+MIN_PART = 3  # letters in each part
+MIN_WORD = 6  # letters a word needs to be split at all
+MIN_PART_ZIPF = 1.5  # each part at least this common (zipf)
+KNOWN_MARGIN = 0.3  # a known word's parts must be this much more common than the word (zipf)
+MAX_PARTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """One part of a compound: as written in it, and its lemmas."""
+
+    text: str
+    lemmas: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Split:
+    parts: tuple[Part, ...]
+    score: float  # mean zipf of the parts
+
+    @property
+    def head(self) -> Part:
+        return self.parts[-1]
+
+
+_VOWELS = frozenset("aeiouyåäö")
+
+
+def _part_zipf(lexicon: Lexicon, lemmas: tuple[str, ...]) -> float:
+    return max((lexicon.zipf(lemma) for lemma in lemmas), default=0.0)
+
+
+def _head_lemmas(lexicon: Lexicon, rest: str) -> tuple[str, ...]:
+    if rest in exceptions.NOT_HEADS:
+        return ()
+    lemmas = lexicon.lemmas(rest)
+    if not lemmas and not (_VOWELS & set(rest)) <= {"a", "o"} | set("eiuy"):
+        return ()
+    if not lemmas and not any(letter in "åäö" for letter in rest):
+        restored = lexicon.restorations(rest)
+        if restored:
+            top = restored[0][1]
+            lemmas = tuple(lemma for lemma, zipf in restored if zipf >= top - 1.0)[:2]
+    return tuple(
+        lemma for lemma in lemmas if lemma not in exceptions.NOT_HEADS and len(lemma) >= MIN_PART
+    )
+
+
+def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
+    found: list[Split] = []
+    for prefix, lemmas in lexicon.modifiers(word):
+        rest = word[len(prefix) :]
+        if len(rest) < MIN_PART or prefix in exceptions.NOT_MODIFIERS:
+            continue
+        lemmas = tuple(
+            lemma
+            for lemma in lemmas
+            if lemma not in exceptions.NOT_MODIFIERS and len(lemma) >= MIN_PART
+        )
+        if not lemmas:
+            continue
+        modifier = Part(prefix, lemmas)
+        modifier_zipf = _part_zipf(lexicon, lemmas)
+        if modifier_zipf < MIN_PART_ZIPF:
+            continue
+        head_lemmas = _head_lemmas(lexicon, rest)
+        if head_lemmas:
+            head_zipf = _part_zipf(lexicon, head_lemmas)
+            if head_zipf >= MIN_PART_ZIPF:
+                score = (modifier_zipf + head_zipf) / 2
+                found.append(Split((modifier, Part(rest, head_lemmas)), score))
+                continue
+        if depth + 2 < MAX_PARTS + 1 and len(rest) >= 2 * MIN_PART:
+            inner = best_split(lexicon, rest, depth + 1)
+            if inner is not None:
+                count = len(inner.parts) + 1
+                score = (modifier_zipf + inner.score * len(inner.parts)) / count
+                found.append(Split((modifier, *inner.parts), score))
+    return found
+
+
+def best_split(lexicon: Lexicon, word: str, depth: int = 0) -> Split | None:
+    """The likeliest split of a word into known parts, or None (no check against the whole)."""
+    if len(word) < MIN_WORD if depth == 0 else len(word) < 2 * MIN_PART:
+        return None
+    candidates = _candidates(lexicon, word, depth)
+    if not candidates:
+        return None
+    # "asyl|sökande", not "asyls|ökande": a joining s gives way to a head that begins with it.
+    modifiers = {split.parts[0].text for split in candidates}
+    candidates = [
+        split
+        for split in candidates
+        if not (split.parts[0].text.endswith("s") and split.parts[0].text[:-1] in modifiers)
+    ]
+    return min(candidates, key=lambda s: (len(s.parts), -s.score, -len(s.head.text)))
+
+
+def split(lexicon: Lexicon, word: str, lemmas: tuple[str, ...]) -> Split | None:
+    """The word's split if it is a compound worth splitting, else None.
+
+    `lemmas` are the word's own (empty when the dictionary does not know it): a known word is
+    split only when its parts are clearly more common than it is.
+    """
+    if word in exceptions.NOT_COMPOUNDS or any(l in exceptions.NOT_COMPOUNDS for l in lemmas):
+        return None
+    found = best_split(lexicon, word)
+    if found is None:
+        return None
+    if lemmas:
+        whole = max(lexicon.zipf(lemma) for lemma in lemmas)
+        if found.score < whole + KNOWN_MARGIN:
+            return None
+    return found

@@ -1,0 +1,81 @@
+"""Curated corrections to the word data, for this site's vocabulary. Small on purpose: the
+general rules live in the data; these are the words where the rules are wrong for this domain.
+
+All words are written normalised (lower case, å/ä/ö kept).
+"""
+
+from __future__ import annotations
+
+# word -> its lemmas, replacing what the data says.
+LEMMAS: dict[str, tuple[str, ...]] = {
+    # "äldre" is "the elderly" here far more often than the comparative of "gammal".
+    "äldre": ("äldre", "gammal"),
+    "äldres": ("äldre", "gammal"),
+    # Plural-only and collective words of the sector.
+    "nyanlända": ("nyanländ",),
+    "nyanländas": ("nyanländ",),
+    "asylsökande": ("asylsökande",),
+    "asylsökandes": ("asylsökande",),
+    "funktionsnedsatta": ("funktionsnedsatt",),
+    "anhöriga": ("anhörig",),
+    "anhörigas": ("anhörig",),
+    "ideella": ("ideell",),
+    "unga": ("ung",),
+    "ungas": ("ung",),
+    # Loanwords of the sector the dictionary does not inflect (or does not know).
+    "volontär": ("volontär",),
+    "volontärer": ("volontär",),
+    "volontären": ("volontär",),
+    "volontärerna": ("volontär",),
+    "volontärernas": ("volontär",),
+    "defibrillator": ("defibrillator",),
+    "defibrillatorer": ("defibrillator",),
+    "defibrillatorn": ("defibrillator",),
+    "defibrillatorerna": ("defibrillator",),
+    "hjärtstartare": ("hjärtstartare",),
+    "hjärtstartaren": ("hjärtstartare",),
+    "hjärtstartarna": ("hjärtstartare",),
+    "hjärtstartarnas": ("hjärtstartare",),
+    "hbtqi": ("hbtqi",),
+    "hbtq": ("hbtqi",),
+    # Modal and function words whose dictionary links join them to content words.
+    "ska": ("ska",),
+    "skall": ("ska",),
+    "skulle": ("ska",),
+    "kan": ("kunna",),
+    "man": ("man",),  # the pronoun and the noun: neither is "mana"
+}
+
+# word -> lemmas the data gives it that are wrong here (the others stay).
+NOT_LEMMAS: dict[str, frozenset[str]] = {
+    "tolkar": frozenset({"tolkare"}),
+}
+
+# Words never split into parts: the parts are words, but the whole is not made of them
+# ("alltid" is not about "tid", nor "eftermiddag" about a "middag").
+NOT_COMPOUNDS = frozenset(
+    """
+    alltid eftermiddag förmiddag deltagare deltagarna deltagande deltar delta deltog
+    ungdom ungdomar sjukdom kärlek verksamhet samhälle samhällen samverkan samarbete
+    människa människor kvinna kvinnor förening föreningar förälder föräldrar
+    arbetsgivare arbetstagare medborgare medarbetare medlem medlemmar handledare
+    utbildning undervisning omsorg underlag uppdrag utveckling utvecklingen inflytande
+    tillgänglighet tillsammans tillfälle tillfällen bakgrund grundskola gymnasium
+    bibliotek kommun kommuner kommunen region regionen landsting boende boenden
+    frivillig frivilliga frivilligorganisation ledare ledarskap ensamhet ensamstående
+    möjlighet möjligheter verkstad skolgård helgdag måndag tisdag onsdag torsdag fredag
+    lördag söndag vardag vardagar midsommar jultid nyår
+    """.split()
+)
+
+# Never a compound's last part: suffixes that are also words ("ung|dom", "kunskap").
+NOT_HEADS = frozenset("dom het skap else ning ande ende lig ligt liga isk iska are ar".split())
+
+# Never a compound's first part: prepositions, particles and prefixes ("om|sorg", "ut|bildning").
+NOT_MODIFIERS = frozenset(
+    """
+    av an all alla allt bak be bi efter emot fram från för före förs genom hel i in inne inom
+    kring med mellan mot ned ner nog nu när om runt sam samman sed själv till tills tillbaka
+    under upp ur ut utan de dem den det sin min din vår hans hennes deras utom vid åter över bort hit dit ihop iväg ge gen
+    """.split()
+)

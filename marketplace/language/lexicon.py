@@ -1,0 +1,91 @@
+"""The Swedish word data: which words exist, their lemmas, how common they are.
+
+Loaded once per process from marketplace/language/data (built by bench/language/build_data.py
+from hunspell-sv, simplemma and wordfreq) into marisa tries: ~8 MB on disk and about as much in
+memory, a lookup a microsecond or two. The curated exceptions (exceptions.py) apply on top.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import marisa_trie
+
+from marketplace.language import exceptions
+
+DATA = Path(__file__).resolve().parent / "data"
+
+
+class Lexicon:
+    """The tries, and what a word is made of according to them."""
+
+    def __init__(self, folder: Path = DATA) -> None:
+        self.forms = marisa_trie.RecordTrie("<IB").mmap(str(folder / "forms.marisa"))
+        self.lemma_keys = marisa_trie.Trie().mmap(str(folder / "lemmas.marisa"))
+        self.begins = marisa_trie.RecordTrie("<I").mmap(str(folder / "begins.marisa"))
+        self.accents = marisa_trie.RecordTrie("<IB").mmap(str(folder / "accents.marisa"))
+        self.lemma_zipf = (folder / "lemma_zipf.bin").read_bytes()
+
+    def lemma(self, lemma_id: int) -> str:
+        return self.lemma_keys.restore_key(lemma_id)
+
+    def is_word(self, word: str) -> bool:
+        return word in self.forms or word in exceptions.LEMMAS
+
+    def lemmas(self, word: str) -> tuple[str, ...]:
+        """The lemmas of a known form (curated exceptions first); () for an unknown word."""
+        curated = exceptions.LEMMAS.get(word)
+        if curated is not None:
+            return curated
+        records = self.forms.get(word)
+        if not records:
+            return ()
+        found = tuple(dict.fromkeys(self.lemma(lemma_id) for lemma_id, _ in records))
+        blocked = exceptions.NOT_LEMMAS.get(word)
+        if blocked:
+            found = tuple(lemma for lemma in found if lemma not in blocked) or found
+        return found
+
+    def form_zipf(self, word: str) -> float:
+        """How common the form itself is (zipf: 1 rare ... 7 'och'); 0 when unknown."""
+        records = self.forms.get(word)
+        return records[0][1] / 10 if records else 0.0
+
+    def zipf(self, lemma: str) -> float:
+        """How common the lemma is, all its forms together; 0 when unknown."""
+        lemma_id = self.lemma_keys.get(lemma)
+        return self.lemma_zipf[lemma_id] / 10 if lemma_id is not None else 0.0
+
+    def restorations(self, word: str) -> tuple[tuple[str, float], ...]:
+        """Lemmas a word typed without å/ä/ö may stand for, with the zipf of the written form:
+        'forening' -> (('förening', 4.5),). Nothing for a word that is Swedish as it stands."""
+        records = self.accents.get(word)
+        if not records:
+            return ()
+        best: dict[str, float] = {}
+        for lemma_id, zipf10 in records:
+            lemma = self.lemma(lemma_id)
+            best[lemma] = max(best.get(lemma, 0.0), zipf10 / 10)
+        return tuple(sorted(best.items(), key=lambda item: (-item[1], item[0])))
+
+    def modifiers(self, word: str) -> list[tuple[str, tuple[str, ...]]]:
+        """The beginnings of a word that may begin a compound, with their lemmas, longest first:
+        'ungdomsgården' -> [('ungdoms', ('ungdom',)), ('ungdom', ('ungdom',)), ...]."""
+        found = []
+        for prefix in self.begins.prefixes(word):
+            lemmas = tuple(dict.fromkeys(self.lemma(i) for (i,) in self.begins[prefix]))
+            found.append((prefix, lemmas))
+        found.sort(key=lambda item: -len(item[0]))
+        return found
+
+    def completions(self, prefix: str, limit: int = 20) -> list[str]:
+        """The most common lemmas that begin with `prefix` (for as-you-type search)."""
+        keys = self.lemma_keys.keys(prefix)
+        keys.sort(key=lambda key: (-self.lemma_zipf[self.lemma_keys[key]], key))
+        return keys[:limit]
+
+
+@cache
+def lexicon() -> Lexicon:
+    return Lexicon()
