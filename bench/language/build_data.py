@@ -50,10 +50,11 @@ HUNSPELL = Path("/usr/share/hunspell/sv_SE")
 _WORD = re.compile(r"^[a-zåäö]+$")
 
 # simplemma links that are wrong (checked by hand among the linked entries with zipf >= 3).
-WRONG_LINKS = frozenset(
+_WRONG_LINKS = (
     "mars togs fans ska mose bajen mils ref ams va hd vm helen line lis redo upphov matte morse "
-    "lys komet fors lasse mina min ett".split()
+    "lys komet fors lasse mina min ett"
 )
+WRONG_LINKS = frozenset(_WRONG_LINKS.split())
 
 # Liberal compound modifiers beyond the dictionary's flags: how Swedish joins a first part.
 # (the lemma ends with, the modifier replaces that ending with)

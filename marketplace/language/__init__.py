@@ -29,6 +29,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import cached_property
+from itertools import chain
+from operator import attrgetter
 
 from marketplace.language import synonyms
 from marketplace.language.analyzer import Word, analyze, analyze_word, lemmas_of
@@ -73,8 +76,21 @@ class DocumentTerms:
     parts: dict[str, int]
     related: dict[str, int]
     challenges: tuple[str, ...]
-    # term -> the first word of the text it came from (for reasons: "läxhjälpsgruppen")
-    written: dict[str, str] = field(repr=False, default_factory=dict)
+    words: tuple[str, ...] = field(repr=False, default=())  # its distinct words, in order
+
+    @cached_property
+    def written(self) -> dict[str, str]:
+        """term -> the first word of the text it came from (for reasons: "läxhjälpsgruppen")."""
+        found: dict[str, str] = {}
+        index = synonyms.related_index()
+        for token in self.words:
+            word = analyze_word(token)
+            for term in (*word.lemmas, *word.parts):
+                found.setdefault(term, token)
+        for term in list(found):
+            for other in index.get(term, ()):
+                found.setdefault(other, found[term])
+        return found
 
     def tokens(self) -> dict[str, list[str]]:
         """Each group as a list of terms with repeats, for an engine that counts them."""
@@ -88,38 +104,33 @@ class DocumentTerms:
         }
 
 
+_LEMMAS = attrgetter("lemmas")
+_PARTS = attrgetter("parts")
+
+
 def document_terms(*texts: str | None) -> DocumentTerms:
     """The index terms of a document made of these texts (title, body, organisation name…)."""
-    exact: Counter[str] = Counter()
-    parts: Counter[str] = Counter()
-    written: dict[str, str] = {}
-    for text in texts:
-        for word in analyze(text or ""):
-            for lemma in word.lemmas:
-                exact[lemma] += 1
-                written.setdefault(lemma, word.text)
-            for part in word.parts:
-                parts[part] += 1
-                written.setdefault(part, word.text)
+    tokens = [token for text in texts if text for token in words(text)]
+    analysed = list(map(analyze_word, tokens))
+    exact = Counter(chain.from_iterable(map(_LEMMAS, analysed)))
+    parts = Counter(chain.from_iterable(map(_PARTS, analysed)))
     parts_only = {term: count for term, count in parts.items() if term not in exact}
+    lemmas = exact.keys() | parts_only.keys()
     related: Counter[str] = Counter()
     index = synonyms.related_index()
-    for term, count in (*exact.items(), *parts_only.items()):
-        for other in index.get(term, ()):
-            if other not in exact and other not in parts_only:
-                related[other] += count
-                written.setdefault(other, written[term])
-    lemmas = set(exact) | set(parts_only)
-    for phrase, group in synonyms.group_phrases():
-        if synonyms.contains(lemmas, phrase):
-            for other in group - lemmas:
-                related[other] += 1
+    for term in lemmas & index.keys():
+        count = exact.get(term) or parts_only[term]
+        for other in index[term] - lemmas:
+            related[other] += count
+    for group in synonyms.phrases_in(lemmas, synonyms.group_phrases()):
+        for other in group - lemmas:
+            related[other] += 1
     return DocumentTerms(
         exact=dict(exact),
         parts=parts_only,
         related=dict(related),
         challenges=_challenges(lemmas),
-        written=written,
+        words=tuple(dict.fromkeys(tokens)),
     )
 
 
@@ -180,7 +191,9 @@ def _query_word(word: Word, last: bool) -> QueryWord:
     index = synonyms.related_index()
     own = set(word.lemmas)
     related = tuple(
-        dict.fromkeys(other for lemma in word.lemmas for other in index.get(lemma, ()) if other not in own)
+        dict.fromkeys(
+            other for lemma in word.lemmas for other in index.get(lemma, ()) if other not in own
+        )
     )
     prefix = word.text if last else None
     return QueryWord(
@@ -201,17 +214,15 @@ def complete(prefix: str, limit: int = COMPLETIONS) -> list[str]:
     lex = lexicon()
     found = set(lex.completions(prefix, limit * 5))
     if not any(letter in "åäö" for letter in prefix):
-        for key in lex.accents.keys(prefix)[: limit * 5]:
+        for key in lex.accents.keys(prefix)[:2000]:
             found.update(lemma for lemma, _zipf in lex.restorations(key))
     return sorted(found, key=lambda lemma: (-lex.zipf(lemma), lemma))[:limit]
 
 
 def _challenges(lemmas: set[str]) -> tuple[str, ...]:
-    named = []
-    for slug, phrase in synonyms.challenge_phrases():
-        if slug not in named and synonyms.contains(lemmas, phrase):
-            named.append(slug)
-    return tuple(named)
+    named = synonyms.phrases_in(lemmas, synonyms.challenge_phrases())
+    order = list(synonyms.CHALLENGE_WORDS)
+    return tuple(sorted(set(named), key=order.index))
 
 
 def english_hints(text: str | None) -> tuple[tuple[str, str], ...]:

@@ -73,7 +73,7 @@ def _parts_of(split: compounds.Split, level: int) -> list[str]:
     return found
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def analyze_word(word: str) -> Word:
     """The analysis of one normalised word (see normalise.words)."""
     if word.isdigit() or len(word) < 2:
@@ -88,7 +88,7 @@ def analyze_word(word: str) -> Word:
     if not lemmas and found is not None:
         # folded, so the same compound typed with or without å/ä/ö has one lemma
         modifiers = "".join(part.text for part in found.parts[:-1])
-        lemmas = tuple(dict.fromkeys(fold_swedish(modifiers + l) for l in found.head.lemmas))
+        lemmas = tuple(dict.fromkeys(fold_swedish(modifiers + head) for head in found.head.lemmas))
         how = "compound"
     if not lemmas:
         # folded first, so "språkcafe" and "sprakcafe" stem alike

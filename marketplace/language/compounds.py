@@ -120,7 +120,9 @@ def split(lexicon: Lexicon, word: str, lemmas: tuple[str, ...]) -> Split | None:
     `lemmas` are the word's own (empty when the dictionary does not know it): a known word is
     split only when its parts are clearly more common than it is.
     """
-    if word in exceptions.NOT_COMPOUNDS or any(l in exceptions.NOT_COMPOUNDS for l in lemmas):
+    if word in exceptions.NOT_COMPOUNDS or any(
+        lemma in exceptions.NOT_COMPOUNDS for lemma in lemmas
+    ):
         return None
     found = best_split(lexicon, word)
     if found is None:

@@ -53,8 +53,7 @@ NOT_LEMMAS: dict[str, frozenset[str]] = {
 
 # Words never split into parts: the parts are words, but the whole is not made of them
 # ("alltid" is not about "tid", nor "eftermiddag" about a "middag").
-NOT_COMPOUNDS = frozenset(
-    """
+_NOT_COMPOUNDS = """
     alltid eftermiddag förmiddag deltagare deltagarna deltagande deltar delta deltog
     ungdom ungdomar sjukdom kärlek verksamhet samhälle samhällen samverkan samarbete
     människa människor kvinna kvinnor förening föreningar förälder föräldrar
@@ -65,17 +64,18 @@ NOT_COMPOUNDS = frozenset(
     frivillig frivilliga frivilligorganisation ledare ledarskap ensamhet ensamstående
     möjlighet möjligheter verkstad skolgård helgdag måndag tisdag onsdag torsdag fredag
     lördag söndag vardag vardagar midsommar jultid nyår
-    """.split()
-)
+"""
+NOT_COMPOUNDS = frozenset(_NOT_COMPOUNDS.split())
 
 # Never a compound's last part: suffixes that are also words ("ung|dom", "kunskap").
-NOT_HEADS = frozenset("dom het skap else ning ande ende lig ligt liga isk iska are ar".split())
+_NOT_HEADS = "dom het skap else ning ande ende lig ligt liga isk iska are ar"
+NOT_HEADS = frozenset(_NOT_HEADS.split())
 
 # Never a compound's first part: prepositions, particles and prefixes ("om|sorg", "ut|bildning").
-NOT_MODIFIERS = frozenset(
-    """
+_NOT_MODIFIERS = """
     av an all alla allt bak be bi efter emot fram från för före förs genom hel i in inne inom
     kring med mellan mot ned ner nog nu när om runt sam samman sed själv till tills tillbaka
-    under upp ur ut utan de dem den det sin min din vår hans hennes deras utom vid åter över bort hit dit ihop iväg ge gen
-    """.split()
-)
+    under upp ur ut utan utom vid åter över bort hit dit ihop iväg ge gen
+    de dem den det sin min din vår hans hennes deras
+"""
+NOT_MODIFIERS = frozenset(_NOT_MODIFIERS.split())

@@ -7,6 +7,7 @@ memory, a lookup a microsecond or two. The curated exceptions (exceptions.py) ap
 
 from __future__ import annotations
 
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -28,7 +29,8 @@ class Lexicon:
         self.lemma_zipf = (folder / "lemma_zipf.bin").read_bytes()
 
     def lemma(self, lemma_id: int) -> str:
-        return self.lemma_keys.restore_key(lemma_id)
+        # interned: the same lemmas recur in thousands of cached words and documents
+        return sys.intern(self.lemma_keys.restore_key(lemma_id))
 
     def is_word(self, word: str) -> bool:
         return word in self.forms or word in exceptions.LEMMAS
@@ -81,7 +83,7 @@ class Lexicon:
 
     def completions(self, prefix: str, limit: int = 20) -> list[str]:
         """The most common lemmas that begin with `prefix` (for as-you-type search)."""
-        keys = self.lemma_keys.keys(prefix)
+        keys = self.lemma_keys.keys(prefix)[:2000]
         keys.sort(key=lambda key: (-self.lemma_zipf[self.lemma_keys[key]], key))
         return keys[:limit]
 

@@ -19,11 +19,7 @@ _WORD = re.compile(r"[^\W_]+")
 MAX_WORD_LENGTH = 60  # longer "words" (pasted hashes, URLs) are cut
 
 
-def normalise(text: str) -> str:
-    """Lower-case, keep å/ä/ö, strip every other diacritic: 'Språkcafé Ø' -> 'språkcafe ö'."""
-    text = unicodedata.normalize("NFC", text.lower()).translate(_OTHER)
-    if text.isascii():
-        return text
+def _strip(text: str) -> str:
     for letter, mark in _KEEP.items():
         text = text.replace(letter, mark)
     stripped = "".join(
@@ -34,6 +30,36 @@ def normalise(text: str) -> str:
     return stripped
 
 
+# The Latin letters with marks, stripped once: most texts then need one str.translate.
+_LATIN = {}
+for _code in range(0xC0, 0x250):
+    _char = chr(_code)
+    if _char.lower() != _char:
+        continue
+    _plain = _strip(_char.translate(_OTHER))
+    if _plain != _char:
+        _LATIN[_code] = _plain
+_LATIN.update({ord(key): value for key, value in {"æ": "ä", "ø": "ö", "ß": "ss"}.items()})
+_TABLE = str.maketrans(_LATIN)
+
+
+_FOREIGN = re.compile(r"[^\x00-\x7fåäö–—’”“…•€]")  # anything but ASCII, å/ä/ö, punctuation
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, keep å/ä/ö, strip every other diacritic: 'Språkcafé Ø' -> 'språkcafe ö'."""
+    text = text.lower()
+    if text.isascii() or not _FOREIGN.search(text):
+        return text
+    if not unicodedata.is_normalized("NFKC", text):  # decomposed marks, ligatures, full width
+        text = unicodedata.normalize("NFKC", text)
+    text = text.translate(_TABLE)
+    if _COMBINING.search(text):
+        text = _strip(text)
+    return text
+
+
 def fold_swedish(word: str) -> str:
     """The word as typed on a keyboard without å, ä and ö: 'förening' -> 'forening'."""
     return word.translate(_FOLD)
@@ -41,4 +67,7 @@ def fold_swedish(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The normalised words of a text; punctuation, digits-only runs and symbols separate."""
-    return [word[:MAX_WORD_LENGTH] for word in _WORD.findall(normalise(text))]
+    found = _WORD.findall(normalise(text))
+    if found and max(map(len, found)) > MAX_WORD_LENGTH:
+        return [word[:MAX_WORD_LENGTH] for word in found]
+    return found

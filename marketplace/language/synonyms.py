@@ -206,27 +206,49 @@ def related_index() -> dict[str, frozenset[str]]:
     return {lemma: frozenset(others - {lemma}) for lemma, others in related.items()}
 
 
+Phrases = dict[str, list[tuple[tuple[frozenset[str], ...], object]]]
+
+
+def _by_first_word(items) -> Phrases:
+    """Phrases (each word: its lemmas) with a value, filed under every lemma of their first word,
+    so a text looks up only the phrases that can start with one of its lemmas."""
+    index: Phrases = {}
+    for phrase, value in items:
+        if phrase:
+            for lemma in phrase[0]:
+                index.setdefault(lemma, []).append((phrase, value))
+    return index
+
+
 @cache
-def group_phrases() -> tuple[tuple[tuple[frozenset[str], ...], frozenset[str]], ...]:
-    """(the lemmas of a multi-word member, the one-word lemmas of its group), for texts that
-    contain the whole phrase ("psykisk ohälsa" -> ångest, depression, ...)."""
-    found = []
+def group_phrases() -> Phrases:
+    """Multi-word group members ("psykisk ohälsa") -> the one-word lemmas of their group."""
+    items = []
     for group in GROUPS:
         sets = [_lemma_sets(word) for word in group]
         single = frozenset(lemma for s in sets if len(s) == 1 for lemma in s[0])
-        for phrase in sets:
-            if len(phrase) > 1:
-                found.append((phrase, single))
-    return tuple(found)
+        items.extend((phrase, single) for phrase in sets if len(phrase) > 1)
+    return _by_first_word(items)
 
 
 @cache
-def challenge_phrases() -> tuple[tuple[str, tuple[frozenset[str], ...]], ...]:
-    return tuple(
-        (slug, _lemma_sets(phrase))
+def challenge_phrases() -> Phrases:
+    """The words and phrases naming a challenge -> its slug."""
+    return _by_first_word(
+        (_lemma_sets(phrase), slug)
         for slug, phrases in CHALLENGE_WORDS.items()
         for phrase in phrases
     )
+
+
+def phrases_in(lemmas, phrases: Phrases) -> list:
+    """The values of the phrases all of whose words are among the lemmas."""
+    found = []
+    for lemma in lemmas:
+        for phrase, value in phrases.get(lemma, ()):
+            if contains(lemmas, phrase):
+                found.append(value)
+    return found
 
 
 def contains(lemmas: set[str] | frozenset[str], phrase: tuple[frozenset[str], ...]) -> bool:
