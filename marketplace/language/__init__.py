@@ -83,10 +83,13 @@ class DocumentTerms:
         """term -> the first word of the text it came from (for reasons: "läxhjälpsgruppen")."""
         found: dict[str, str] = {}
         index = synonyms.related_index()
-        for token in self.words:
-            word = analyze_word(token)
-            for term in (*word.lemmas, *word.parts):
-                found.setdefault(term, token)
+        analysed = [analyze_word(token) for token in self.words]
+        for word in analysed:  # a word written as such before one inside a compound
+            for term in word.lemmas:
+                found.setdefault(term, word.text)
+        for word in analysed:
+            for term in word.parts:
+                found.setdefault(term, word.text)
         for term in list(found):
             for other in index.get(term, ()):
                 found.setdefault(other, found[term])
@@ -289,27 +292,36 @@ class Connection:
     theirs: str
 
 
+COMMON_ZIPF = 5.9  # lemmas this common ("och", "vi", "som") connect nothing
+
+
 def explain(ours: DocumentTerms, theirs: DocumentTerms, limit: int = 10) -> list[Connection]:
     """What connects two documents, strongest first: same words, then parts, then synonyms.
-    Rarer words come first within a kind (they say more)."""
+    Rarer words come first within a kind (they say more); function words are left out."""
     lex = lexicon()
 
     def rare_first(terms) -> list[str]:
-        return sorted(terms, key=lambda term: (lex.zipf(term), term))
+        kept = (term for term in terms if lex.zipf(term) < COMMON_ZIPF and len(term) > 1)
+        return sorted(kept, key=lambda term: (lex.zipf(term), term))
 
     found: list[Connection] = []
+    said: set[tuple[str, str]] = set()
+
+    def add(kind: str, term: str, our_word: str, their_word: str) -> None:
+        if (our_word, their_word) not in said:
+            said.add((our_word, their_word))
+            found.append(Connection(kind, term, our_word, their_word))
+
     same = set(ours.exact) & set(theirs.exact)
     for term in rare_first(same):
-        found.append(Connection("same", term, ours.written[term], theirs.written[term]))
+        add("same", term, ours.written[term], theirs.written[term])
     for term in rare_first((set(ours.exact) & set(theirs.parts)) - same):
-        found.append(Connection("part", term, ours.written[term], theirs.written[term]))
+        add("part", term, ours.written[term], theirs.written[term])
     for term in rare_first((set(ours.parts) & set(theirs.exact)) - same):
-        found.append(Connection("part", term, ours.written[term], theirs.written[term]))
+        add("part", term, ours.written[term], theirs.written[term])
     index = synonyms.related_index()
-    seen = {connection.term for connection in found}
     for term in rare_first(ours.exact):
         for other in sorted(index.get(term, ())):
-            if other in theirs.exact and other not in seen and term not in seen:
-                found.append(Connection("related", term, ours.written[term], theirs.written[other]))
-                seen.add(other)
+            if other in theirs.exact and other not in ours.exact:
+                add("related", term, ours.written[term], theirs.written[other])
     return found[:limit]

@@ -67,7 +67,7 @@ def _parts_of(split: compounds.Split, level: int) -> list[str]:
         found.extend(part.lemmas)
         if level < MAX_PART_LEVELS:
             for lemma in part.lemmas:
-                inner = compounds.split(lexicon(), lemma, (lemma,))
+                inner = compounds.split(lexicon(), lemma, (lemma,), compounds.INNER_MIN_PART)
                 if inner is not None:
                     found.extend(_parts_of(inner, level + 1))
     return found

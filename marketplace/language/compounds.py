@@ -21,6 +21,8 @@ MIN_WORD = 6  # letters a word needs to be split at all
 MIN_PART_ZIPF = 1.5  # each part at least this common (zipf)
 KNOWN_MARGIN = 0.3  # a known word's parts must be this much more common than the word (zipf)
 MAX_PARTS = 3
+INNER_MIN_PART = 4  # letters of each part's lemma when a part is split again
+INNER_MARGIN = 1.0  # ... and how much more common its parts must be (vandring is no vande|ring)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +116,14 @@ def best_split(lexicon: Lexicon, word: str, depth: int = 0) -> Split | None:
     return min(candidates, key=lambda s: (len(s.parts), -s.score, -len(s.head.text)))
 
 
-def split(lexicon: Lexicon, word: str, lemmas: tuple[str, ...]) -> Split | None:
+def split(
+    lexicon: Lexicon, word: str, lemmas: tuple[str, ...], min_part: int = MIN_PART
+) -> Split | None:
     """The word's split if it is a compound worth splitting, else None.
 
     `lemmas` are the word's own (empty when the dictionary does not know it): a known word is
-    split only when its parts are clearly more common than it is.
+    split only when its parts are clearly more common than it is. Each part's lemma has at least
+    `min_part` letters (a part split again asks for more: "vandra" is no "van" + "dra").
     """
     if word in exceptions.NOT_COMPOUNDS or any(
         lemma in exceptions.NOT_COMPOUNDS for lemma in lemmas
@@ -127,8 +132,13 @@ def split(lexicon: Lexicon, word: str, lemmas: tuple[str, ...]) -> Split | None:
     found = best_split(lexicon, word)
     if found is None:
         return None
+    if any(max(map(len, part.lemmas)) < min_part for part in found.parts):
+        return None
+    if min_part > MIN_PART and min(_part_zipf(lexicon, p.lemmas) for p in found.parts) < 3.0:
+        return None  # a part split again: only into common words
     if lemmas:
         whole = max(lexicon.zipf(lemma) for lemma in lemmas)
-        if found.score < whole + KNOWN_MARGIN:
+        margin = KNOWN_MARGIN if min_part <= MIN_PART else INNER_MARGIN
+        if found.score < whole + margin:
             return None
     return found

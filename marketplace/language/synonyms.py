@@ -17,7 +17,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     # integration
     ("nyanländ", "asylsökande", "flykting", "invandrare", "immigrant", "migrant"),
     ("tolk", "språkstöd", "tolkning", "översättare", "tolkhjälp"),
-    ("språkcafé", "språkkafé", "samtalsgrupp", "språkträning", "språkvän"),
+    ("språkcafé", "språkkafé", "samtalsträning", "språkträning", "språkvän"),
     ("sfi", "svenskundervisning", "svenskkurs", "svenska för invandrare"),
     ("samhällsorientering", "samhällsinformation"),
     ("mentor", "fadder", "mentorskap", "kontaktperson"),
@@ -28,7 +28,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("studieförbund", "folkbildning", "studiecirkel"),
     ("ungdom", "tonåring", "unga"),
     # elderly
-    ("äldre", "senior", "pensionär", "äldreboende"),
+    ("äldre", "senior", "pensionär"),
     ("ensamhet", "isolering", "ofrivillig ensamhet"),
     ("demens", "minnessjukdom", "alzheimer", "minnesproblem"),
     ("besöksvän", "besöksverksamhet", "följeslagare", "sällskap"),
