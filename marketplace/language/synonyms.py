@@ -1,7 +1,11 @@
 """The sector's vocabulary: words that mean nearly the same, the challenges a text names, and
 Swedish words for English ones.
 
-Curated for this site (the 18 challenges of marketplace/reference and what their ads say).
+Curated for this site (the 18 challenges of marketplace/reference and what their ads say), and
+extended by hand from Viggo Kann's thesaurus (Debian's mythes-sv, th_sv_SE_v2): of its entries
+for these words, only pairs listed both ways and meaning the same in this sector were taken
+(närstående, uteliggare, nysvensk); most are too broad here ("lokal" = "rum", "motion" =
+"lagförslag", "sällskap" = "klubb").
 Each group is a set of words a person would accept for one another; words are analysed like
 any text, so one inflected form is enough. A synonym counts below the word itself: search
 ranks it under literal hits, matching weighs it lower (see marketplace.language).
@@ -15,7 +19,7 @@ from functools import cache
 # need for a youth club is not met by a toddlers' playgroup.
 GROUPS: tuple[tuple[str, ...], ...] = (
     # integration
-    ("nyanländ", "asylsökande", "flykting", "invandrare", "immigrant", "migrant"),
+    ("nyanländ", "asylsökande", "flykting", "invandrare", "immigrant", "migrant", "nysvensk"),
     ("tolk", "språkstöd", "tolkning", "översättare", "tolkhjälp"),
     ("språkcafé", "språkkafé", "samtalsträning", "språkträning", "språkvän"),
     ("sfi", "svenskundervisning", "svenskkurs", "svenska för invandrare"),
@@ -32,7 +36,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("ensamhet", "isolering", "ofrivillig ensamhet"),
     ("demens", "minnessjukdom", "alzheimer", "minnesproblem"),
     ("besöksvän", "besöksverksamhet", "följeslagare", "sällskap"),
-    ("anhörigstöd", "anhörigvårdare", "anhörig"),
+    ("anhörigstöd", "anhörigvårdare", "anhörig", "närstående"),
     # employment, social enterprise
     ("praktik", "arbetsträning", "praktikplats", "arbetsprövning", "lönebidrag"),
     ("arbetslös", "arbetssökande"),
@@ -48,7 +52,7 @@ GROUPS: tuple[tuple[str, ...], ...] = (
     ("kvinnojour", "tjejjour", "skyddat boende", "våldsutsatt"),
     ("våld i nära relationer", "relationsvåld", "mäns våld mot kvinnor", "hedersrelaterat våld"),
     # housing, food, sustainability
-    ("hemlös", "bostadslös", "hemlöshet", "härbärge", "bostad först"),
+    ("hemlös", "bostadslös", "hemlöshet", "härbärge", "bostad först", "uteliggare"),
     ("matbank", "matkasse", "matsvinn", "överskottsmat", "livsmedelsbank"),
     ("återbruk", "second hand", "begagnad", "återvinning", "loppis"),
     # disability, accessibility
