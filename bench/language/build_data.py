@@ -43,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 
 from hunspell import read_aff, read_dic  # noqa: E402
 
+from marketplace.language.analyzer import compute_split  # noqa: E402
+from marketplace.language.lexicon import Lexicon, exceptions_digest  # noqa: E402
 from marketplace.language.normalise import fold_swedish, normalise  # noqa: E402
 
 DATA = ROOT / "marketplace" / "language" / "data"
@@ -245,6 +247,23 @@ def build(out: Path) -> dict:
         trie.save(str(out / name))
     (out / "lemma_zipf.bin").write_bytes(bytes(lemma_zipf))
 
+    # Compounds: every dictionary form's split, worked out now with the data just written and
+    # the curated lists (marketplace/language/exceptions.py), so indexing only looks them up.
+    splits_file = out / "splits.marisa"
+    splits_file.unlink(missing_ok=True)
+    built = Lexicon(out)
+    records = []
+    for form in built.forms.keys():
+        found = compute_split(built, form, built.lemmas(form))
+        if found is None:
+            continue
+        split, parts = found
+        for order, lemma in enumerate(parts):
+            index = next((i + 1 for i, p in enumerate(split) if lemma in p), 0)
+            records.append((form, (index, order, lemma_trie[lemma])))
+    marisa_trie.RecordTrie("<BBI", records).save(str(splits_file))
+    split_forms = len({form for form, _ in records})
+
     def sha(name: str) -> str:
         return hashlib.sha256((out / name).read_bytes()).hexdigest()[:16]
 
@@ -261,8 +280,11 @@ def build(out: Path) -> dict:
             "modifiers": len(begins),
             "accent_keys": len(accents),
             "irregular_links": len(links),
+            "compound_forms": split_forms,
         },
-        "files": {name: sha(name) for name in [*files, "lemma_zipf.bin"]},
+        "files": {name: sha(name) for name in [*files, "lemma_zipf.bin", "splits.marisa"]},
+        # the curated lists the splits were computed with: change them, rebuild the data
+        "exceptions": exceptions_digest(),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest

@@ -76,14 +76,14 @@ class DocumentTerms:
     parts: dict[str, int]
     related: dict[str, int]
     challenges: tuple[str, ...]
-    words: tuple[str, ...] = field(repr=False, default=())  # its distinct words, in order
+    words: tuple[str, ...] = field(repr=False, default=())  # its words, in order
 
     @cached_property
     def written(self) -> dict[str, str]:
         """term -> the first word of the text it came from (for reasons: "läxhjälpsgruppen")."""
         found: dict[str, str] = {}
         index = synonyms.related_index()
-        analysed = [analyze_word(token) for token in self.words]
+        analysed = [analyze_word(token) for token in dict.fromkeys(self.words)]
         for word in analysed:  # a word written as such before one inside a compound
             for term in word.lemmas:
                 found.setdefault(term, word.text)
@@ -133,7 +133,7 @@ def document_terms(*texts: str | None) -> DocumentTerms:
         parts=parts_only,
         related=dict(related),
         challenges=_challenges(lemmas),
-        words=tuple(dict.fromkeys(tokens)),
+        words=tuple(tokens),
     )
 
 

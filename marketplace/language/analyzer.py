@@ -23,7 +23,7 @@ from functools import lru_cache
 import Stemmer
 
 from marketplace.language import compounds
-from marketplace.language.lexicon import lexicon
+from marketplace.language.lexicon import Lexicon, lexicon
 from marketplace.language.normalise import fold_swedish, normalise, words
 
 _stemmer = Stemmer.Stemmer("swedish")
@@ -61,15 +61,15 @@ def _restore(word: str) -> tuple[str, ...]:
     return tuple(lemma for lemma, zipf in restored if zipf >= top - RESTORE_SPAN)[:RESTORE_MAX]
 
 
-def _parts_of(split: compounds.Split, level: int) -> list[str]:
+def _parts_of(lex: Lexicon, split: compounds.Split, level: int) -> list[str]:
     found: list[str] = []
     for part in split.parts:
         found.extend(part.lemmas)
         if level < MAX_PART_LEVELS:
             for lemma in part.lemmas:
-                inner = compounds.split(lexicon(), lemma, (lemma,), compounds.INNER_MIN_PART)
+                inner = compounds.split(lex, lemma, (lemma,), compounds.INNER_MIN_PART)
                 if inner is not None:
-                    found.extend(_parts_of(inner, level + 1))
+                    found.extend(_parts_of(lex, inner, level + 1))
     return found
 
 
@@ -84,25 +84,47 @@ def analyze_word(word: str) -> Word:
     if not lemmas and not _ACCENTED.intersection(word):
         lemmas = _restore(word)
         how = "restored" if lemmas else "known"
-    found = compounds.split(lex, word, lemmas) if how == "known" else None
-    if not lemmas and found is not None:
+    if how == "restored":  # typed without accents: the restored word's split
+        compound = next(filter(None, (_known_split(lex, lemma, (lemma,)) for lemma in lemmas)), None)
+    elif lemmas:
+        compound = _known_split(lex, word, lemmas)
+    else:
+        found = compounds.split(lex, word, ())
+        if found is None:
+            # folded first, so "språkcafe" and "sprakcafe" stem alike
+            return Word(word, (_stemmer.stemWord(fold_swedish(word)),), how="unknown")
         # folded, so the same compound typed with or without å/ä/ö has one lemma
         modifiers = "".join(part.text for part in found.parts[:-1])
         lemmas = tuple(dict.fromkeys(fold_swedish(modifiers + head) for head in found.head.lemmas))
         how = "compound"
-    if not lemmas:
-        # folded first, so "språkcafe" and "sprakcafe" stem alike
-        return Word(word, (_stemmer.stemWord(fold_swedish(word)),), how="unknown")
-    if found is None and how == "restored":
-        # typed without accents, a compound of the restored word's parts: split the first
-        restored = [compounds.split(lex, lemma, (lemma,)) for lemma in lemmas]
-        found = next((split for split in restored if split is not None), None)
-    if found is None:
+        compound = _described(lex, found)
+    if compound is None:
         return Word(word, lemmas, how=how)
+    split, parts = compound
     own = set(lemmas)
-    parts = tuple(dict.fromkeys(p for p in _parts_of(found, 1) if p not in own))
+    return Word(word, lemmas, tuple(p for p in parts if p not in own), split, how)
+
+
+Compound = tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]  # (split, parts)
+
+
+def _described(lex: Lexicon, found: compounds.Split) -> Compound:
     split = tuple(part.lemmas for part in found.parts)
-    return Word(word, lemmas, parts, split, how)
+    return split, tuple(dict.fromkeys(_parts_of(lex, found, 1)))
+
+
+def _known_split(lex: Lexicon, word: str, lemmas: tuple[str, ...]) -> Compound | None:
+    """A known word's compound analysis: stored with the word data for a dictionary form
+    (computed by compute_split when the data was built), worked out here for the others."""
+    if lex.splits is not None and word in lex.forms:
+        return lex.stored_split(word)
+    return compute_split(lex, word, lemmas)
+
+
+def compute_split(lex: Lexicon, word: str, lemmas: tuple[str, ...]) -> Compound | None:
+    """The compound analysis of a known word (bench/language/build_data.py stores it)."""
+    found = compounds.split(lex, word, lemmas)
+    return _described(lex, found) if found is not None else None
 
 
 def analyze(text: str) -> list[Word]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from marketplace.language import exceptions
-from marketplace.language.lexicon import Lexicon
+from marketplace.language.lexicon import CACHED, Lexicon
 
 MIN_PART = 3  # letters in each part
 MIN_WORD = 6  # letters a word needs to be split at all
 MIN_PART_ZIPF = 1.5  # each part at least this common (zipf)
 KNOWN_MARGIN = 0.3  # a known word's parts must be this much more common than the word (zipf)
 MAX_PARTS = 3
+NEVER_SPLIT_ZIPF = 5.5  # a word this common is never split (its parts could not be more common)
 INNER_MIN_PART = 4  # letters of each part's lemma when a part is split again
 INNER_MARGIN = 1.0  # ... and how much more common its parts must be (vandring is no vande|ring)
 
@@ -43,7 +44,7 @@ class Split:
         return self.parts[-1]
 
 
-_VOWELS = frozenset("aeiouyåäö")
+_ACCENTED = frozenset("åäö")
 
 
 def _part_zipf(lexicon: Lexicon, lemmas: tuple[str, ...]) -> float:
@@ -54,9 +55,7 @@ def _head_lemmas(lexicon: Lexicon, rest: str) -> tuple[str, ...]:
     if rest in exceptions.NOT_HEADS:
         return ()
     lemmas = lexicon.lemmas(rest)
-    if not lemmas and not (_VOWELS & set(rest)) <= {"a", "o"} | set("eiuy"):
-        return ()
-    if not lemmas and not any(letter in "åäö" for letter in rest):
+    if not lemmas and not _ACCENTED.intersection(rest):  # typed without å/ä/ö
         restored = lexicon.restorations(rest)
         if restored:
             top = restored[0][1]
@@ -100,7 +99,19 @@ def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
 
 
 def best_split(lexicon: Lexicon, word: str, depth: int = 0) -> Split | None:
-    """The likeliest split of a word into known parts, or None (no check against the whole)."""
+    """The likeliest split of a word into known parts, or None (no check against the whole).
+    Kept for the last words asked: heads and parts recur in many compounds."""
+    cache = lexicon.split_cache
+    key = (word, depth)
+    if key in cache:
+        return cache[key]
+    if len(cache) >= CACHED:
+        cache.clear()
+    found = cache[key] = _best_split(lexicon, word, depth)
+    return found
+
+
+def _best_split(lexicon: Lexicon, word: str, depth: int) -> Split | None:
     if len(word) < MIN_WORD if depth == 0 else len(word) < 2 * MIN_PART:
         return None
     candidates = _candidates(lexicon, word, depth)
@@ -128,6 +139,8 @@ def split(
     if word in exceptions.NOT_COMPOUNDS or any(
         lemma in exceptions.NOT_COMPOUNDS for lemma in lemmas
     ):
+        return None
+    if lemmas and max(lexicon.zipf(lemma) for lemma in lemmas) >= NEVER_SPLIT_ZIPF:
         return None
     found = best_split(lexicon, word)
     if found is None:

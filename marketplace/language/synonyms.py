@@ -248,8 +248,8 @@ def challenge_phrases() -> Phrases:
 def phrases_in(lemmas, phrases: Phrases) -> list:
     """The values of the phrases all of whose words are among the lemmas."""
     found = []
-    for lemma in lemmas:
-        for phrase, value in phrases.get(lemma, ()):
+    for lemma in phrases.keys() & lemmas:
+        for phrase, value in phrases[lemma]:
             if contains(lemmas, phrase):
                 found.append(value)
     return found
