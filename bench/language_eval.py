@@ -119,7 +119,7 @@ loaded = _rss_kb()
 for text in texts:
     language.document_terms(text)
 used = _rss_kb()
-lex = language.lexicon()
+lex = language.lexicon.lexicon()
 words = [key for key, _ in zip(lex.forms.iterkeys(), range(400_000))][::8]
 for word in words:
     language.analyze_word(word)
@@ -179,7 +179,7 @@ def speed() -> dict[str, float]:
     old = time.process_time() - started
     distinct = analyze_word.cache_info().currsize
     # a wide vocabulary: 20,000 different word forms of the dictionary, none seen before
-    lexicon = language.lexicon()
+    lexicon = language.lexicon.lexicon()
     unseen = [key for key, _ in zip(lexicon.forms.iterkeys(), range(800_000), strict=False)]
     unseen = unseen[::40]
     analyze_word.cache_clear()

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from marketplace.language import lexicon
+
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("language_eval", ROOT / "bench" / "language_eval.py")
 language_eval = importlib.util.module_from_spec(_spec)
@@ -63,3 +65,10 @@ def test_the_word_data_is_the_one_the_manifest_describes():
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     for name, digest in manifest["files"].items():
         assert hashlib.sha256((folder / name).read_bytes()).hexdigest()[:16] == digest, name
+
+
+def test_the_stored_compound_splits_were_made_with_the_current_curated_lists():
+    """Changed marketplace/language/exceptions.py? Rebuild: bench/language/build_data.py."""
+    folder = ROOT / "marketplace" / "language" / "data"
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["exceptions"] == lexicon.exceptions_digest()

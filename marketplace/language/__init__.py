@@ -18,10 +18,16 @@ TIERS (what an engine ranks; `match` is the reference): a query word is found
     RELATED when a curated synonym is among the document's terms ("tolk" finds "språkstöd").
 A search needs every word found; it ranks by the tiers, then its usual score. A query naming a
 challenge (query.challenges) may also find the ads tagged with it, ranked below text hits.
+Synonyms can be expanded on either side: the query's (QueryWord.related, searched among a
+document's exact and part terms: the index stays small) or the document's (doc.related, indexed
+as a third field): use one of them, not both. Matching, comparing two documents, meets one
+ad's exact terms with the other's related ones.
 
-`explain(ours, theirs)` says what connects two documents, for matching's reasons:
-    Connection("same", "tolk", "tolkar"), Connection("part", "läxhjälp", "läxhjälpsgruppen"),
-    Connection("related", "tolk", "språkstöd").
+`explain(ours, theirs)` says what connects two documents, for matching's reasons (kind, the
+lemma they meet on, each ad's word as written):
+    Connection("same", "tolk", "tolkar", "tolkar")
+    Connection("part", "läxhjälp", "läxhjälp", "läxhjälpsgruppen")  "läxhjälp (i läxhjälpsgruppen)"
+    Connection("related", "tolk", "tolkar", "språkstöd")            "tolk ≈ språkstöd"
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from operator import attrgetter
 
 from marketplace.language import synonyms
 from marketplace.language.analyzer import Word, analyze, analyze_word, lemmas_of
-from marketplace.language.lexicon import lexicon
+from marketplace.language.lexicon import lexicon as _lexicon
 from marketplace.language.normalise import fold_swedish, normalise, words
 
 __all__ = [
@@ -214,7 +220,7 @@ def complete(prefix: str, limit: int = COMPLETIONS) -> list[str]:
     prefix = normalise(prefix).strip()
     if len(prefix) < 2:
         return []
-    lex = lexicon()
+    lex = _lexicon()
     found = set(lex.completions(prefix, limit * 5))
     if not any(letter in "åäö" for letter in prefix):
         for key in lex.accents.keys(prefix)[:2000]:
@@ -232,7 +238,7 @@ def english_hints(text: str | None) -> tuple[tuple[str, str], ...]:
     """English words of a query that are no Swedish words, with the Swedish word to offer:
     "homework help" -> (("homework", "läxhjälp"), ("help", "hjälp"))."""
     hints = []
-    lex = lexicon()
+    lex = _lexicon()
     for token in words((text or "")[:MAX_QUERY_LENGTH]):
         swedish = synonyms.ENGLISH.get(token)
         if swedish and not lex.is_word(token) and (token, swedish) not in hints:
@@ -298,7 +304,7 @@ COMMON_ZIPF = 5.9  # lemmas this common ("och", "vi", "som") connect nothing
 def explain(ours: DocumentTerms, theirs: DocumentTerms, limit: int = 10) -> list[Connection]:
     """What connects two documents, strongest first: same words, then parts, then synonyms.
     Rarer words come first within a kind (they say more); function words are left out."""
-    lex = lexicon()
+    lex = _lexicon()
 
     def rare_first(terms) -> list[str]:
         kept = (term for term in terms if lex.zipf(term) < COMMON_ZIPF and len(term) > 1)

@@ -1,7 +1,9 @@
 """Curated corrections to the word data, for this site's vocabulary. Small on purpose: the
 general rules live in the data; these are the words where the rules are wrong for this domain.
 
-All words are written normalised (lower case, å/ä/ö kept).
+All words are written normalised (lower case, å/ä/ö kept). The compound splits of dictionary
+words are computed with these lists when the word data is built: after changing this file, run
+bench/language/build_data.py (a test compares the digest in data/manifest.json).
 """
 
 from __future__ import annotations

@@ -134,8 +134,14 @@ class Lexicon:
 
 def exceptions_digest() -> str:
     """A digest of the curated lists the stored splits depend on (data/manifest.json)."""
-    source = (Path(exceptions.__file__)).read_bytes()
-    return hashlib.sha256(source).hexdigest()[:16]
+    lists = (
+        sorted(exceptions.LEMMAS.items()),
+        sorted((word, sorted(lemmas)) for word, lemmas in exceptions.NOT_LEMMAS.items()),
+        sorted(exceptions.NOT_COMPOUNDS),
+        sorted(exceptions.NOT_HEADS),
+        sorted(exceptions.NOT_MODIFIERS),
+    )
+    return hashlib.sha256(repr(lists).encode()).hexdigest()[:16]
 
 
 @cache
