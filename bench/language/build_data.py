@@ -253,7 +253,7 @@ def build(out: Path) -> dict:
     splits_file.unlink(missing_ok=True)
     built = Lexicon(out)
     records = []
-    for form in built.forms.keys():
+    for form in built.forms.iterkeys():
         found = compute_split(built, form, built.lemmas(form))
         if found is None:
             continue

@@ -85,7 +85,9 @@ def analyze_word(word: str) -> Word:
         lemmas = _restore(word)
         how = "restored" if lemmas else "known"
     if how == "restored":  # typed without accents: the restored word's split
-        compound = next(filter(None, (_known_split(lex, lemma, (lemma,)) for lemma in lemmas)), None)
+        compound = next(
+            filter(None, (_known_split(lex, lemma, (lemma,)) for lemma in lemmas)), None
+        )
     elif lemmas:
         compound = _known_split(lex, word, lemmas)
     else:

@@ -68,9 +68,7 @@ class Lexicon:
             found = tuple(lemma for lemma in found if lemma not in blocked) or found
         return found
 
-    def stored_split(
-        self, word: str
-    ) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]] | None:
+    def stored_split(self, word: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]] | None:
         """A dictionary form's compound analysis, computed when the data was built: its top-level
         parts (each as its lemmas) and every part's lemma at any level; None if it is no
         compound (or the data has no splits)."""
