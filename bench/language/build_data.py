@@ -201,8 +201,13 @@ def build(out: Path) -> dict:
         for lemma in lemmas:
             if len(string) >= MIN_PART:
                 begins[string].add(links.get(lemma, lemma))
+    # The dictionary's own joining forms where it gives any (asyl- but not asyls-); the usual
+    # Swedish ones for the other words.
+    flagged = {lemma for lemmas in modifiers.values() for lemma in lemmas}
     for lemma in paradigms:
         if len(lemma) < MIN_PART or lemma_zipf[lemma_trie[lemma]] < MODIFIER_MIN_ZIPF * 10:
+            continue
+        if lemma in flagged:
             continue
         for ending, replacement in MODIFIER_ENDINGS:
             if ending and not lemma.endswith(ending):

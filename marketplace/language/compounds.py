@@ -51,11 +51,11 @@ def _part_zipf(lexicon: Lexicon, lemmas: tuple[str, ...]) -> float:
     return max((lexicon.zipf(lemma) for lemma in lemmas), default=0.0)
 
 
-def _head_lemmas(lexicon: Lexicon, rest: str) -> tuple[str, ...]:
+def _head_lemmas(lexicon: Lexicon, rest: str, restore: bool) -> tuple[str, ...]:
     if rest in exceptions.NOT_HEADS:
         return ()
     lemmas = lexicon.lemmas(rest)
-    if not lemmas and not _ACCENTED.intersection(rest):  # typed without å/ä/ö
+    if not lemmas and restore and not _ACCENTED.intersection(rest):  # typed without å/ä/ö
         restored = lexicon.restorations(rest)
         if restored:
             top = restored[0][1]
@@ -65,7 +65,7 @@ def _head_lemmas(lexicon: Lexicon, rest: str) -> tuple[str, ...]:
     )
 
 
-def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
+def _candidates(lexicon: Lexicon, word: str, depth: int, restore: bool) -> list[Split]:
     found: list[Split] = []
     for prefix, lemmas in lexicon.modifiers(word):
         rest = word[len(prefix) :]
@@ -82,7 +82,7 @@ def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
         modifier_zipf = _part_zipf(lexicon, lemmas)
         if modifier_zipf < MIN_PART_ZIPF:
             continue
-        head_lemmas = _head_lemmas(lexicon, rest)
+        head_lemmas = _head_lemmas(lexicon, rest, restore)
         if head_lemmas:
             head_zipf = _part_zipf(lexicon, head_lemmas)
             if head_zipf >= MIN_PART_ZIPF:
@@ -90,7 +90,7 @@ def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
                 found.append(Split((modifier, Part(rest, head_lemmas)), score))
                 continue
         if depth + 2 < MAX_PARTS + 1 and len(rest) >= 2 * MIN_PART:
-            inner = best_split(lexicon, rest, depth + 1)
+            inner = best_split(lexicon, rest, depth + 1, restore)
             if inner is not None:
                 count = len(inner.parts) + 1
                 score = (modifier_zipf + inner.score * len(inner.parts)) / count
@@ -98,32 +98,26 @@ def _candidates(lexicon: Lexicon, word: str, depth: int) -> list[Split]:
     return found
 
 
-def best_split(lexicon: Lexicon, word: str, depth: int = 0) -> Split | None:
-    """The likeliest split of a word into known parts, or None (no check against the whole).
-    Kept for the last words asked: heads and parts recur in many compounds."""
+def best_split(lexicon: Lexicon, word: str, depth: int = 0, restore: bool = False) -> Split | None:
+    """The likeliest split of a word into known parts, or None (no check against the whole);
+    `restore`: a part typed without å/ä/ö may be the word with them. Kept for the last words
+    asked: heads and parts recur in many compounds."""
     cache = lexicon.split_cache
-    key = (word, depth)
+    key = (word, depth, restore)
     if key in cache:
         return cache[key]
     if len(cache) >= CACHED:
         cache.clear()
-    found = cache[key] = _best_split(lexicon, word, depth)
+    found = cache[key] = _best_split(lexicon, word, depth, restore)
     return found
 
 
-def _best_split(lexicon: Lexicon, word: str, depth: int) -> Split | None:
+def _best_split(lexicon: Lexicon, word: str, depth: int, restore: bool) -> Split | None:
     if len(word) < MIN_WORD if depth == 0 else len(word) < 2 * MIN_PART:
         return None
-    candidates = _candidates(lexicon, word, depth)
+    candidates = _candidates(lexicon, word, depth, restore)
     if not candidates:
         return None
-    # "asyl|sökande", not "asyls|ökande": a joining s gives way to a head that begins with it.
-    modifiers = {split.parts[0].text for split in candidates}
-    candidates = [
-        split
-        for split in candidates
-        if not (split.parts[0].text.endswith("s") and split.parts[0].text[:-1] in modifiers)
-    ]
     return min(candidates, key=lambda s: (len(s.parts), -s.score, -len(s.head.text)))
 
 
@@ -142,7 +136,9 @@ def split(
         return None
     if lemmas and max(lexicon.zipf(lemma) for lemma in lemmas) >= NEVER_SPLIT_ZIPF:
         return None
-    found = best_split(lexicon, word)
+    # parts typed without å/ä/ö are restored only in a word the dictionary does not know
+    restore = not lemmas and not _ACCENTED.intersection(word)
+    found = best_split(lexicon, word, restore=restore)
     if found is None:
         return None
     if any(max(map(len, part.lemmas)) < min_part for part in found.parts):
