@@ -10,8 +10,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace.clock import utcnow
-from marketplace.extensions import db
-from marketplace.organisations.models import Sector, enum_column
+from marketplace.extensions import db, enum_column
+from marketplace.organisations.models import Sector
 from marketplace.search import index as search_index
 
 if TYPE_CHECKING:
