@@ -21,13 +21,13 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad
-from marketplace.ads.services import clean_text
 from marketplace.clock import today, utcnow
 from marketplace.contact.models import Conversation, ConversationRead, Message
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Membership, Organisation, Sector
+from marketplace.text import clean_text
 
 MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 5000

@@ -29,7 +29,6 @@ from wtforms.validators import (
 )
 
 from marketplace import reference
-from marketplace.ads.services import clean_text
 from marketplace.organisations import orgnr
 from marketplace.organisations.labels import LEGAL_FORM_LABELS, SECTOR_LABELS
 from marketplace.organisations.models import LegalForm, Organisation, Sector
@@ -39,6 +38,7 @@ from marketplace.organisations.services import (
     duplicate_message,
     find_by_org_number,
 )
+from marketplace.text import clean_text, one_line
 
 SECTOR_VALUES = [sector.value for sector in Sector]
 LEGAL_FORM_VALUES = [form.value for form in LegalForm]
@@ -52,7 +52,7 @@ def _text(value):
 
 
 def _one_line(value):
-    return " ".join(clean_text(value).split()) if isinstance(value, str) else value
+    return one_line(value) if isinstance(value, str) else value
 
 
 def _website(value):

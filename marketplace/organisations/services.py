@@ -6,7 +6,6 @@ and commit once. E-mails are queued before the commit and dispatched after it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -33,7 +32,8 @@ from marketplace.organisations.models import (
     Role,
     Sector,
 )
-from marketplace.search.text import fold, index_terms, query_terms
+from marketplace.search.text import index_terms, query_terms
+from marketplace.text import clean_text, one_line, slugify
 
 INVITATION_SALT = "organisations.invitation"
 
@@ -102,12 +102,6 @@ class DirectoryFilters:
     challenge: str | None = None
 
 
-def slugify(text: str) -> str:
-    """URL words from a name: 'Föreningen Språkcafé Malmö' -> 'foreningen-sprakcafe-malmo'."""
-    slug = re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-")
-    return slug[:200].rstrip("-") or "organisation"
-
-
 def external_url(endpoint: str, **values) -> str:
     """An absolute link on the configured BASE_URL, in or outside a request (e-mails, canonical)."""
     base = urlsplit(current_app.config["BASE_URL"])
@@ -115,6 +109,11 @@ def external_url(endpoint: str, **values) -> str:
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )
     return adapter.build(endpoint, values, force_external=True)
+
+
+def slug(name: str) -> str:
+    """URL words from a name: 'Föreningen Språkcafé Malmö' -> 'foreningen-sprakcafe-malmo'."""
+    return slugify(name, fallback="organisation", max_length=200)
 
 
 def find_by_org_number(number: str, exclude_id: int | None = None) -> Organisation | None:
@@ -159,8 +158,8 @@ def duplicate_message() -> str:
 
 
 def _apply(organisation: Organisation, details: OrganisationDetails, number: str | None) -> None:
-    organisation.name = " ".join(ad_services.clean_text(details.name).split())
-    organisation.slug = slugify(organisation.name)
+    organisation.name = one_line(details.name)
+    organisation.slug = slug(organisation.name)
     organisation.sector = details.sector
     organisation.legal_form = details.legal_form
     organisation.org_number = number
@@ -168,7 +167,7 @@ def _apply(organisation: Organisation, details: OrganisationDetails, number: str
     organisation.municipality_code = details.municipality_code or None
     organisation.website = details.website.strip()
     organisation.email = details.email.strip().lower()
-    organisation.description = ad_services.clean_text(details.description)
+    organisation.description = clean_text(details.description)
     organisation.search_terms = index_terms(organisation.name, organisation.description)
     wanted = list(dict.fromkeys(details.challenges))
     kept = [link for link in organisation.challenge_links if link.challenge in wanted]
