@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from marketplace import i18n, reference
+from marketplace import i18n, reference, urls
 
 
 def _date(value: date | datetime | None, style: str = "medium") -> str:
@@ -113,6 +113,8 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals.update(
         url_with_query=url_with_query,
+        ad_url=urls.ad_url,
+        external_url=urls.external_url,
         main_navigation=main_navigation,
         counties=reference.counties,
         challenges=reference.challenges,

@@ -34,6 +34,7 @@ from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
 from marketplace.search.forms import AdSearchForm
 from marketplace.search.services import search_ads
+from marketplace.urls import ad_url, external_url
 
 bp = Blueprint("ads", __name__, url_prefix="/annonser")
 
@@ -62,13 +63,6 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
         args.pop(name, None)
     return url_for("ads.index", **args)
 
-
-def ad_url(ad: Ad, external: bool = False) -> str:
-    path = url_for("ads.detail", ad_id=ad.id, slug=ad.slug)
-    return current_app.config["BASE_URL"] + path if external else path
-
-
-bp.add_app_template_global(ad_url, "ad_url")
 
 # Characters XML 1.0 forbids (the feed must parse whatever an organisation typed).
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -128,9 +122,8 @@ def feed():
         "ads/feed.xml",
         result=result,
         updated=updated,
-        base_url=current_app.config["BASE_URL"],
-        feed_url=current_app.config["BASE_URL"] + url_for("ads.feed", **args),
-        page_url=current_app.config["BASE_URL"] + url_for("ads.index", **args),
+        feed_url=external_url("ads.feed", **args),
+        page_url=external_url("ads.index", **args),
         query_text=form.q.data or "",
     )
     response = make_response(body)

@@ -28,6 +28,7 @@ from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Membership, Organisation, Sector
 from marketplace.text import clean_text
+from marketplace.urls import external_url
 
 MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 5000
@@ -323,7 +324,7 @@ def _queue_emails(
     ).all()
     if not members:
         return
-    url = organisation_services.external_url("contact.detail", conversation_id=conversation.id)
+    url = external_url("contact.detail", conversation_id=conversation.id)
     for member in members:
         notifications.queue_email(
             key=f"contact-message:{message.id}:{member.id}",

@@ -33,6 +33,7 @@ from marketplace.insights.models import CollaborationForm, Outcome, OutcomeReque
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.search.services import open_ads_condition
+from marketplace.urls import ad_url, external_url
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -164,15 +165,13 @@ def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
     Once per ad, ever (the OutcomeRequest ledger); not when an outcome is already reported.
     Does NOT commit: call it inside a use case before its commit, then notifications.dispatch().
     """
-    from marketplace.organisations.services import external_url  # avoids an import cycle
-
     if db.session.get(OutcomeRequest, ad.id) is not None:
         return 0
     if db.session.scalar(sa.select(Outcome.id).where(Outcome.ad_id == ad.id)) is not None:
         return 0
     db.session.add(OutcomeRequest(ad_id=ad.id, reason=reason, outcome_requested_at=utcnow()))
     outcome_url = external_url("insights.outcome", ad_id=ad.id)
-    ad_url = external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
+    link = ad_url(ad, external=True)
     queued = 0
     for user in _recipients(ad.organisation_id):
         row = notifications.queue_email(
@@ -185,7 +184,7 @@ def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
             organisation_name=ad.organisation.name,
             reason=reason,
             outcome_url=outcome_url,
-            ad_url=ad_url,
+            ad_url=link,
         )
         queued += row is not None
     return queued

@@ -98,6 +98,7 @@ from marketplace.organisations.models import (
 from marketplace.search import facets
 from marketplace.search import text as search_text
 from marketplace.search.services import open_ads_condition
+from marketplace.urls import ad_url
 
 WEIGHTS = {"text": 0.40, "challenges": 0.20, "geography": 0.15, "sector": 0.15, "kinds": 0.10}
 
@@ -1188,12 +1189,6 @@ def _recipients(organisation_id: int) -> list[User]:
     )
 
 
-def _ad_link(ad: Ad) -> str:
-    from marketplace.organisations.services import external_url  # avoids an import cycle
-
-    return external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
-
-
 NEW_MATCH_EMAILS = "matching.new_ad"  # the outbox job of notify_matches_later
 
 
@@ -1253,9 +1248,9 @@ def notify_matches(
         db.session.add(MatchNotice(ad_id=match.ad.id, matched_ad_id=new_ad.id, score=match.score))
         by_organisation[match.ad.organisation_id].append(score_pair(match.ad, new_ad))
     queued = 0
-    new_ad_url = _ad_link(new_ad)
+    new_ad_url = ad_url(new_ad, external=True)
     for organisation_id, theirs in by_organisation.items():
-        links = {match.source.id: _ad_link(match.source) for match in theirs}
+        links = {match.source.id: ad_url(match.source, external=True) for match in theirs}
         for user in _recipients(organisation_id):
             row = notifications.queue_email(
                 key=f"match:{new_ad.id}:{organisation_id}:{user.id}",
@@ -1294,7 +1289,7 @@ def send_expiry_reminders(today: date | None = None) -> int:
     for ad in ads:
         if ad.published_at.date() > ad.expires_on - timedelta(days=REMINDER_DAYS):
             continue
-        url = _ad_link(ad)
+        url = ad_url(ad, external=True)
         for user in _recipients(ad.organisation_id):
             row = notifications.queue_email(
                 key=f"expiry:{ad.id}:{ad.expires_on.isoformat()}:{user.id}",

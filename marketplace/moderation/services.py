@@ -56,7 +56,7 @@ from marketplace.moderation.models import (
 )
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation
-from marketplace.organisations.services import external_url
+from marketplace.urls import ad_url, external_url
 
 REPORT_TEXT_MAX_LENGTH = 2000
 APPEAL_TEXT_MAX_LENGTH = 2000
@@ -614,7 +614,7 @@ def decide(actor: User, report: Report, decision: str, reason: str) -> Moderatio
 
 def _content_url(kind: ContentKind, content: Content) -> str:
     if kind is ContentKind.AD:
-        return external_url("ads.detail", ad_id=content.id, slug=content.slug)
+        return ad_url(content, external=True)
     if kind is ContentKind.ORGANISATION:
         return external_url("organisations.detail", organisation_id=content.id, slug=content.slug)
     return external_url("contact.detail", conversation_id=content.conversation_id)

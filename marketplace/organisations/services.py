@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -34,6 +33,7 @@ from marketplace.organisations.models import (
 )
 from marketplace.search.text import index_terms, query_terms
 from marketplace.text import clean_text, one_line, slugify
+from marketplace.urls import external_url
 
 INVITATION_SALT = "organisations.invitation"
 
@@ -100,15 +100,6 @@ class DirectoryFilters:
     county: str | None = None
     municipality: str | None = None
     challenge: str | None = None
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link on the configured BASE_URL, in or outside a request (e-mails, canonical)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
 
 
 def slug(name: str) -> str:

@@ -16,6 +16,7 @@ from marketplace.organisations.decorators import member_of_or_403
 from marketplace.organisations.forms import DirectoryForm, InviteForm, OrganisationForm
 from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.security import safe_next
+from marketplace.urls import external_url
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisationer")
 MAX_PAGE = 10_000  # a hand-typed page=10**20 must not overflow the database's OFFSET
@@ -118,7 +119,7 @@ def detail(organisation_id: int, slug: str):
         "organisations/detail.html",
         organisation=organisation,
         membership=membership,
-        canonical_url=services.external_url(
+        canonical_url=external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
         ),
     )
