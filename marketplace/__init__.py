@@ -73,10 +73,8 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     assets.init_app(app)
 
     from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
-    from marketplace.notifications import tasks as notification_tasks
 
     cli.init_app(app)
-    notification_tasks.init_app(app)
     return app
 
 

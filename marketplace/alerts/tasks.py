@@ -8,7 +8,7 @@ from huey import crontab
 
 from marketplace.clock import STOCKHOLM
 from marketplace.extensions import huey
-from marketplace.notifications.tasks import _app_context
+from marketplace.worker import app_context
 
 
 def in_stockholm(schedule):
@@ -34,7 +34,7 @@ def send_daily_digests() -> int:
     """Every morning: new ads for the daily saved searches."""
     from marketplace.alerts.services import send_daily_digests as send
 
-    with _app_context():
+    with app_context():
         return send()
 
 
@@ -43,5 +43,5 @@ def send_weekly_digests() -> int:
     """Monday mornings: new ads for the weekly saved searches."""
     from marketplace.alerts.services import send_weekly_digests as send
 
-    with _app_context():
+    with app_context():
         return send()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from marketplace.extensions import huey
-from marketplace.notifications.tasks import _app_context
+from marketplace.worker import app_context
 
 
 @huey.periodic_task(crontab(hour="6", minute="15"))
@@ -13,5 +13,5 @@ def send_expiry_reminders() -> int:
     """Every morning (06:15 UTC): remind organisations of ads that expire in seven days."""
     from marketplace.matching import services  # at run time: the worker imports tasks first
 
-    with _app_context():
+    with app_context():
         return services.send_expiry_reminders()

@@ -14,12 +14,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from huey import crontab
 
 from marketplace.clock import utcnow
-from marketplace.extensions import db
+from marketplace.extensions import db, huey
 from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import send_all
 from marketplace.notifications.models import Claimable, OutboxEmail, OutboxJob, OutboxStatus
+from marketplace.worker import app_context
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +80,6 @@ def dispatch() -> None:
 
     Whatever fails stays in the outbox; the worker's periodic retry picks it up.
     """
-    from marketplace.notifications.tasks import deliver_outbox
-
     try:
         deliver_outbox()
     except Exception:  # delivery must never break the request that queued the mail
@@ -293,3 +293,30 @@ def deliver_due(limit: int = 200) -> int:
             except sa.exc.SQLAlchemyError:
                 db.session.rollback()  # the claims run out by themselves after CLAIM_SECONDS
     return delivered
+
+
+# --- The worker's tasks -----------------------------------------------------------------------
+
+
+def _deliver_everything_due() -> int:
+    """Write the e-mails of deferred jobs into the outbox, then deliver everything due."""
+    while write_deferred():
+        pass
+    total = 0
+    while sent := deliver_due():
+        total += sent
+    return total
+
+
+@huey.task()
+def deliver_outbox() -> int:
+    """Write and deliver what is due now (queued by dispatch() right after a use case commits)."""
+    with app_context():
+        return _deliver_everything_due()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def retry_outbox() -> int:
+    """Every minute: jobs and rows whose back-off has passed, and those left behind by a crash."""
+    with app_context():
+        return _deliver_everything_due()
