@@ -312,16 +312,7 @@ def _queue_emails(
     Unconfirmed addresses get nothing: the address may not be theirs, and the text is another
     organisation's. They read it in the inbox once they have confirmed and logged in.
     """
-    members = db.session.scalars(
-        sa.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == recipient.id,
-            User.email_confirmed_at.is_not(None),
-            User.id != message.author_id,
-        )
-        .order_by(User.id)
-    ).all()
+    members = notifications.members_to_email(recipient.id, besides=message.author_id)
     if not members:
         return
     url = external_url("contact.detail", conversation_id=conversation.id)

@@ -31,7 +31,7 @@ from marketplace.extensions import db
 from marketplace.insights import labels
 from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
 from marketplace.notifications import services as notifications
-from marketplace.organisations.models import Membership, Organisation
+from marketplace.organisations.models import Organisation
 from marketplace.search.services import open_ads_condition
 from marketplace.urls import ad_url, external_url
 
@@ -144,21 +144,6 @@ def record_outcome(
     return outcome
 
 
-def _recipients(organisation_id: int) -> list[User]:
-    """Members of the organisation with a confirmed address (any member may manage its ads)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                User.email_confirmed_at.is_not(None),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
     """Queue "Ledde annonsen till samverkan?" to the ad's organisation; returns e-mails queued.
 
@@ -173,7 +158,7 @@ def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
     outcome_url = external_url("insights.outcome", ad_id=ad.id)
     link = ad_url(ad, external=True)
     queued = 0
-    for user in _recipients(ad.organisation_id):
+    for user in notifications.members_to_email(ad.organisation_id):
         row = notifications.queue_email(
             key=f"outcome:{ad.id}:{user.id}",
             to=user.email,

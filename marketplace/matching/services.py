@@ -79,7 +79,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace import reference
-from marketplace.accounts.models import User
 from marketplace.ads.models import Ad, AdKind
 from marketplace.caching import cached
 from marketplace.clock import today as swedish_today
@@ -90,7 +89,6 @@ from marketplace.notifications import services as notifications
 from marketplace.organisations.labels import SECTOR_LABELS
 from marketplace.organisations.models import (
     LegalForm,
-    Membership,
     Organisation,
     OrganisationChallenge,
     Sector,
@@ -1174,21 +1172,6 @@ def organisation_matches(organisation: Organisation, per_ad: int = 5) -> list[Ad
 # E-mail
 
 
-def _recipients(organisation_id: int) -> list[User]:
-    """Every member of the organisation with a confirmed address (any member may manage its ads)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                User.email_confirmed_at.is_not(None),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
 NEW_MATCH_EMAILS = "matching.new_ad"  # the outbox job of notify_matches_later
 
 
@@ -1251,7 +1234,7 @@ def notify_matches(
     new_ad_url = ad_url(new_ad, external=True)
     for organisation_id, theirs in by_organisation.items():
         links = {match.source.id: ad_url(match.source, external=True) for match in theirs}
-        for user in _recipients(organisation_id):
+        for user in notifications.members_to_email(organisation_id):
             row = notifications.queue_email(
                 key=f"match:{new_ad.id}:{organisation_id}:{user.id}",
                 to=user.email,
@@ -1290,7 +1273,7 @@ def send_expiry_reminders(today: date | None = None) -> int:
         if ad.published_at.date() > ad.expires_on - timedelta(days=REMINDER_DAYS):
             continue
         url = ad_url(ad, external=True)
-        for user in _recipients(ad.organisation_id):
+        for user in notifications.members_to_email(ad.organisation_id):
             row = notifications.queue_email(
                 key=f"expiry:{ad.id}:{ad.expires_on.isoformat()}:{user.id}",
                 to=user.email,

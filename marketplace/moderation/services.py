@@ -455,17 +455,6 @@ def reports_about(report: Report) -> list[Report]:
     )
 
 
-def _members(organisation_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id)
-            .order_by(User.id)
-        )
-    )
-
-
 def people_behind(report: Report) -> list[User]:
     """Who is answerable for the content: an ad's writer and organisation members, an
     organisation's members, a message's writer (the candidates for a suspension)."""
@@ -474,8 +463,8 @@ def people_behind(report: Report) -> list[User]:
         return []
     if report.kind is ContentKind.MESSAGE:
         return [content.author] if content.author is not None else []
-    organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
-    people = _members(organisation_id)
+    organisation = content.organisation if report.kind is ContentKind.AD else content
+    people = sorted((m.user for m in organisation.memberships), key=lambda user: user.id)
     author = content.author if report.kind is ContentKind.AD else None
     if author is not None and author not in people:
         people.insert(0, author)  # a former member who wrote the ad
@@ -489,10 +478,9 @@ def _posters(report: Report) -> list[User]:
         return []
     if report.kind is ContentKind.MESSAGE:
         people = [content.author] if content.author is not None else []
-    else:
-        organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
-        people = _members(organisation_id)
-    return [person for person in people if person.is_confirmed and not person.is_suspended]
+        return [person for person in people if person.is_confirmed and not person.is_suspended]
+    organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
+    return [p for p in notifications.members_to_email(organisation_id) if not p.is_suspended]
 
 
 # --- Decisions ------------------------------------------------------------------------------

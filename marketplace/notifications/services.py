@@ -16,11 +16,13 @@ from flask import current_app
 from flask_babel import force_locale
 from huey import crontab
 
+from marketplace.accounts.models import User
 from marketplace.clock import utcnow
 from marketplace.extensions import db, huey
 from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import send_all
 from marketplace.notifications.models import Claimable, OutboxEmail, OutboxJob, OutboxStatus
+from marketplace.organisations.models import Membership
 from marketplace.worker import app_context
 
 log = logging.getLogger(__name__)
@@ -73,6 +75,23 @@ def queue_email(
     )
     db.session.add(row)
     return row
+
+
+def members_to_email(organisation_id: int, *, besides: int | None = None) -> list[User]:
+    """The members of an organisation to e-mail about it: those with a confirmed address (any
+    member may act for it), in a stable order; `besides` leaves one person out (the writer).
+
+    Unconfirmed addresses get nothing: the address may not be theirs.
+    """
+    statement = (
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.email_confirmed_at.is_not(None))
+        .order_by(User.id)
+    )
+    if besides is not None:
+        statement = statement.where(User.id != besides)
+    return list(db.session.scalars(statement))
 
 
 def dispatch() -> None:
