@@ -10,7 +10,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.accounts.decorators import confirmed_required
+from marketplace.accounts.decorators import confirmed_required, current_account, viewer
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad
 from marketplace.contact import services
@@ -23,11 +23,6 @@ from marketplace.moderation.models import ContentKind
 
 bp = Blueprint("contact", __name__)
 MAX_PAGE = 10_000
-
-
-def _me():
-    """The logged-in account itself, not Flask-Login's proxy, for services."""
-    return current_user._get_current_object()
 
 
 def _rate_key() -> str:
@@ -59,8 +54,7 @@ class InterestPanel:
 @bp.app_template_global()
 def interest_for(ad: Ad, form: MessageForm | None = None) -> InterestPanel:
     """For the ad page's contact block: may this visitor show interest, and the form."""
-    viewer = _me() if current_user.is_authenticated else None
-    return InterestPanel(services.interest_state(viewer, ad), form or MessageForm(formdata=None))
+    return InterestPanel(services.interest_state(viewer(), ad), form or MessageForm(formdata=None))
 
 
 @bp.app_template_global()
@@ -70,7 +64,7 @@ def inbox_unread() -> int:
         return 0
     if "inbox_unread" not in g:
         try:
-            g.inbox_unread = services.unread_total(_me())
+            g.inbox_unread = services.unread_total(current_account())
         except SQLAlchemyError:
             # The header is also drawn on the error page after a failed transaction; a missing
             # count must not turn that page into a second error.
@@ -95,7 +89,7 @@ def _conversation_or_404(conversation_id: int) -> Conversation:
     :raise 404: no such conversation, *or* the user is not a party to it (so nobody can learn
       which conversations exist).
     """
-    conversation = services.conversation_for(_me(), conversation_id)
+    conversation = services.conversation_for(current_account(), conversation_id)
     if conversation is None:
         abort(404)
     return conversation
@@ -132,7 +126,9 @@ def start(ad_id: int):
         return see_other(url_for("ads.detail", ad_id=ad.id, slug=ad.slug))
     if form.validate_on_submit():
         try:
-            message = services.show_interest(_me(), state.organisation, ad, form.message.data)
+            message = services.show_interest(
+                current_account(), state.organisation, ad, form.message.data
+            )
         except services.InvalidMessage as error:
             form.message.errors = [str(error)]
         except services.ContactError as error:  # the ad closed a moment ago, and the like
@@ -151,7 +147,7 @@ def start(ad_id: int):
 def index():
     # A hand-typed page=10**20 must not reach the database's OFFSET (OverflowError, a 500).
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    result = services.inbox(_me(), page=page, per_page=current_app.config["PER_PAGE"])
+    result = services.inbox(current_account(), page=page, per_page=current_app.config["PER_PAGE"])
     return render_page("contact/index.html", inbox=result)
 
 
@@ -159,7 +155,7 @@ def _render_conversation(conversation: Conversation, form: MessageForm, sent: bo
     return render_page(
         "contact/detail.html",
         fragment="thread",
-        thread=services.thread(_me(), conversation),
+        thread=services.thread(current_account(), conversation),
         form=form,
         sent=sent,
     )
@@ -169,7 +165,7 @@ def _render_conversation(conversation: Conversation, form: MessageForm, sent: bo
 @login_required
 def detail(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
-    services.mark_read(_me(), conversation)
+    services.mark_read(current_account(), conversation)
     return _render_conversation(conversation, MessageForm(formdata=None))
 
 
@@ -183,7 +179,7 @@ def reply(conversation_id: int):
         return _replied(conversation)
     if form.validate_on_submit():
         try:
-            services.reply(_me(), conversation, form.message.data)
+            services.reply(current_account(), conversation, form.message.data)
         except services.InvalidMessage as error:
             form.message.errors = [str(error)]
         else:
