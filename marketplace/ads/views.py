@@ -28,7 +28,7 @@ from marketplace.ads.markup import linkify
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.extensions import limiter
-from marketplace.htmx import render_fragment, render_page, see_other
+from marketplace.htmx import render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
@@ -165,14 +165,6 @@ def new():
             flash(_("Annonsen är publicerad."), "success")
             return see_other(ad_url(ad))
     return _render_form(form, None, organisation)
-
-
-@bp.get("/kommuner")
-def municipalities():
-    """The municipality select for the county just chosen (htmx swaps it into the ad form)."""
-    form = AdForm(formdata=request.args, meta={"csrf": False})
-    form.limit_municipalities()
-    return render_fragment("ads/form.html", "municipality_field", form=form)
 
 
 @bp.get("/<int:ad_id>", defaults={"slug": ""})

@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.alerts import services
 from marketplace.alerts.models import Rhythm, SavedSearch
+from marketplace.forms import single_line
 from marketplace.search.forms import AdSearchForm
 
 RHYTHM_LABELS = {
@@ -29,10 +30,6 @@ def rhythm_label(rhythm: Rhythm | str) -> str:
     return str(RHYTHM_LABELS[Rhythm(rhythm)])
 
 
-def _squash(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
-
-
 class SavedSearchForm(AdSearchForm):
     """Save or edit a search. The filters are the search form's fields, with the same names,
     so /bevakningar/ny?<the search page's query string> arrives filled in.
@@ -50,7 +47,7 @@ class SavedSearchForm(AdSearchForm):
                 message=_l("Namnet får vara högst %(max)d tecken."),
             ),
         ],
-        filters=[_squash],
+        filters=[single_line],
         render_kw={"maxlength": services.NAME_MAX_LENGTH},
     )
     rhythm = RadioField(

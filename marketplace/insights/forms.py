@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from marketplace import reference
+from marketplace.forms import county_choices, strip
 from marketplace.insights import services
 from marketplace.insights.labels import FORM_LABELS, PERIOD_LABELS
 from marketplace.insights.models import Outcome
@@ -36,7 +36,7 @@ class OutcomeForm(FlaskForm):
     partner_name = StringField(
         _l("Vem samverkar ni med?"),
         validators=[Optional(), Length(max=services.PARTNER_NAME_MAX_LENGTH)],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        filters=[strip],
     )
     # Filled with the organisations that match partner_name (see offer_partners()).
     partner_organisation = RadioField(
@@ -85,12 +85,6 @@ class OutcomeForm(FlaskForm):
             getattr(self, name).errors = [*getattr(self, name).errors, message]
 
 
-def county_filter_choices(placeholder) -> list[SelectChoice]:
-    return [SelectChoice("", placeholder)] + [
-        SelectChoice(code, county.name) for code, county in reference.counties().items()
-    ]
-
-
 class StatisticsForm(FlaskForm):
     """GET filters for /statistik and /statistik.csv: a county and a period. Unknown values are errors."""
 
@@ -105,7 +99,7 @@ class StatisticsForm(FlaskForm):
         kwargs.setdefault("formdata", request.args)
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(**kwargs)
-        self.lan.choices = county_filter_choices(_l("Hela Sverige"))
+        self.lan.choices = county_choices(_l("Hela Sverige"))
         if not request.args.get("period"):
             self.period.data = str(services.DEFAULT_PERIOD)  # an empty or missing period: default
 

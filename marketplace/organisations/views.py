@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required
 from marketplace.extensions import db
-from marketplace.htmx import is_partial_request, render_fragment, render_page, see_other
+from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
 from marketplace.organisations import labels, services
@@ -96,14 +96,6 @@ def _render_form(form: OrganisationForm, template: str):
     return render_page(
         template, fragment="organisation_form", form=form, organisation=form.organisation
     )
-
-
-@bp.get("/kommuner")
-def municipalities():
-    """The municipality select for the county just chosen (htmx swaps it into the form)."""
-    form = OrganisationForm(formdata=request.args, meta={"csrf": False})
-    form.limit_municipalities()
-    return render_fragment("organisations/form.html", "municipality_field", form=form)
 
 
 @bp.get("/<int:organisation_id>", defaults={"slug": ""})

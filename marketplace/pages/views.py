@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from marketplace import reference
 from marketplace.extensions import db
-from marketplace.htmx import render_page
+from marketplace.forms import MunicipalityForm
+from marketplace.htmx import render_fragment, render_page
 from marketplace.i18n import LANGUAGE_COOKIE
 from marketplace.pages import services
 from marketplace.security import safe_next
@@ -35,6 +36,15 @@ def county(code: str):
     if item is None:
         abort(404)
     return render_page("pages/county.html", county=item, topic=services.county_page(code))
+
+
+@bp.get("/kommuner")
+def municipalities():
+    """The municipality field for the county just chosen (htmx swaps it into the ad and the
+    organisation forms; see marketplace.forms)."""
+    return render_fragment(
+        "pages/municipalities.html", "municipality_field", form=MunicipalityForm()
+    )
 
 
 @bp.get("/healthz")
