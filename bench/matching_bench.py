@@ -34,7 +34,11 @@ import sqlalchemy as sa  # noqa: E402
 from search_bench import analyze, fresh_database, generate, percentile  # noqa: E402
 
 from marketplace import create_app  # noqa: E402
-from marketplace.ads.models import Ad, AdStatus  # noqa: E402
+from marketplace.ads.models import (  # noqa: E402
+    Ad,
+    AdStatus,
+    open_ads_condition,
+)
 from marketplace.clock import today  # noqa: E402
 from marketplace.config import Config  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -43,7 +47,6 @@ from marketplace.matching import candidates  # noqa: E402
 from marketplace.matching import models as matching_models  # noqa: E402
 from marketplace.matching import services as matching  # noqa: E402
 from marketplace.search import facets  # noqa: E402
-from marketplace.search.services import open_ads_condition  # noqa: E402
 
 TMP = ROOT / "bench" / "tmp"
 

@@ -17,12 +17,11 @@ from flask_babel import gettext as _
 
 from marketplace import reference
 from marketplace.ads import events
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus, open_ads_condition
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation, Sector
-from marketplace.search.services import open_ads_condition
 from marketplace.search.text import index_terms
 from marketplace.text import clean_text, one_line, slugify
 

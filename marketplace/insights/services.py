@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 
 from marketplace import reference
 from marketplace.accounts.models import User
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus, open_ads_condition
 from marketplace.clock import today as swedish_today
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -32,7 +32,6 @@ from marketplace.insights import labels
 from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation
-from marketplace.search.services import open_ads_condition
 from marketplace.urls import ad_url, external_url
 
 if TYPE_CHECKING:

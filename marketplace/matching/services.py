@@ -79,7 +79,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from marketplace import reference
-from marketplace.ads.models import Ad, AdKind
+from marketplace.ads.models import Ad, AdKind, open_ads_condition
 from marketplace.caching import cached
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db
@@ -95,7 +95,6 @@ from marketplace.organisations.models import (
 )
 from marketplace.search import facets
 from marketplace.search import text as search_text
-from marketplace.search.services import open_ads_condition
 from marketplace.urls import ad_url
 
 WEIGHTS = {"text": 0.40, "challenges": 0.20, "geography": 0.15, "sector": 0.15, "kinds": 0.10}
