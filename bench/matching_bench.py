@@ -43,7 +43,7 @@ from marketplace.clock import today  # noqa: E402
 from marketplace.config import Config  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.imports import services as imports  # noqa: E402
-from marketplace.matching import candidates  # noqa: E402
+from marketplace.matching import candidates, terms  # noqa: E402
 from marketplace.matching import models as matching_models  # noqa: E402
 from marketplace.matching import services as matching  # noqa: E402
 from marketplace.search import facets  # noqa: E402
@@ -132,7 +132,7 @@ def main() -> None:
         total = db.session.scalar(sa.select(sa.func.count(Ad.id)))
 
         started = time.perf_counter()
-        stats = matching.term_stats()
+        stats = terms.term_stats()
         df_seconds = time.perf_counter() - started
         started, process = time.perf_counter(), time.process_time()
         candidates.attributes(facets.snapshot())  # the open ads' bitsets, then attributes

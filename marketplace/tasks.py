@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Flask
 
 from marketplace import worker
+from marketplace.ads import reminders  # noqa: F401
 from marketplace.alerts import tasks as alert_tasks  # noqa: F401
 from marketplace.extensions import huey
 from marketplace.insights import tasks as insight_tasks  # noqa: F401
-from marketplace.matching import tasks as matching_tasks  # noqa: F401
 from marketplace.notifications import services as notifications
 from marketplace.privacy import tasks as privacy_tasks  # noqa: F401
 
