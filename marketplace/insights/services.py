@@ -32,6 +32,7 @@ from marketplace.insights import labels
 from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Organisation
+from marketplace.organisations.services import DirectoryFilters, directory_query
 from marketplace.urls import ad_url, external_url
 
 if TYPE_CHECKING:
@@ -77,8 +78,6 @@ def find_partner_organisations(
     text: str, exclude_id: int | None = None, limit: int = PARTNER_SUGGESTIONS
 ) -> list[Organisation]:
     """Organisations on the site whose name or description matches what was typed (by name)."""
-    from marketplace.organisations.services import DirectoryFilters, directory_query
-
     if not (text or "").strip():
         return []
     query = directory_query(DirectoryFilters(q=text[:PARTNER_NAME_MAX_LENGTH]))

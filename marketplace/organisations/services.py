@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace import reference
 from marketplace.accounts.models import User
+from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services  # a module import: tolerates an import cycle
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -553,8 +554,6 @@ def ensure_site_admin(email: str, password: str | None = None, name: str = "") -
 
     Returns the user and whether it was created. A new account needs a password.
     """
-    from marketplace.accounts.passwords import hash_password
-
     address = email.strip().lower()
     user = find_user_by_email(address)
     created = user is None

@@ -7,6 +7,7 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, redirec
 from flask_login import current_user
 
 from marketplace import reference
+from marketplace.accounts import services as account_services
 from marketplace.extensions import db
 from marketplace.forms import MunicipalityForm
 from marketplace.htmx import render_fragment, render_page
@@ -73,8 +74,6 @@ def set_language(language: str):
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     if current_user.is_authenticated and current_user.locale != language:
-        from marketplace.accounts import services as account_services
-
         account_services.set_locale(current_user, language)
     return response
 
