@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -21,12 +18,12 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from marketplace.accounts.decorators import confirmed_required
-from marketplace.ads import labels, services
+from marketplace.accounts.decorators import confirmed_required, viewer
+from marketplace.ads import services
 from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
-from marketplace.ads.markup import linkify
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
+from marketplace.contact.forms import interest_panel
 from marketplace.extensions import limiter
 from marketplace.htmx import render_page, see_other
 from marketplace.moderation import services as moderation
@@ -38,14 +35,9 @@ from marketplace.urls import ad_url, external_url
 
 bp = Blueprint("ads", __name__, url_prefix="/annonser")
 
-bp.add_app_template_filter(linkify, "linkify")
-bp.add_app_template_filter(labels.kind_label, "kind_label")
-bp.add_app_template_filter(labels.status_label, "status_label")
-
 FEED_SIZE = 50
 
 
-@bp.app_template_global()
 def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     """The search URL with one filter value switched on or off (page reset to the first)."""
     args = request.args.to_dict(flat=False)
@@ -62,21 +54,6 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     else:
         args.pop(name, None)
     return url_for("ads.index", **args)
-
-
-# Characters XML 1.0 forbids (the feed must parse whatever an organisation typed).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@bp.app_template_filter("xml_text")
-def xml_text(value) -> str:
-    return _NOT_XML.sub("", str(value or ""))
-
-
-@bp.app_template_filter("atom_date")
-def atom_date(value: datetime) -> str:
-    """RFC 3339 in UTC, as Atom wants it (the database holds naive UTC)."""
-    return value.replace(microsecond=0).isoformat() + "Z"
 
 
 def _own_ad_or_403(ad_id: int) -> Ad:
@@ -107,7 +84,17 @@ def index():
         form=form,
         result=result,
         feed_url=url_for("ads.feed", **args),
+        save_search_url=save_search_url(),
+        toggle_filter_url=toggle_filter_url,
     )
+
+
+def save_search_url() -> str:
+    """The search page's "Spara sökningen" link: /bevakningar/ny with the current filters."""
+    args = request.args.to_dict(flat=False)
+    for name in ("page", "sort"):  # where the visitor is in the list is no part of the search
+        args.pop(name, None)
+    return url_for("alerts.new", **args)
 
 
 @bp.get("/flode.atom")
@@ -186,8 +173,13 @@ def _may_see_hidden(ad: Ad) -> bool:
 
 
 def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
+    visitor = viewer()
+    # A hidden ad's notice offers its people a review of what hid it: the ad or its organisation.
+    hidden = (ContentKind.AD, ad) if ad.hidden_at else (ContentKind.ORGANISATION, ad.organisation)
     return {
         "ad": ad,
+        "interest": interest_panel(visitor, ad),
+        "appeal": moderation.appeal_offer(visitor, *hidden),
         "today": today(),
         "can_manage": services.can_manage(current_user, ad),
         "close_form": close_form or CloseForm(formdata=None),

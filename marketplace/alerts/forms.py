@@ -9,25 +9,10 @@ from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.alerts import services
+from marketplace.alerts.labels import RHYTHM_CHOICE_LABELS
 from marketplace.alerts.models import Rhythm, SavedSearch
 from marketplace.forms import single_line
 from marketplace.search.forms import AdSearchForm
-
-RHYTHM_LABELS = {
-    Rhythm.IMMEDIATE: _l("Direkt"),
-    Rhythm.DAILY: _l("Dagligen"),
-    Rhythm.WEEKLY: _l("Veckovis"),
-}
-
-RHYTHM_CHOICE_LABELS = {
-    Rhythm.IMMEDIATE: _l("Direkt – ett e-postmeddelande så fort en matchande annons publiceras"),
-    Rhythm.DAILY: _l("Dagligen – en sammanställning varje morgon kl. 7"),
-    Rhythm.WEEKLY: _l("Veckovis – en sammanställning varje måndag kl. 7"),
-}
-
-
-def rhythm_label(rhythm: Rhythm | str) -> str:
-    return str(RHYTHM_LABELS[Rhythm(rhythm)])
 
 
 class SavedSearchForm(AdSearchForm):

@@ -394,10 +394,14 @@ def _unread_messages(user_id: int) -> sa.Select:
     )
 
 
+def unread_count(user_id: int) -> sa.Select:
+    """The query for how many messages the user has not read, over all their conversations."""
+    return _unread_messages(user_id).with_only_columns(sa.func.count(Message.id))
+
+
 def unread_total(user: User) -> int:
     """How many messages the user has not read, over all their conversations (one query)."""
-    counted = _unread_messages(user.id).with_only_columns(sa.func.count(Message.id))
-    return db.session.scalar(counted) or 0
+    return db.session.scalar(unread_count(user.id)) or 0
 
 
 def inbox(user: User, *, page: int = 1, per_page: int = 20) -> Inbox:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace.accounts.decorators import confirmed_required, current_account, viewer
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad
 from marketplace.contact import services
-from marketplace.contact.forms import MessageForm
+from marketplace.contact.forms import InterestPanel, MessageForm, interest_panel
 from marketplace.contact.models import Conversation
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
@@ -41,36 +38,6 @@ contact_limit = limiter.shared_limit(
     methods=["POST"],
     deduct_when=lambda response: response.status_code < 400,
 )
-
-
-@dataclass
-class InterestPanel:
-    """What the "Visa intresse" part of an ad page shows: the state, and the form if it applies."""
-
-    state: services.InterestState
-    form: MessageForm
-
-
-@bp.app_template_global()
-def interest_for(ad: Ad, form: MessageForm | None = None) -> InterestPanel:
-    """For the ad page's contact block: may this visitor show interest, and the form."""
-    return InterestPanel(services.interest_state(viewer(), ad), form or MessageForm(formdata=None))
-
-
-@bp.app_template_global()
-def inbox_unread() -> int:
-    """Unread messages for the header's inbox link: one query per request, logged-in users only."""
-    if not current_user.is_authenticated:
-        return 0
-    if "inbox_unread" not in g:
-        try:
-            g.inbox_unread = services.unread_total(current_account())
-        except SQLAlchemyError:
-            # The header is also drawn on the error page after a failed transaction; a missing
-            # count must not turn that page into a second error.
-            db.session.rollback()
-            g.inbox_unread = 0
-    return g.inbox_unread
 
 
 def _ad_or_404(ad_id: int) -> Ad:
@@ -106,7 +73,7 @@ def _render_interest(ad: Ad, panel: InterestPanel, status: int = 200):
 @bp.get("/annonser/<int:ad_id>/intresse")
 def new(ad_id: int):
     ad = _ad_or_404(ad_id)
-    return _render_interest(ad, interest_for(ad))
+    return _render_interest(ad, interest_panel(viewer(), ad))
 
 
 @bp.post("/annonser/<int:ad_id>/intresse")
@@ -115,7 +82,7 @@ def new(ad_id: int):
 def start(ad_id: int):
     ad = _ad_or_404(ad_id)
     form = MessageForm()
-    panel = interest_for(ad, form)
+    panel = interest_panel(viewer(), ad, form)
     state = panel.state
     if not state.allowed:  # own ad (403), closed or expired (409), no organisation (403)
         status = 409 if state.reason is services.InterestReason.CLOSED else 403
@@ -152,12 +119,19 @@ def index():
 
 
 def _render_conversation(conversation: Conversation, form: MessageForm, sent: bool = False):
+    me = current_account()
+    thread = services.thread(me, conversation)
     return render_page(
         "contact/detail.html",
         fragment="thread",
-        thread=services.thread(current_account(), conversation),
+        thread=thread,
         form=form,
         sent=sent,
+        appeals={  # what the notice on a hidden message offers its writer
+            message.id: moderation.appeal_offer(me, ContentKind.MESSAGE, message)
+            for message in thread.messages
+            if message.is_hidden
+        },
     )
 
 

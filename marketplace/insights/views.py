@@ -17,10 +17,6 @@ from marketplace.insights.forms import OutcomeForm, StatisticsForm
 
 bp = Blueprint("insights", __name__)
 
-bp.add_app_template_filter(labels.form_label, "collaboration_form_label")
-# The county page (pages.county, another domain's view) shows its county's figures through this.
-bp.add_app_template_global(services.county_figures, "county_figures")
-
 
 def _own_ad_or_403(ad_id: int) -> Ad:
     """The ad, for a member of its organisation.

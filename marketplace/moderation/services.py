@@ -32,6 +32,7 @@ queued before the commit, in each recipient's language, and dispatched after it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -101,6 +102,11 @@ def moderated_counties(user: User | None) -> set[str]:
             sa.select(CountyModerator.county_code).where(CountyModerator.user_id == user.id)
         )
     )
+
+
+def moderates_query(user_id: int) -> sa.Exists:
+    """Whether the user is a county moderator of any county, as an SQL condition."""
+    return sa.exists().where(CountyModerator.user_id == user_id)
 
 
 def is_moderator(user: User | None) -> bool:
@@ -356,6 +362,26 @@ def may_appeal(user: User | None, kind: ContentKind, content: Content) -> bool:
         return content.author_id == user.id
     organisation_id = content.organisation_id if kind is ContentKind.AD else content.id
     return _is_member(user, organisation_id)
+
+
+@dataclass(frozen=True)
+class AppealOffer:
+    """What a hidden item's notice offers its people: the review form (at /omprovning/<kind_slug>/
+    <target_id>), or word that their appeal waits for a moderator."""
+
+    kind_slug: str
+    target_id: int
+    pending: bool
+
+
+def appeal_offer(
+    user: User | None, kind: ContentKind, content: Content | None
+) -> AppealOffer | None:
+    """For the notice on hidden content: None unless `user` may ask for a review of it."""
+    if content is None or not may_appeal(user, kind, content):
+        return None
+    pending = open_appeal(kind, content) is not None
+    return AppealOffer(kind_slug=KIND_SLUGS[kind], target_id=content.id, pending=pending)
 
 
 def appealable(user: User, kind: ContentKind, target_id: int) -> Content | None:

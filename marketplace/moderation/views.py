@@ -3,7 +3,6 @@ and decisions (/moderering/…)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
@@ -30,12 +29,6 @@ from marketplace.moderation.models import ContentKind, CountyModerator, Report, 
 from marketplace.moderation.services import Decision
 
 bp = Blueprint("moderation", __name__)
-
-bp.add_app_template_filter(labels.reason_label, "report_reason_label")
-bp.add_app_template_filter(labels.kind_label, "content_kind_label")
-bp.add_app_template_filter(labels.status_label, "report_status_label")
-bp.add_app_template_filter(labels.action_label, "moderation_action_label")
-bp.add_app_template_filter(labels.kind_noun, "content_kind_noun")
 
 MAX_PAGE = 10_000
 
@@ -81,46 +74,6 @@ def moderator_required(view):
         return view(*args, **kwargs)
 
     return wrapper
-
-
-@bp.app_template_global()
-def can_moderate_content(kind: str, content) -> bool:
-    """For pages that show hidden content to its moderators (ad, organisation)."""
-    if not current_user.is_authenticated:
-        return False
-    return services.can_moderate_content(current_account(), ContentKind(kind), content)
-
-
-@bp.app_template_global()
-def report_url(kind: str, content_id: int) -> str:
-    """The "Rapportera" link for an ad, an organisation or a message."""
-    return url_for(
-        "moderation.report", kind_slug=labels.KIND_SLUGS[ContentKind(kind)], target_id=content_id
-    )
-
-
-@dataclass(frozen=True)
-class AppealLink:
-    """What a hidden item's notice offers its people: the form, or word that an appeal waits."""
-
-    url: str
-    pending: bool
-
-
-@bp.app_template_global()
-def appeal_link(kind: str, content) -> AppealLink | None:
-    """For the notice on hidden content: None unless the visitor may ask for a review of it."""
-    if content is None or not current_user.is_authenticated:
-        return None
-    content_kind = ContentKind(kind)
-    if not services.may_appeal(current_account(), content_kind, content):
-        return None
-    return AppealLink(
-        url=url_for(
-            "moderation.appeal", kind_slug=labels.KIND_SLUGS[content_kind], target_id=content.id
-        ),
-        pending=services.open_appeal(content_kind, content) is not None,
-    )
 
 
 def _page_number() -> int:

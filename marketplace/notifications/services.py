@@ -42,8 +42,9 @@ def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
     Each message's .txt template extends email/_layout.txt and overrides the `subject` and
     `content` blocks; its .html template extends email/_layout.html.
     """
+    # Only the app's filters and globals, not the request's context (layout, current_user): the
+    # e-mail goes to someone else, and the worker renders it outside any request anyway.
     env = current_app.jinja_env
-    current_app.update_template_context(context)
     text_template = env.get_template(f"email/{template}.txt")
 
     subject_block = text_template.blocks["subject"]

@@ -12,6 +12,7 @@ from marketplace.extensions import db
 from marketplace.forms import MunicipalityForm
 from marketplace.htmx import render_fragment, render_page
 from marketplace.i18n import LANGUAGE_COOKIE
+from marketplace.insights import services as insights
 from marketplace.pages import services
 from marketplace.security import safe_next
 
@@ -36,7 +37,12 @@ def county(code: str):
     item = reference.counties().get(code)
     if item is None:
         abort(404)
-    return render_page("pages/county.html", county=item, topic=services.county_page(code))
+    return render_page(
+        "pages/county.html",
+        county=item,
+        topic=services.county_page(code),
+        figures=insights.county_figures(code),
+    )
 
 
 @bp.get("/kommuner")
