@@ -175,7 +175,7 @@ def read_file(path: str | Path) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Field rules shared with other parts of the app
+# Field rules of the import file
 
 
 def normalise_org_number(value: str) -> tuple[str | None, str | None]:

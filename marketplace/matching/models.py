@@ -29,10 +29,10 @@ class MatchNotice(db.Model):
         return f"<MatchNotice {self.ad_id}~{self.matched_ad_id}>"
 
 
-# Document frequencies for the match score's idf (services.term_stats). SQLite reads them from
-# an FTS5 vocabulary table over the search index `fts_ad`; PostgreSQL uses ts_stat() over the
-# same expression its GIN index holds, so both count the same thing. Migrations ignore fts_*
-# tables, so a migration runs `create_vocabulary(connection)`; tests get it from create_all.
+# Document frequencies for the match score's idf (terms.term_stats). SQLite reads them from an
+# FTS5 vocabulary table over the search index `fts_ad`; PostgreSQL splits the same stored terms
+# (ad.search_terms), so both count the same thing. Migrations ignore fts_* tables, so a
+# migration runs `create_vocabulary(connection)`; tests get it from create_all.
 SQLITE_VOCABULARY = "fts_ad_vocab"
 SQLITE_CREATE_VOCABULARY = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_VOCABULARY} USING fts5vocab(fts_ad, 'row')"

@@ -18,7 +18,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marketplace import reference
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
-from marketplace.ads import services as ad_services  # a module import: tolerates an import cycle
+from marketplace.ads import services as ad_services
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
