@@ -426,13 +426,9 @@ def _count(column: Any) -> int:
 def _fresh_word_statistics() -> Iterator[None]:
     """Matching's word rarity follows the ads as they arrive (it is otherwise kept an hour)."""
     config = current_app.config
-    missing = object()
-    previous = config.get("MATCHING_DF_MAX_AGE", missing)
+    previous = config["MATCHING_DF_MAX_AGE"]
     config["MATCHING_DF_MAX_AGE"] = 0
     try:
         yield
     finally:
-        if previous is missing:
-            del config["MATCHING_DF_MAX_AGE"]
-        else:
-            config["MATCHING_DF_MAX_AGE"] = previous
+        config["MATCHING_DF_MAX_AGE"] = previous

@@ -294,7 +294,7 @@ def change_password():
 
 
 def _has_remember_cookie() -> bool:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
 
 
 @bp.post("/installningar/e-post")

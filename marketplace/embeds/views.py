@@ -44,7 +44,7 @@ def index():
     if valid:
         response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     # The error page may be framed too: the embedding site then shows why, not a blocked frame.
-    return allow_framing(response, current_app.config.get("EMBED_FRAME_ANCESTORS", "*"))
+    return allow_framing(response, current_app.config["EMBED_FRAME_ANCESTORS"])
 
 
 @bp.get("/skapa")

@@ -476,7 +476,7 @@ _cache_lock = threading.Lock()
 
 def _cached(key: tuple, compute: Callable[[], T]) -> T:
     """A small per-app TTL cache: figures are read often and may be a minute old."""
-    seconds = float(current_app.config.get("INSIGHTS_CACHE_SECONDS", 60))
+    seconds = float(current_app.config["INSIGHTS_CACHE_SECONDS"])
     store: dict[tuple, tuple[float, Any]] = current_app.extensions.setdefault("insights_cache", {})
     now = time.monotonic()
     with _cache_lock:

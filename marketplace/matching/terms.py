@@ -229,7 +229,7 @@ def _build_term_stats() -> TermStats:
 
 def term_stats() -> TermStats:
     """The document-frequency table, rebuilt when older than MATCHING_DF_MAX_AGE seconds."""
-    max_age = current_app.config.get("MATCHING_DF_MAX_AGE", 0 if current_app.testing else 3600)
+    max_age = current_app.config["MATCHING_DF_MAX_AGE"]
     key = str(db.engine.url)
     stats = _STATS.get(key)
     if stats is None or time.monotonic() - stats.built_at >= max_age:

@@ -164,7 +164,7 @@ def _build(key: tuple) -> Snapshot:
 def snapshot() -> Snapshot:
     """The current snapshot for this app, rebuilt when the data, the date or the time says so."""
     key = (generation(), today())
-    timeout = current_app.config.get("FACET_SNAPSHOT_MAX_AGE", 300)
+    timeout = current_app.config["FACET_SNAPSHOT_MAX_AGE"]
     current = current_app.extensions.get("facet_snapshot")
     if current is None or current.key != key or time.monotonic() - current.built_at > timeout:
         current = _build(key)
