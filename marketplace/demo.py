@@ -48,7 +48,7 @@ from marketplace.contact import services as contact
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.imports import services as imports
-from marketplace.insights import services as insights
+from marketplace.insights import outcomes as insights
 from marketplace.insights.models import CollaborationForm
 from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice

@@ -9,7 +9,7 @@ from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from marketplace.forms import county_choices, strip
-from marketplace.insights import services
+from marketplace.insights import outcomes, statistics
 from marketplace.insights.labels import FORM_LABELS, PERIOD_LABELS
 from marketplace.insights.models import Outcome
 from marketplace.organisations.models import Organisation
@@ -35,7 +35,7 @@ class OutcomeForm(FlaskForm):
     )
     partner_name = StringField(
         _l("Vem samverkar ni med?"),
-        validators=[Optional(), Length(max=services.PARTNER_NAME_MAX_LENGTH)],
+        validators=[Optional(), Length(max=outcomes.PARTNER_NAME_MAX_LENGTH)],
         filters=[strip],
     )
     # Filled with the organisations that match partner_name (see offer_partners()).
@@ -92,7 +92,7 @@ class StatisticsForm(FlaskForm):
     period = SelectField(
         _l("Period"),
         choices=[SelectChoice(str(months), label) for months, label in PERIOD_LABELS.items()],
-        default=str(services.DEFAULT_PERIOD),
+        default=str(statistics.DEFAULT_PERIOD),
     )
 
     def __init__(self, **kwargs) -> None:
@@ -101,8 +101,10 @@ class StatisticsForm(FlaskForm):
         super().__init__(**kwargs)
         self.lan.choices = county_choices(_l("Hela Sverige"))
         if not request.args.get("period"):
-            self.period.data = str(services.DEFAULT_PERIOD)  # an empty or missing period: default
+            self.period.data = str(statistics.DEFAULT_PERIOD)  # an empty or missing period: default
 
-    def filters(self) -> services.StatisticsFilter:
+    def filters(self) -> statistics.StatisticsFilter:
         """The validated filters (call after validate())."""
-        return services.StatisticsFilter(county=self.lan.data or None, months=int(self.period.data))
+        return statistics.StatisticsFilter(
+            county=self.lan.data or None, months=int(self.period.data)
+        )

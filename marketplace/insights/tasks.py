@@ -5,7 +5,7 @@ from __future__ import annotations
 from huey import crontab
 
 from marketplace.extensions import huey
-from marketplace.insights import services
+from marketplace.insights import outcomes
 from marketplace.worker import app_context
 
 
@@ -13,4 +13,4 @@ from marketplace.worker import app_context
 def ask_about_expired_ads() -> int:
     """Every morning (07:30 UTC): ask about ads that expired yesterday and newly closed ads."""
     with app_context():
-        return services.ask_about_expired_ads()
+        return outcomes.ask_about_expired_ads()

@@ -12,7 +12,8 @@ from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad
 from marketplace.clock import today
 from marketplace.htmx import render_fragment, render_page, see_other
-from marketplace.insights import charts, labels, services
+from marketplace.insights import charts, labels, outcomes
+from marketplace.insights import statistics as figures
 from marketplace.insights.forms import OutcomeForm, StatisticsForm
 
 bp = Blueprint("insights", __name__)
@@ -44,21 +45,21 @@ def _render_outcome(ad: Ad, form: OutcomeForm, status: int = 200):
 def outcome(ad_id: int):
     """Did the ad lead to collaboration? One answer per ad, which members may change."""
     ad = _own_ad_or_403(ad_id)
-    existing = services.get_outcome(ad)
+    existing = outcomes.get_outcome(ad)
     form = OutcomeForm()
     if request.method == "GET" and existing is not None:
         form.fill_from(existing)
     chosen = existing.partner_organisation if existing else None
     form.offer_partners(
-        services.find_partner_organisations(form.partner_name.data or "", ad.organisation_id),
+        outcomes.find_partner_organisations(form.partner_name.data or "", ad.organisation_id),
         chosen,
     )
     if request.method == "POST" and "find" in request.form:
         return _render_outcome(ad, form)  # "Sök": show the organisations found, save nothing
     if form.validate_on_submit():
         try:
-            services.record_outcome(ad, current_user, **form.answer())
-        except services.InvalidOutcome as error:
+            outcomes.record_outcome(ad, current_user, **form.answer())
+        except outcomes.InvalidOutcome as error:
             form.add_errors(error.errors)
         else:
             flash(_("Tack! Resultatet är sparat."), "success")
@@ -73,13 +74,13 @@ def partner_suggestions(ad_id: int):
     ad = _own_ad_or_403(ad_id)
     form = OutcomeForm(formdata=request.args, meta={"csrf": False})
     form.offer_partners(
-        services.find_partner_organisations(form.partner_name.data or "", ad.organisation_id)
+        outcomes.find_partner_organisations(form.partner_name.data or "", ad.organisation_id)
     )
     return render_fragment("insights/outcome.html", "partner_suggestions", ad=ad, form=form)
 
 
 def _statistics_context(form: StatisticsForm) -> dict:
-    stats = services.statistics(form.filters())
+    stats = figures.statistics(form.filters())
     return {
         "form": form,
         "stats": stats,
@@ -87,7 +88,7 @@ def _statistics_context(form: StatisticsForm) -> dict:
         "kinds": ("need", "offer"),
         "counties": reference.counties(),
         "challenges_list": reference.challenges(),
-        "month_name": services.month_name,
+        "month_name": figures.month_name,
         "period_label": labels.PERIOD_LABELS[stats.filters.months],
         "csv_url": url_for("insights.statistics_csv", **request.args.to_dict()),
     }
@@ -110,9 +111,9 @@ def statistics_csv():
     if not form.validate():
         abort(400)
     filters = form.filters()
-    stats = services.statistics(filters)
+    stats = figures.statistics(filters)
     name = f"samverkanstorget-statistik-{filters.county or 'sverige'}-{filters.months}-manader-{today().isoformat()}.csv"
-    response = make_response(services.statistics_csv(stats))
+    response = make_response(figures.statistics_csv(stats))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

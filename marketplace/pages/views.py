@@ -12,7 +12,7 @@ from marketplace.extensions import db
 from marketplace.forms import MunicipalityForm
 from marketplace.htmx import render_fragment, render_page
 from marketplace.i18n import LANGUAGE_COOKIE
-from marketplace.insights import services as insights
+from marketplace.insights import statistics as insights
 from marketplace.pages import services
 from marketplace.security import safe_next
 
