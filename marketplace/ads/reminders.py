@@ -40,19 +40,15 @@ def send_expiry_reminders(today: date | None = None) -> int:
     for ad in ads:
         if ad.published_at.date() > ad.expires_on - timedelta(days=REMINDER_DAYS):
             continue
-        url = ad_url(ad, external=True)
-        for user in notifications.members_to_email(ad.organisation_id):
-            row = notifications.queue_email(
-                key=f"expiry:{ad.id}:{ad.expires_on.isoformat()}:{user.id}",
-                to=user.email,
-                template="ad_expiring",
-                locale=user.locale,
-                headers={"Auto-Submitted": "auto-generated"},
-                ad=ad,
-                ad_url=url,
-                days_left=(ad.expires_on - day).days,
-            )
-            queued += row is not None
+        queued += notifications.email_members(
+            ad.organisation_id,
+            key=f"expiry:{ad.id}:{ad.expires_on.isoformat()}",
+            template="ad_expiring",
+            headers=notifications.AUTOMATIC,
+            ad=ad,
+            ad_url=ad_url(ad, external=True),
+            days_left=(ad.expires_on - day).days,
+        )
     db.session.commit()
     notifications.dispatch()  # after the commit: never mail about a rolled-back reminder
     return queued

@@ -312,24 +312,19 @@ def _queue_emails(
     Unconfirmed addresses get nothing: the address may not be theirs, and the text is another
     organisation's. They read it in the inbox once they have confirmed and logged in.
     """
-    members = notifications.members_to_email(recipient.id, besides=message.author_id)
-    if not members:
-        return
-    url = external_url("contact.detail", conversation_id=conversation.id)
-    for member in members:
-        notifications.queue_email(
-            key=f"contact-message:{message.id}:{member.id}",
-            to=member.email,
-            template="contact_message",
-            locale=member.locale,
-            first=first,
-            sender_organisation=sender.name,
-            recipient_organisation=recipient.name,
-            author_name=message.author.name if message.author else "",
-            ad_title=conversation.title,
-            body=message.body,
-            conversation_url=url,
-        )
+    notifications.email_members(
+        recipient.id,
+        key=f"contact-message:{message.id}",
+        template="contact_message",
+        besides=message.author_id,
+        first=first,
+        sender_organisation=sender.name,
+        recipient_organisation=recipient.name,
+        author_name=message.author.name if message.author else "",
+        ad_title=conversation.title,
+        body=message.body,
+        conversation_url=external_url("contact.detail", conversation_id=conversation.id),
+    )
 
 
 # --- Reading ----------------------------------------------------------------------------------

@@ -128,24 +128,17 @@ def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
     if db.session.scalar(sa.select(Outcome.id).where(Outcome.ad_id == ad.id)) is not None:
         return 0
     db.session.add(OutcomeRequest(ad_id=ad.id, reason=reason, outcome_requested_at=utcnow()))
-    outcome_url = external_url("insights.outcome", ad_id=ad.id)
-    link = ad_url(ad, external=True)
-    queued = 0
-    for user in notifications.members_to_email(ad.organisation_id):
-        row = notifications.queue_email(
-            key=f"outcome:{ad.id}:{user.id}",
-            to=user.email,
-            template="outcome_question",
-            locale=user.locale,
-            headers={"Auto-Submitted": "auto-generated"},
-            ad=ad,
-            organisation_name=ad.organisation.name,
-            reason=reason,
-            outcome_url=outcome_url,
-            ad_url=link,
-        )
-        queued += row is not None
-    return queued
+    return notifications.email_members(
+        ad.organisation_id,
+        key=f"outcome:{ad.id}",
+        template="outcome_question",
+        headers=notifications.AUTOMATIC,
+        ad=ad,
+        organisation_name=ad.organisation.name,
+        reason=reason,
+        outcome_url=external_url("insights.outcome", ad_id=ad.id),
+        ad_url=ad_url(ad, external=True),
+    )
 
 
 def ask_about_expired_ads(today: date | None = None) -> int:

@@ -86,18 +86,15 @@ def notify_matches(
     new_ad_url = ad_url(new_ad, external=True)
     for organisation_id, theirs in by_organisation.items():
         links = {match.source.id: ad_url(match.source, external=True) for match in theirs}
-        for user in notifications.members_to_email(organisation_id):
-            row = notifications.queue_email(
-                key=f"match:{new_ad.id}:{organisation_id}:{user.id}",
-                to=user.email,
-                template="match_found",
-                locale=user.locale,
-                headers={"Auto-Submitted": "auto-generated"},
-                new_ad=new_ad,
-                new_ad_url=new_ad_url,
-                matches=theirs,
-                links=links,
-                organisation=theirs[0].source.organisation,
-            )
-            queued += row is not None
+        queued += notifications.email_members(
+            organisation_id,
+            key=f"match:{new_ad.id}:{organisation_id}",
+            template="match_found",
+            headers=notifications.AUTOMATIC,
+            new_ad=new_ad,
+            new_ad_url=new_ad_url,
+            matches=theirs,
+            links=links,
+            organisation=theirs[0].source.organisation,
+        )
     return queued

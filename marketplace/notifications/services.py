@@ -95,6 +95,34 @@ def members_to_email(organisation_id: int, *, besides: int | None = None) -> lis
     return list(db.session.scalars(statement))
 
 
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: not for out-of-office replies
+
+
+def email_members(
+    organisation_id: int,
+    *,
+    key: str,
+    template: str,
+    headers: dict | None = None,
+    besides: int | None = None,
+    **context,
+) -> int:
+    """queue_email to each of the organisation's members to e-mail (members_to_email), in their
+    own language; each row's key is `key` and the member's id. Returns how many were queued."""
+    queued = 0
+    for user in members_to_email(organisation_id, besides=besides):
+        row = queue_email(
+            key=f"{key}:{user.id}",
+            to=user.email,
+            template=template,
+            locale=user.locale,
+            headers=headers,
+            **context,
+        )
+        queued += row is not None
+    return queued
+
+
 def dispatch() -> None:
     """After a commit: ask the worker to deliver now (in tests, delivery runs in-process).
 
