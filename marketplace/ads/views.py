@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -20,6 +19,7 @@ from flask_login import current_user
 
 from marketplace.accounts.decorators import confirmed_required, viewer
 from marketplace.ads import services
+from marketplace.ads.decorators import own_ad_or_403, visible_ad_or_404
 from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
@@ -54,20 +54,6 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     else:
         args.pop(name, None)
     return url_for("ads.index", **args)
-
-
-def _own_ad_or_403(ad_id: int) -> Ad:
-    """The ad, for a member of its organisation.
-
-    :raise 404: no such ad.
-    :raise 403: the user is not a member of the ad's organisation.
-    """
-    ad = services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
-    if not services.can_manage(current_user, ad):
-        abort(403)
-    return ad
 
 
 @bp.get("")
@@ -157,19 +143,10 @@ def new():
 @bp.get("/<int:ad_id>", defaults={"slug": ""})
 @bp.get("/<int:ad_id>-<slug>")
 def detail(ad_id: int, slug: str):
-    ad = services.get_ad(ad_id)
-    if ad is None or (ad.is_hidden and not _may_see_hidden(ad)):
-        abort(404)  # a hidden ad is gone for the public
+    ad = visible_ad_or_404(ad_id)  # a hidden ad is gone for the public
     if slug != ad.slug:  # old titles and bare ids lead to the one canonical address
         return redirect(ad_url(ad), code=301)
     return render_page("ads/detail.html", **_detail_context(ad))
-
-
-def _may_see_hidden(ad: Ad) -> bool:
-    """Members of the ad's organisation and its moderators still see a hidden ad (with a notice)."""
-    return services.can_manage(current_user, ad) or moderation.can_moderate_content(
-        current_user, ContentKind.AD, ad
-    )
 
 
 def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
@@ -191,7 +168,7 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
 @bp.route("/<int:ad_id>/redigera", methods=["GET", "POST"])
 @confirmed_required
 def edit(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = AdForm(ad=ad)
     if form.validate_on_submit():
         try:
@@ -222,7 +199,7 @@ def _render_form(form: AdForm, ad: Ad | None, organisation):
 @bp.post("/<int:ad_id>/stang")
 @confirmed_required
 def close(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = CloseForm()
     if form.validate():
         services.close_ad(ad, AdStatus(form.reason.data))
@@ -234,7 +211,7 @@ def close(ad_id: int):
 @bp.post("/<int:ad_id>/forlang")
 @confirmed_required
 def renew(ad_id: int):
-    ad = _own_ad_or_403(ad_id)  # CSRFProtect has checked the token already
+    ad = own_ad_or_403(ad_id)  # CSRFProtect has checked the token already
     services.renew_ad(ad)
     flash(
         _("Annonsen är öppen och visas till och med %(date)s.", date=format_date(ad.expires_on)),
@@ -246,7 +223,7 @@ def renew(ad_id: int):
 @bp.route("/<int:ad_id>/ta-bort", methods=["GET", "POST"])
 @confirmed_required
 def delete(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         organisation = ad.organisation

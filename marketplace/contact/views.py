@@ -8,7 +8,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, current_account, viewer
-from marketplace.ads import services as ad_services
+from marketplace.ads.decorators import visible_ad_or_404
 from marketplace.ads.models import Ad
 from marketplace.contact import services
 from marketplace.contact.forms import InterestPanel, MessageForm, interest_panel
@@ -40,16 +40,6 @@ contact_limit = limiter.shared_limit(
 )
 
 
-def _ad_or_404(ad_id: int) -> Ad:
-    """:raise 404: no such ad, or one a moderator hid from this visitor (its title stays unsaid)."""
-    ad = ad_services.get_ad(ad_id)
-    if ad is None or (
-        ad.is_hidden and not moderation.can_see_hidden(current_user, ContentKind.AD, ad)
-    ):
-        abort(404)
-    return ad
-
-
 def _conversation_or_404(conversation_id: int) -> Conversation:
     """The conversation, for a member of one of its two organisations.
 
@@ -72,7 +62,7 @@ def _render_interest(ad: Ad, panel: InterestPanel, status: int = 200):
 
 @bp.get("/annonser/<int:ad_id>/intresse")
 def new(ad_id: int):
-    ad = _ad_or_404(ad_id)
+    ad = visible_ad_or_404(ad_id)
     return _render_interest(ad, interest_panel(viewer(), ad))
 
 
@@ -80,7 +70,7 @@ def new(ad_id: int):
 @confirmed_required
 @contact_limit
 def start(ad_id: int):
-    ad = _ad_or_404(ad_id)
+    ad = visible_ad_or_404(ad_id)
     form = MessageForm()
     panel = interest_panel(viewer(), ad, form)
     state = panel.state

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from marketplace import reference
 from marketplace.accounts.decorators import confirmed_required
-from marketplace.ads import services as ad_services
+from marketplace.ads.decorators import own_ad_or_403
 from marketplace.ads.models import Ad
 from marketplace.clock import today
 from marketplace.htmx import render_fragment, render_page, see_other
@@ -17,20 +17,6 @@ from marketplace.insights import statistics as figures
 from marketplace.insights.forms import OutcomeForm, StatisticsForm
 
 bp = Blueprint("insights", __name__)
-
-
-def _own_ad_or_403(ad_id: int) -> Ad:
-    """The ad, for a member of its organisation.
-
-    :raise 404: no such ad.
-    :raise 403: the user is not a member of the ad's organisation.
-    """
-    ad = ad_services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
-    if not ad_services.can_manage(current_user, ad):
-        abort(403)
-    return ad
 
 
 def _render_outcome(ad: Ad, form: OutcomeForm, status: int = 200):
@@ -44,7 +30,7 @@ def _render_outcome(ad: Ad, form: OutcomeForm, status: int = 200):
 @confirmed_required
 def outcome(ad_id: int):
     """Did the ad lead to collaboration? One answer per ad, which members may change."""
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     existing = outcomes.get_outcome(ad)
     form = OutcomeForm()
     if request.method == "GET" and existing is not None:
@@ -71,7 +57,7 @@ def outcome(ad_id: int):
 @confirmed_required
 def partner_suggestions(ad_id: int):
     """The organisations matching the typed partner name (htmx swaps them into the form)."""
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = OutcomeForm(formdata=request.args, meta={"csrf": False})
     form.offer_partners(
         outcomes.find_partner_organisations(form.partner_name.data or "", ad.organisation_id)
