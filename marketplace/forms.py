@@ -128,6 +128,11 @@ class PlaceFields:
     county: SelectField
     municipality: SelectField
 
+    def offer_places(self, no_county) -> None:
+        """Every county and municipality; `no_county` says what the empty county choice means."""
+        self.county.choices = county_choices(no_county)
+        self.municipality.choices = municipality_choices(ANY_MUNICIPALITY)
+
     def limit_municipalities(self) -> None:
         """Only the chosen county's municipalities (when htmx keeps the list in step with it)."""
         if self.county.data in reference.counties():
@@ -142,6 +147,5 @@ class MunicipalityForm(PlaceFields, FlaskForm):
 
     def __init__(self) -> None:
         super().__init__(formdata=request.args, meta={"csrf": False})
-        self.county.choices = county_choices(_l("Hela Sverige"))
-        self.municipality.choices = municipality_choices(ANY_MUNICIPALITY)
+        self.offer_places(_l("Hela Sverige"))
         self.limit_municipalities()

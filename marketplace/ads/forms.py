@@ -20,12 +20,9 @@ from marketplace.ads import services
 from marketplace.ads.labels import CLOSE_REASON_LABELS, KIND_LABELS, SECTOR_LABELS
 from marketplace.ads.models import Ad
 from marketplace.forms import (
-    ANY_MUNICIPALITY,
     MultiCheckboxField,
     PlaceFields,
     challenge_choices,
-    county_choices,
-    municipality_choices,
     strip,
 )
 
@@ -103,8 +100,7 @@ class AdForm(PlaceFields, FlaskForm):
         self.ad = ad
         self.kind.choices = kind_choices()
         self.challenges.choices = challenge_choices()
-        self.county.choices = county_choices(_l("Hela Sverige"))
-        self.municipality.choices = municipality_choices(ANY_MUNICIPALITY)
+        self.offer_places(_l("Hela Sverige"))
         self.seeking.choices = sector_choices()
         if ad is None and not self.is_submitted():
             self.expires_on.data = self.expires_on.data or services.default_expiry()

@@ -28,7 +28,6 @@ from wtforms.validators import (
 
 from marketplace import reference
 from marketplace.forms import (
-    ANY_MUNICIPALITY,
     MultiCheckboxField,
     PlaceFields,
     challenge_choices,
@@ -149,8 +148,7 @@ class OrganisationForm(PlaceFields, FlaskForm):
         self.legal_form.choices = [SelectChoice("", _l("Välj organisationsform"))] + [
             SelectChoice(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm
         ]
-        self.county.choices = county_choices(_l("Välj län"))
-        self.municipality.choices = municipality_choices(ANY_MUNICIPALITY)
+        self.offer_places(_l("Välj län"))
         self.challenges.choices = challenge_choices()
         self.org_number_hint = ""
 
