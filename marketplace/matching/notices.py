@@ -1,4 +1,5 @@
-""" "Ny matchning för er annons": the organisations behind a new ad's best matches are told.
+"""Match notices ("Ny matchning för er annons"): the organisations behind a new ad's best
+matches are told.
 
 Publishing records a job (notify_matches_later); the worker finds the new ad's matches and
 queues one e-mail per organisation and member (write_match_emails -> notify_matches). The
