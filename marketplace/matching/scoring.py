@@ -196,10 +196,12 @@ class Scorer:
         for term in (ours.exact & theirs.parts) | (ours.parts & theirs.exact):
             found.append((PART_SHARE * squared[term], "part", term, term))
         index = synonyms.related_index()
-        said: set[str] = set()
-        for term in ours.exact & theirs.related:
-            for other in sorted(index.get(term, ()) & theirs.exact) or sorted(
-                index.get(term, ()) & theirs.parts
+        said = {item[2] for item in found}  # a word both have needs no synonym
+        ours_said = set(said)
+        for term in (ours.exact & theirs.related) - ours_said:
+            theirs_related = index.get(term, frozenset()) - ours_said
+            for other in sorted(theirs_related & theirs.exact) or sorted(
+                theirs_related & theirs.parts
             ):
                 if other not in said:
                     said.add(other)
@@ -209,9 +211,8 @@ class Scorer:
         for term in ours.related & theirs.exact:
             if term in said:
                 continue
-            for other in sorted(index.get(term, ()) & ours.exact) or sorted(
-                index.get(term, ()) & ours.parts
-            ):
+            mine = index.get(term, frozenset()) - ours_said
+            for other in sorted(mine & ours.exact) or sorted(mine & ours.parts):
                 said.add(term)
                 weight = RELATED_SHARE * (squared[term] + squared[other]) / 2
                 found.append((weight, "related", other, term))

@@ -30,7 +30,7 @@ from marketplace.matching.terms import Terms, ad_terms, term_stats, terms_of_ope
 from marketplace.organisations.models import Organisation
 from marketplace.search import facets
 
-TEXT_BATCH = 150  # candidates whose words are read at a time (most ads need one batch)
+TEXT_BATCH = 50  # candidates whose words are read (and analysed) at a time
 # A "good" match (shown first; the others behind "Visa fler, svagare"): ...
 GOOD_SCORE = 0.6  # ... at least this score ...
 GOOD_TEXT = 0.3  # ... and words in common that say this much (the text component)

@@ -41,12 +41,12 @@ from marketplace.ads.models import Ad, open_ads_condition
 from marketplace.extensions import db
 from marketplace.language import synonyms
 from marketplace.language.lexicon import lexicon
-from marketplace.language.normalise import words
+from marketplace.language.normalise import MAX_WORD_LENGTH, normalise, words
 from marketplace.organisations.models import Organisation
 from marketplace.search import text as search_text
 
 TERMS_KEPT = 10_000  # analysed ads kept per process (about 3 KB each)
-DF_SAMPLE = 5_000  # the newest ads whose lemmas are counted for the document frequencies
+DF_SAMPLE = 2_000  # the newest ads whose lemmas are counted for the document frequencies
 TITLE_WEIGHT = 2.0  # a lemma of the title weighs this much more than one of the body alone
 COMMON_FROM = 3.5  # general_weight: zipf from which a lemma weighs less ...
 GENERAL_ZERO = 6.5  # ... on a line that would reach 0 here ...
@@ -101,31 +101,36 @@ _PLACE_WORDS_KEPT = frozenset(
     ]
 )
 _EXTRA_PLACE_WORDS = ("län", "kommun", "region", "sverige")
+_STOP_LEMMAS_KEPT = frozenset(("bar", "bor", "rund", "mod"))  # "bara", "bort", "runt", "mot"
 
 
 @cache
 def excluded() -> tuple[frozenset[str], frozenset[str]]:
-    """What never counts as shared content, function words and place names: (written forms,
-    left out whatever they stand for; lemmas, left out in any form). A word of the lists is
-    only excluded as a lemma when it is one ("söka": söker, sökte; but not "ska", which is no
-    "skola", nor "Klippan", which is no "klippa")."""
+    """What never counts as shared content: (written forms, left out whatever they stand for;
+    lemmas, left out in any form). The stop words' lemmas ("finns" -> finna), but a few that
+    are content words too ("bara" -> bar); of place names only those that are no other word
+    ("Malmö", not "Klippan" -> klippa)."""
     forms: set[str] = set()
+    lemmas: set[str] = set()
     for word in STOPWORDS | set(_EXTRA_PLACE_WORDS):
-        forms.update(words(word))
+        for form in words(word):
+            forms.add(form)
+            lemmas.update(language.analyze_word(form).lemmas)
+    lemmas -= _STOP_LEMMAS_KEPT
     names = [m.name for m in reference.municipalities().values()]
     names += [c.name_sv for c in reference.counties().values()]
     names += [c.name_short for c in reference.counties().values()]
     for name in names:
         for word in words(name):
-            if word not in _PLACE_WORDS_KEPT:
-                forms.update((word, word + "s"))  # "Halmstads kommun"
-    lemmas = set()
-    for form in forms:
-        analysed = language.analyze_word(form)
-        if form in analysed.lemmas:
-            lemmas.add(form)
-        elif analysed.how == "unknown":  # a name: its stem
-            lemmas.update(analysed.lemmas)
+            if word in _PLACE_WORDS_KEPT:
+                continue
+            for form in (word, word + "s"):  # "Halmstads kommun"
+                forms.add(form)
+                analysed = language.analyze_word(form)
+                if form in analysed.lemmas:
+                    lemmas.add(form)
+                elif analysed.how == "unknown":  # a name: its stem
+                    lemmas.update(analysed.lemmas)
     return frozenset(forms), frozenset(lemmas)
 
 
@@ -136,47 +141,33 @@ def _content(term: str, stop: frozenset[str]) -> bool:
 _NOTHING: frozenset[str] = frozenset()
 
 
-def _lemmas_of(tokens: set[str]) -> tuple[set[str], set[str]]:
-    exact: set[str] = set()
-    parts: set[str] = set()
-    for token in tokens:
-        lemmas, compound = word_terms(token)
-        exact |= lemmas
-        parts |= compound
-    return exact, parts
+def _terms_of_words(tokens: set[str]) -> tuple[set[str], set[str], set[str]]:
+    """The union of these normalised words' word_terms."""
+    found = list(map(word_terms, tokens))
+    return (
+        set().union(*[item[0] for item in found]),
+        set().union(*[item[1] for item in found]),
+        set().union(*[item[2] for item in found]),
+    )
 
 
-def _said(tokens: set[str]) -> frozenset[str]:
-    """The lemmas of these words, their parts and their synonyms."""
-    if not tokens:
-        return _NOTHING
-    exact, parts = _lemmas_of(tokens)
-    found = exact | parts
-    return frozenset(found | _related(found))
-
-
-def _related(lemmas: set[str]) -> set[str]:
-    """The content lemmas of the curated synonyms of these lemmas, but these."""
-    index = synonyms.related_index()
-    related: set[str] = set()
-    for term in lemmas & index.keys():
-        related |= index[term]
-    for group in synonyms.phrases_in(lemmas, synonyms.group_phrases()):
-        related |= group
-    stop = excluded()[1]
-    return {sys.intern(term) for term in related - lemmas if _content(term, stop)}
+WordTerms = tuple[frozenset[str], frozenset[str], frozenset[str]]
 
 
 @lru_cache(maxsize=50_000)
-def word_terms(word: str) -> tuple[frozenset[str], frozenset[str]]:
-    """One normalised word's content lemmas and the lemmas of its compound parts."""
+def word_terms(word: str) -> WordTerms:
+    """One normalised word's content lemmas, the lemmas of its compound parts, and their
+    curated one-word synonyms."""
     forms, stop = excluded()
     if word in forms:
-        return _NOTHING, _NOTHING
+        return _NOTHING, _NOTHING, _NOTHING
     analysed = language.analyze_word(word)
     exact = frozenset(sys.intern(t) for t in analysed.lemmas if _content(t, stop))
     parts = frozenset(sys.intern(t) for t in analysed.parts if _content(t, stop)) - exact
-    return exact or _NOTHING, parts or _NOTHING
+    index = synonyms.related_index()
+    related = {other for term in exact | parts for other in index.get(term, ())}
+    related = {sys.intern(t) for t in related if _content(t, stop)}
+    return exact or _NOTHING, parts or _NOTHING, frozenset(related) or _NOTHING
 
 
 class Terms:
@@ -208,15 +199,15 @@ class Terms:
         for text in texts:
             if text:
                 tokens.update(words(text))
-        exact, parts = _lemmas_of(tokens)
+        exact, parts, related = _terms_of_words(tokens)
         parts -= exact
-        related = _related(exact | parts)
-        return cls(
-            frozenset(exact),
-            frozenset(parts),
-            frozenset(related),
-            _said(title_tokens),
-        )
+        lemmas = exact | parts
+        stop = excluded()[1]
+        for group in synonyms.phrases_in(lemmas, synonyms.group_phrases()):
+            related.update(term for term in group if _content(term, stop))  # "psykisk ohälsa"
+        related -= lemmas
+        in_title = set().union(*_terms_of_words(title_tokens)) if title_tokens else ()
+        return cls(frozenset(exact), frozenset(parts), frozenset(related), frozenset(in_title))
 
     @property
     def terms(self) -> frozenset[str]:
@@ -384,6 +375,27 @@ def _starts_sentence(text: str, start: int) -> bool:
     )
 
 
+@lru_cache(maxsize=256)
+def _written_words(text: str) -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """Each distinct word of a text as shown (a capital that only starts a sentence dropped),
+    with its lemmas and parts, in order: what written_forms looks through (kept, because an
+    ad's own text is looked through once for each of its matches)."""
+    found = []
+    seen: set[str] = set()
+    for match in _WORD.finditer(text):
+        word = match.group()
+        capital = word[:1].isupper() and not word.isupper()
+        if capital and _starts_sentence(text, match.start()):
+            word = word[:1].lower() + word[1:]
+        if word in seen:
+            continue
+        seen.add(word)
+        exact, parts, _related = word_terms(normalise(word)[:MAX_WORD_LENGTH])
+        if exact or parts:
+            found.append((word, exact, parts))
+    return tuple(found)
+
+
 def written_forms(
     texts: Iterable[str | None], lemmas: Iterable[str]
 ) -> tuple[dict[str, str], dict[str, str]]:
@@ -397,20 +409,8 @@ def written_forms(
     as_word: dict[str, str] = {}
     in_compound: dict[str, str] = {}
     for text in texts:
-        text = text or ""
-        for found in _WORD.finditer(text):
-            word = found.group()
-            tokens = words(word)
-            if len(tokens) != 1:
-                continue
-            exact, parts = word_terms(tokens[0])
-            hits, part_hits = wanted.intersection(exact), wanted.intersection(parts)
-            if not hits and not part_hits:
-                continue
-            capital = word[:1].isupper() and not word.isupper()
-            if capital and _starts_sentence(text, found.start()):
-                word = word[:1].lower() + word[1:]
-            for target, lemmas_here in ((as_word, hits), (in_compound, part_hits)):
+        for word, exact, parts in _written_words(text or ""):
+            for target, lemmas_here in ((as_word, wanted & exact), (in_compound, wanted & parts)):
                 for lemma in lemmas_here:
                     known = target.get(lemma)
                     if known is None or (known[:1].islower() and word[:1].isupper()):
