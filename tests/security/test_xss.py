@@ -115,6 +115,7 @@ def payload(request) -> str:
     return PAYLOADS[request.param]
 
 
+@pytest.mark.slow
 def test_hostile_text_in_every_field_is_shown_only_as_text(app, outbox, payload):
     client = app.test_client()
 
