@@ -231,9 +231,8 @@ class TestApps:
         built = None if fresh else self._idle.pop(key, None)
         return built or _BuiltApp.build(key, overrides)
 
-    def prepare(self) -> None:
+    def prepare(self, app: Flask) -> None:
         """In the lent app's context: its settings for the shared extensions, nothing stored."""
-        app = _current_app()
         limiter.init_app(app)  # one Limiter for all apps: this app's switch, and fresh counts
         huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
         cache.clear()
@@ -244,12 +243,6 @@ class TestApps:
             self._idle[built.key] = built
         else:
             built.dispose()
-
-
-def _current_app() -> Flask:
-    from flask import current_app
-
-    return current_app._get_current_object()  # type: ignore[attr-defined]
 
 
 _apps = TestApps()
@@ -276,7 +269,7 @@ def make_app(request, smtp_server) -> Iterator:
         context = built.app.app_context()
         context.push()
         lent.append((built, context))
-        _apps.prepare()
+        _apps.prepare(built.app)
         return built.app
 
     yield make
