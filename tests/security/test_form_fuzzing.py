@@ -11,8 +11,7 @@ from hypothesis import strategies as st
 
 from marketplace import reference
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in
+from tests.conftest import HTMX, log_in
 
 ANSWERS = {200, 204, 303, 400, 403, 422}  # 204: success of an htmx (HX-Redirect) request
 FUZZ = settings(
