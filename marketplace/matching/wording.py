@@ -282,7 +282,8 @@ def word_reasons(ours: Ad, theirs: Ad, connections: list[tuple[str, str, str]]) 
         else:
             first = our_word.get(our) or our_compound.get(our)
             second = their_word.get(their) or their_compound.get(their)
-            if first and second:
+            named = {word.lower() for pair in shared for word in pair if word}
+            if first and second and not named & {first.lower(), second.lower()}:
                 add(similar, SHOWN_SIMILAR, (first, second))
     reasons = []
     if shared:
