@@ -88,7 +88,9 @@ def the_partnership() -> Partnership:
 
 
 def versions() -> list[PartnershipVersion]:
-    return list(db.session.scalars(sa.select(PartnershipVersion).order_by(PartnershipVersion.number)))
+    return list(
+        db.session.scalars(sa.select(PartnershipVersion).order_by(PartnershipVersion.number))
+    )
 
 
 def started(app, world: World) -> Partnership:
@@ -281,7 +283,9 @@ def test_a_save_from_an_old_version_of_the_same_text_is_a_conflict_that_keeps_bo
 def test_a_conflict_with_htmx_returns_only_the_section_with_both_texts(app, world):
     started(app, world)
     save(client_for(app, world.leila), world, "syfte", {"purpose": PURPOSE}, 1)
-    response = save(client_for(app, world.anna), world, "syfte", {"purpose": OTHER_PURPOSE}, 1, headers=HTMX)
+    response = save(
+        client_for(app, world.anna), world, "syfte", {"purpose": OTHER_PURPOSE}, 1, headers=HTMX
+    )
     html = text(response)
     assert response.status_code == 409
     assert html.lstrip().startswith('<section id="avsnitt-syfte"') and "<html" not in html
@@ -321,14 +325,29 @@ def test_a_save_that_loses_the_race_is_checked_again_and_never_overwrites(app, w
 @pytest.mark.parametrize(
     ("key", "data", "field", "message"),
     [
-        ("syfte", {"purpose": "å" * 3001}, "purpose", "Högst 3\u00a0000 tecken – nu är det 3\u00a0001."),
+        (
+            "syfte",
+            {"purpose": "å" * 3001},
+            "purpose",
+            "Högst 3\u00a0000 tecken – nu är det 3\u00a0001.",
+        ),
         ("parter", {"a_name": "R" * 201}, "a_name", "Högst 200 tecken – nu är det 201."),
         ("parter", {"b_org_number": "802002-8712"}, "b_org_number", "kontrollsiffran"),
         ("insatser", {"a_money": "mycket"}, "a_money", "Skriv ett belopp i hela kronor"),
         ("insatser", {"a_money": "12345678901"}, "a_money", "Högst 9\u00a0999\u00a0999\u00a0999"),
-        ("insatser", {"b_staff_hours": "4,5 h?"}, "b_staff_hours", "Skriv antalet timmar som ett heltal"),
+        (
+            "insatser",
+            {"b_staff_hours": "4,5 h?"},
+            "b_staff_hours",
+            "Skriv antalet timmar som ett heltal",
+        ),
         ("period", {"starts_on": "2027-02-30"}, "starts_on", "Skriv datumet som ÅÅÅÅ-MM-DD"),
-        ("period", {"starts_on": "2027-06-01", "ends_on": "2027-01-01"}, "ends_on", "Slutdatumet kan inte vara före startdatumet."),
+        (
+            "period",
+            {"starts_on": "2027-06-01", "ends_on": "2027-01-01"},
+            "ends_on",
+            "Slutdatumet kan inte vara före startdatumet.",
+        ),
         ("iop", {"iop_1": "kanske"}, "iop_1", "Välj ja, nej eller osäker."),
     ],
 )
@@ -353,9 +372,18 @@ def test_amounts_hours_and_dates_are_stored_plainly_and_shown_in_the_readers_lan
     anna = client_for(app, world.anna)
     data = {"a_money": "250 000 kr", "a_staff_hours": "400", "b_volunteers": "Åtta volontärer"}
     assert save(anna, world, "insatser", data, 1).status_code == 303
-    assert save(anna, world, "period", {"starts_on": "2027-01-12", "termination": "Sex månader."}, 2).status_code == 303
+    assert (
+        save(
+            anna, world, "period", {"starts_on": "2027-01-12", "termination": "Sex månader."}, 2
+        ).status_code
+        == 303
+    )
     content = the_partnership().content
-    assert (content["a_money"], content["a_staff_hours"], content["starts_on"]) == ("250000", "400", "2027-01-12")
+    assert (content["a_money"], content["a_staff_hours"], content["starts_on"]) == (
+        "250000",
+        "400",
+        "2027-01-12",
+    )
     page = text(anna.get(world.url))
     assert "250\u00a0000 kr per år" in page and "400 timmar per år" in page
     assert "12 januari 2027" in page
@@ -363,7 +391,9 @@ def test_amounts_hours_and_dates_are_stored_plainly_and_shown_in_the_readers_lan
 
 def test_a_section_saved_with_htmx_comes_back_in_place_with_the_status(app, world):
     started(app, world)
-    response = save(client_for(app, world.anna), world, "syfte", {"purpose": PURPOSE}, 1, headers=HTMX)
+    response = save(
+        client_for(app, world.anna), world, "syfte", {"purpose": PURPOSE}, 1, headers=HTMX
+    )
     html = text(response)
     assert response.status_code == 200 and "<html" not in html
     assert html.lstrip().startswith('<section id="avsnitt-syfte"')
@@ -379,7 +409,9 @@ def test_the_edit_form_works_as_its_own_page_and_as_a_fragment(app, world):
     assert "<legend>Region Kalmar län</legend>" in text(page)
     assert 'name="base_version" type="hidden" value="1"' in text(page)
     fragment = text(anna.get(f"{world.url}/insatser", headers=HTMX))
-    assert fragment.lstrip().startswith('<section id="avsnitt-insatser"') and "<html" not in fragment
+    assert (
+        fragment.lstrip().startswith('<section id="avsnitt-insatser"') and "<html" not in fragment
+    )
     cancel = text(anna.get(world.url, query_string={"avsnitt": "insatser"}, headers=HTMX))
     assert cancel.lstrip().startswith('<section id="avsnitt-insatser"') and "<html" not in cancel
 
@@ -397,14 +429,49 @@ def answers(**given: str) -> dict[str, str]:
     ("given", "verdict", "heading", "steps"),
     [
         ({}, iop.Verdict.IOP, "Förutsättningar för IOP finns", ["IOP-kontakt"]),
-        ({"q3": "unsure", "q5": "unsure"}, iop.Verdict.UNCLEAR, "Oklart — se punkt 3 och 5", ["Gå igenom punkt 3 och 5"]),
+        (
+            {"q3": "unsure", "q5": "unsure"},
+            iop.Verdict.UNCLEAR,
+            "Oklart — se punkt 3 och 5",
+            ["Gå igenom punkt 3 och 5"],
+        ),
         ({"q2": "no"}, iop.Verdict.UNCLEAR, "Oklart — se punkt 2", ["IOP-kontakt"]),
-        ({"q1": "unsure", "q6": "unsure", "q7": "no"}, iop.Verdict.UNCLEAR, "Oklart — se punkt 1, 6 och 7", ["avsnittet Uppföljning"]),
-        ({"q3": "no"}, iop.Verdict.NOT_IOP, "Det här liknar en upphandling eller ett bidrag", ["Överväg upphandling"]),
-        ({"q6": "no", "q2": "unsure"}, iop.Verdict.NOT_IOP, "Det här liknar en upphandling eller ett bidrag", ["Överväg upphandling"]),
-        ({"q4": "no"}, iop.Verdict.NOT_IOP, "Det här liknar en upphandling eller ett bidrag", ["Överväg ett bidrag"]),
-        ({"q5": "no", "q3": "no"}, iop.Verdict.NOT_IOP, "Det här liknar en upphandling eller ett bidrag", ["Överväg upphandling", "Överväg ett bidrag"]),
-        ({"q4": "", "q5": ""}, iop.Verdict.INCOMPLETE, "Inte klart: 2 av 7 frågor är obesvarade", ["Svara på alla frågor"]),
+        (
+            {"q1": "unsure", "q6": "unsure", "q7": "no"},
+            iop.Verdict.UNCLEAR,
+            "Oklart — se punkt 1, 6 och 7",
+            ["avsnittet Uppföljning"],
+        ),
+        (
+            {"q3": "no"},
+            iop.Verdict.NOT_IOP,
+            "Det här liknar en upphandling eller ett bidrag",
+            ["Överväg upphandling"],
+        ),
+        (
+            {"q6": "no", "q2": "unsure"},
+            iop.Verdict.NOT_IOP,
+            "Det här liknar en upphandling eller ett bidrag",
+            ["Överväg upphandling"],
+        ),
+        (
+            {"q4": "no"},
+            iop.Verdict.NOT_IOP,
+            "Det här liknar en upphandling eller ett bidrag",
+            ["Överväg ett bidrag"],
+        ),
+        (
+            {"q5": "no", "q3": "no"},
+            iop.Verdict.NOT_IOP,
+            "Det här liknar en upphandling eller ett bidrag",
+            ["Överväg upphandling", "Överväg ett bidrag"],
+        ),
+        (
+            {"q4": "", "q5": ""},
+            iop.Verdict.INCOMPLETE,
+            "Inte klart: 2 av 7 frågor är obesvarade",
+            ["Svara på alla frågor"],
+        ),
     ],
 )
 def test_the_iop_check_gives_its_verdict_and_next_steps(app, given, verdict, heading, steps):
@@ -462,9 +529,15 @@ def test_both_sides_approve_and_the_document_says_so_with_dates(app, world):
     assert "Godkänn version 2 för Föreningen Språkvän Kalmar" in page
     assert approve(leila, world, 2).status_code == 303
     rows = db.session.scalars(sa.select(PartnershipApproval)).all()
-    assert {(row.organisation_id, row.version) for row in rows} == {(world.region.id, 2), (world.cafe.id, 2)}
+    assert {(row.organisation_id, row.version) for row in rows} == {
+        (world.region.id, 2),
+        (world.cafe.id, 2),
+    }
     page = text(anna.get(world.url))
-    assert re.search(r"Godkänd av Region Kalmar län \d{4}-\d\d-\d\d, Föreningen Språkvän Kalmar \d{4}-\d\d-\d\d", page)
+    assert re.search(
+        r"Godkänd av Region Kalmar län \d{4}-\d\d-\d\d, Föreningen Språkvän Kalmar \d{4}-\d\d-\d\d",
+        page,
+    )
     assert "Godkänn version" not in page
 
 
@@ -525,7 +598,9 @@ def both_approve(app, world: World) -> None:
 def test_once_approved_the_outcome_is_recorded_as_iop_in_one_step_and_counts(app, world):
     started(app, world)
     anna = client_for(app, world.anna)
-    before = insights.statistics(insights.StatisticsFilter(county=None, months=12)).collaborations_total
+    before = insights.statistics(
+        insights.StatisticsFilter(county=None, months=12)
+    ).collaborations_total
     both_approve(app, world)
     assert "Registrera som IOP" in text(anna.get(world.url))
     response = anna.post(f"{world.url}/resultat", data={"record_as": "iop"}, follow_redirects=True)
@@ -584,7 +659,13 @@ def test_an_unknown_outcome_form_records_nothing(app, world):
 def fill_and_approve(app, world: World) -> None:
     anna, leila = client_for(app, world.anna), client_for(app, world.leila)
     save(anna, world, "syfte", {"purpose": PURPOSE, "challenges": "Integration"}, 1)
-    save(leila, world, "insatser", {"b_volunteers": "Åtta volontärer varje onsdag", "a_money": "250000"}, 2)
+    save(
+        leila,
+        world,
+        "insatser",
+        {"b_volunteers": "Åtta volontärer varje onsdag", "a_money": "250000"},
+        2,
+    )
     save(leila, world, "iop", answers(), 3)
     both_approve(app, world)
 
@@ -647,7 +728,9 @@ def test_the_pdf_opens_and_carries_the_agreement_its_title_language_and_tags(app
         "Leila Haddad",
     ):
         assert expected in words.replace("\u00a0", " "), expected
-    assert re.search(r"Godkänd av Region Kalmar län \d{4}-\d\d-\d\d, Föreningen Språkvän Kalmar", words)
+    assert re.search(
+        r"Godkänd av Region Kalmar län \d{4}-\d\d-\d\d, Föreningen Språkvän Kalmar", words
+    )
 
 
 def test_the_pdf_in_english_has_english_headings_and_language(app, world):
