@@ -170,7 +170,9 @@ def test_an_unconfirmed_member_may_read_but_not_change_it(app, world):
     started(app, world)
     newcomer = factories.member(org=world.region, role=Role.MEMBER, confirmed=False)
     client = client_for(app, newcomer)
-    assert client.get(world.url).status_code == 200
+    page = text(client.get(world.url))
+    assert "Bekräfta din e-postadress för att kunna skriva i" in page and "Ändra" not in page
+    assert 'name="purpose"' not in text(client.get(f"{world.url}/syfte"))
     response = save(client, world, "syfte", {"purpose": PURPOSE}, 1)
     assert response.status_code == 303 and "bekrafta" in response.headers["Location"]
     assert the_partnership().version == 1
