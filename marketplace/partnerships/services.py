@@ -11,27 +11,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import format_decimal
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from marketplace import reference
 from marketplace.accounts.models import User
-from marketplace.ads.services import clean_text
 from marketplace.clock import utcnow
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
 from marketplace.insights import services as insights
 from marketplace.insights.models import CollaborationForm, Outcome
-from marketplace.organisations import orgnr
 from marketplace.organisations.models import Membership, Organisation, Sector
 from marketplace.partnerships import iop, sections
 from marketplace.partnerships.models import Partnership, PartnershipApproval, PartnershipVersion
+from marketplace.partnerships.rules import clean_section
 from marketplace.partnerships.sections import Field, Section
 
 SAVE_ATTEMPTS = 3  # a save that loses the race to another re-reads and tries again
@@ -50,14 +47,6 @@ class PartnershipError(Exception):
 
     def __str__(self) -> str:
         return self.message
-
-
-class InvalidSection(PartnershipError):
-    """Input that breaks a field's rule; `errors` maps field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
 
 
 class Conflict(PartnershipError):
@@ -156,95 +145,6 @@ class HistoryEntry:
     @property
     def section(self) -> Section | None:
         return sections.SECTIONS_BY_KEY.get(self.version.section)
-
-
-# --- Rules for the fields -----------------------------------------------------------------------
-
-
-def _too_long(length: int, limit: int) -> str:
-    return _(
-        "Högst %(max)s tecken – nu är det %(length)s. Korta texten; inget av det du skrev har "
-        "sparats ännu.",
-        max=format_decimal(limit),
-        length=format_decimal(length),
-    )
-
-
-def clean_value(spec: Field, raw: str | None) -> str:
-    """The value as stored.
-
-    :raise ValueError: with a message for the user when the value breaks the field's rule.
-    """
-    text = clean_text(raw)
-    if spec.kind in (sections.LINE, sections.ORG_NUMBER):
-        text = " ".join(text.split())
-    if spec.kind == sections.ANSWER:
-        if text and iop.parse_answer(text) is None:
-            raise ValueError(_("Välj ja, nej eller osäker."))
-        return text
-    if spec.kind in (sections.KRONOR, sections.HOURS):
-        return _clean_number(spec, text)
-    if spec.kind == sections.DATE:
-        return _clean_date(text)
-    if spec.kind == sections.ORG_NUMBER and text:
-        try:
-            return orgnr.normalise(text)
-        except orgnr.InvalidOrgNumber as error:
-            raise ValueError(str(error.message)) from error
-    if len(text) > spec.max_length:
-        raise ValueError(_too_long(len(text), spec.max_length))
-    return text
-
-
-def _clean_number(spec: Field, text: str) -> str:
-    digits = "".join(text.split()).replace(".", "").replace(",", "")
-    if spec.kind == sections.KRONOR:
-        digits = digits.removesuffix("kr").removesuffix("kronor")
-    else:
-        digits = digits.removesuffix("h").removesuffix("timmar")
-    if not digits:
-        return ""
-    if not digits.isascii() or not digits.isdigit():
-        if spec.kind == sections.KRONOR:
-            raise ValueError(_("Skriv ett belopp i hela kronor med siffror, till exempel 250 000."))
-        raise ValueError(_("Skriv antalet timmar som ett heltal, till exempel 400."))
-    digits = digits.lstrip("0") or "0"
-    if len(digits) > sections.MAX_DIGITS[spec.kind]:
-        largest = int("9" * sections.MAX_DIGITS[spec.kind])
-        raise ValueError(_("Högst %(max)s – kontrollera siffrorna.", max=format_decimal(largest)))
-    return digits
-
-
-def _clean_date(text: str) -> str:
-    if not text:
-        return ""
-    try:
-        day = date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(_("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2027-01-12.")) from None
-    if not 2000 <= day.year <= 2100:
-        raise ValueError(_("Välj ett datum mellan år 2000 och 2100."))
-    return day.isoformat()
-
-
-def clean_section(section: Section, raw: Mapping[str, str | None]) -> dict[str, str]:
-    """Every field of the section as stored.
-
-    :raise InvalidSection: one message per field that breaks its rule.
-    """
-    cleaned: dict[str, str] = {}
-    errors: dict[str, str] = {}
-    for spec in section.fields:
-        try:
-            cleaned[spec.name] = clean_value(spec, raw.get(spec.name))
-        except ValueError as error:
-            errors[spec.name] = str(error)
-    starts, ends = cleaned.get("starts_on"), cleaned.get("ends_on")
-    if starts and ends and ends < starts:
-        errors["ends_on"] = _("Slutdatumet kan inte vara före startdatumet.")
-    if errors:
-        raise InvalidSection(errors)
-    return cleaned
 
 
 # --- Starting -------------------------------------------------------------------------------
@@ -391,7 +291,7 @@ def save_section(
     as it was, and is a conflict if the author changed it too.
 
     :raise contact_services.NotParticipant: the author belongs to neither organisation.
-    :raise InvalidSection: a field breaks its rule; nothing is saved.
+    :raise rules.InvalidSection: a field breaks its rule; nothing is saved.
     :raise Conflict: someone else saved the same fields meanwhile; nothing is saved.
     """
     section = sections.SECTIONS_BY_KEY[key]

@@ -22,6 +22,7 @@ from marketplace.insights.services import InvalidOutcome
 from marketplace.partnerships import export, iop, sections, services
 from marketplace.partnerships.forms import ApproveForm, OutcomeForm, SectionForm, section_form
 from marketplace.partnerships.models import Partnership
+from marketplace.partnerships.rules import InvalidSection
 from marketplace.partnerships.sections import Section
 
 bp = Blueprint("partnerships", __name__, url_prefix="/inkorg/<int:conversation_id>")
@@ -172,7 +173,7 @@ def save(conversation_id: int, key: str):
         result = services.save_section(
             _me(), conversation, partnership, key, form.values(), form.based_on
         )
-    except services.InvalidSection as error:
+    except InvalidSection as error:
         form.add_errors(error.errors)
         doc = services.document(_me(), conversation, partnership)
         return _render_section_form(doc, section, form, 422)
