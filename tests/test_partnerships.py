@@ -742,7 +742,14 @@ def test_the_pdf_in_english_has_english_headings_and_language(app, world):
     reader, words = pdf_text(response.data)
     assert reader.trailer["/Root"]["/Lang"] == "en"
     assert reader.metadata.title.startswith("Collaboration agreement between Region Kalmar län")
-    for expected in ("1. Parties", "Approvals", "Can the collaboration become an IOP?", PURPOSE):
+    for expected in (
+        "1. Parties",
+        "Approvals",
+        "Can the collaboration become an IOP?",
+        "What the answers point to: The conditions for an IOP are there",
+        "Talk to the municipality's or region's IOP contact",  # next steps in English too
+        PURPOSE,
+    ):
         assert expected in words, expected
 
 

@@ -141,12 +141,13 @@ QUESTION_NAMES = tuple(question.name for question in QUESTIONS)
 
 @dataclass
 class Result:
-    """What the answers suggest, in words for the page, the print-out and the PDF."""
+    """What the answers suggest. Its words are made when read, in the reader's language (the
+    same result is shown on a Swedish page and in an English PDF)."""
 
     verdict: Verdict
     points: list[int] = field(default_factory=list)  # the questions to look at (UNCLEAR, NOT_IOP)
     unanswered: int = 0
-    next_steps: list[str] = field(default_factory=list)
+    suggests: frozenset[str] = frozenset()  # NOT_IOP: "procurement" and/or "grant"
 
     @property
     def heading(self) -> str:
@@ -161,6 +162,16 @@ class Result:
             count=self.unanswered,
             total=len(QUESTIONS),
         )
+
+    @property
+    def next_steps(self) -> list[str]:
+        if self.verdict is Verdict.IOP:
+            return _iop_steps()
+        if self.verdict is Verdict.UNCLEAR:
+            return _unclear_steps(self.points)
+        if self.verdict is Verdict.NOT_IOP:
+            return _not_iop_steps(self.suggests)
+        return [_("Svara på alla frågor tillsammans, så visas vad svaren pekar på.")]
 
 
 def points_phrase(points: list[int]) -> str:
@@ -181,22 +192,18 @@ def assess(values: dict[str, str]) -> Result:
     answers = {question.number: parse_answer(values.get(question.name)) for question in QUESTIONS}
     unanswered = sum(answer is None for answer in answers.values())
     if unanswered:
-        return Result(
-            Verdict.INCOMPLETE,
-            unanswered=unanswered,
-            next_steps=[_("Svara på alla frågor tillsammans, så visas vad svaren pekar på.")],
-        )
+        return Result(Verdict.INCOMPLETE, unanswered=unanswered)
     decisive_no = [q for q in QUESTIONS if answers[q.number] is Answer.NO and q.no_suggests]
     if decisive_no:
         return Result(
             Verdict.NOT_IOP,
             points=[question.number for question in decisive_no],
-            next_steps=_not_iop_steps({question.no_suggests for question in decisive_no}),
+            suggests=frozenset(question.no_suggests for question in decisive_no),
         )
     open_points = [q.number for q in QUESTIONS if answers[q.number] is not Answer.YES]
     if open_points:
-        return Result(Verdict.UNCLEAR, points=open_points, next_steps=_unclear_steps(open_points))
-    return Result(Verdict.IOP, next_steps=_iop_steps())
+        return Result(Verdict.UNCLEAR, points=open_points)
+    return Result(Verdict.IOP)
 
 
 def _contact_step() -> str:
@@ -232,7 +239,7 @@ def _unclear_steps(points: list[int]) -> list[str]:
     return steps
 
 
-def _not_iop_steps(suggests: set[str]) -> list[str]:
+def _not_iop_steps(suggests: frozenset[str]) -> list[str]:
     steps = []
     if "procurement" in suggests:
         steps.append(
