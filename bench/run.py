@@ -70,7 +70,12 @@ from aiosmtpd.controller import Controller  # noqa: E402
 from marketplace import create_app  # noqa: E402
 from marketplace.accounts.models import User  # noqa: E402
 from marketplace.ads import services as ad_services  # noqa: E402
-from marketplace.ads.models import Ad, AdKind, AdStatus  # noqa: E402
+from marketplace.ads.models import (  # noqa: E402
+    Ad,
+    AdKind,
+    AdStatus,
+    open_ads_condition,
+)
 from marketplace.clock import today, utcnow  # noqa: E402
 from marketplace.config import Config  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
@@ -80,7 +85,7 @@ from marketplace.notifications import services as notifications  # noqa: E402
 from marketplace.notifications.models import OutboxEmail, OutboxStatus  # noqa: E402
 from marketplace.organisations.models import Membership, Organisation, Role, Sector  # noqa: E402
 from marketplace.search import index as search_index  # noqa: E402
-from marketplace.search.services import AdQuery, open_ads_condition, search_ads  # noqa: E402
+from marketplace.search.services import AdQuery, search_ads  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1/bench"
 LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"

@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from marketplace import assets, caching, errors, htmx, i18n, security, templating
+from marketplace import assets, caching, errors, htmx, i18n, security
 from marketplace.config import DEV_SECRET_KEY, Config
 from marketplace.extensions import (
     babel,
@@ -58,7 +58,10 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     i18n.init_app(app, babel)
     huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
 
-    from marketplace import models  # noqa: F401  every table, for Alembic and the ORM
+    from marketplace import (
+        models,  # noqa: F401  every table, for Alembic and the ORM
+        templating,  # every template's filters and globals, from the domains
+    )
 
     app.url_map.converters["int"] = security.DatabaseIntegerConverter  # before any route
     _register_blueprints(app)
@@ -73,10 +76,8 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     assets.init_app(app)
 
     from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
-    from marketplace.notifications import tasks as notification_tasks
 
     cli.init_app(app)
-    notification_tasks.init_app(app)
     return app
 
 

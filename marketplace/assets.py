@@ -151,7 +151,6 @@ def init_app(app: Flask) -> None:
         return response.make_conditional(request)
 
     app.view_functions["static"] = static
-    app.jinja_env.globals["static_url"] = static_url
 
 
 def static_url(filename: str) -> str:

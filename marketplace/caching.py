@@ -68,7 +68,7 @@ def cached(name: str, *, tables: set[str], timeout: int | None = None) -> Callab
     def decorate(function: F) -> F:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
-            if not has_app_context() or not current_app.config.get("CACHE_ENABLED", True):
+            if not has_app_context() or not current_app.config["CACHE_ENABLED"]:
                 return function(*args, **kwargs)
             key = f"{name}:{generation()}:{today().isoformat()}:{args!r}:{sorted(kwargs.items())!r}"
             value = cache.get(key)

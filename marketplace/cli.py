@@ -38,6 +38,14 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(error)) from None
         click.echo(f"restored from {source}")
 
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="Worker threads.")
+    def worker(workers: int) -> None:
+        """Deliver e-mail and run the periodic jobs (the task queue's consumer)."""
+        from marketplace.tasks import run_worker
+
+        run_worker(app, workers=workers)
+
     @app.cli.command("deliver-mail")
     def deliver_mail() -> None:
         """Deliver every e-mail in the outbox that is due now."""

@@ -41,6 +41,7 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", BASE_URL.startswith("https://"))
+    REMEMBER_COOKIE_NAME = "remember_token"  # Flask-Login's name, which the log-in checks for
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
@@ -103,6 +104,16 @@ class Config:
     # shared by every process (and invalidated for all of them at once) with Redis.
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
+    CACHE_ENABLED = True  # off: every cached call computes afresh (make bench measures that)
+    # Kept in each process for at most this many seconds: the open ads' search snapshot when
+    # another process may have changed the ads unseen (search/facets.py), the word rarities of
+    # the match score (matching/terms.py: rarity changes slowly, a rebuild takes a second at
+    # 100,000 ads) and the statistics (insights).
+    FACET_SNAPSHOT_MAX_AGE = 300
+    MATCHING_DF_MAX_AGE = 3600
+    INSIGHTS_CACHE_SECONDS = 60
+    # Who may show the embeddable ad list (/inbaddning) in a frame: a CSP frame-ancestors value.
+    EMBED_FRAME_ANCESTORS = "*"
     # Number of reverse proxies in front (nginx: 1) whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
@@ -120,6 +131,7 @@ class TestConfig(Config):
     RATELIMIT_STORAGE_URI = "memory://"
     MAIL_BACKEND = "memory"
     HUEY_IMMEDIATE = True
+    MATCHING_DF_MAX_AGE = 0  # each test's ads, not an earlier test's
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"

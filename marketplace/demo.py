@@ -49,9 +49,9 @@ from marketplace.contact import services as contact
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.imports import services as imports
-from marketplace.insights import services as insights
+from marketplace.insights import outcomes as insights
 from marketplace.insights.models import CollaborationForm
-from marketplace.matching import services as matching
+from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice
 from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.partnerships import services as partnerships
@@ -66,9 +66,9 @@ HISTORY_FILE = DEMO_DIR / "history.toml"
 DEMO_PASSWORD = "demo-endast-lokalt"  # noqa: S105
 
 # Matches the demo records when an ad is published. The site announces only pairs scoring at
-# least matching.NOTIFY_THRESHOLD with much text in common; a hundred hand-written ads share far
+# least notices.NOTIFY_THRESHOLD with much text in common; a hundred hand-written ads share far
 # fewer words than thousands of real ones, so the demo announces every pair scoring 0.4 or more
-# (the ad pages' match lists show pairs from matching.MIN_SCORE, 0.2).
+# (the ad pages' match lists show pairs from scoring.MIN_SCORE, 0.2).
 DEMO_MATCH_SCORE = 0.4
 DEMO_MATCH_TEXT = 0.0
 
@@ -312,7 +312,7 @@ class _Replay:
             db.session.execute(sa.select(Ad.import_ref, Ad.id).where(Ad.import_ref.in_(refs))).all()
         )
         for ref in refs:
-            matching.notify_matches(
+            notices.notify_matches(
                 self.ad(ref), threshold=DEMO_MATCH_SCORE, min_text=DEMO_MATCH_TEXT
             )
         db.session.commit()  # nobody is e-mailed yet (see confirm_people): nothing to dispatch
@@ -506,13 +506,9 @@ def _count(column: Any) -> int:
 def _fresh_word_statistics() -> Iterator[None]:
     """Matching's word rarity follows the ads as they arrive (it is otherwise kept an hour)."""
     config = current_app.config
-    missing = object()
-    previous = config.get("MATCHING_DF_MAX_AGE", missing)
+    previous = config["MATCHING_DF_MAX_AGE"]
     config["MATCHING_DF_MAX_AGE"] = 0
     try:
         yield
     finally:
-        if previous is missing:
-            del config["MATCHING_DF_MAX_AGE"]
-        else:
-            config["MATCHING_DF_MAX_AGE"] = previous
+        config["MATCHING_DF_MAX_AGE"] = previous

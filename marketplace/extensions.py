@@ -1,5 +1,8 @@
-"""Extension singletons, bound to an app in create_app()."""
+"""Extension singletons, bound to an app in create_app(), and the typed model base's helpers."""
 
+import enum
+
+import sqlalchemy as sa
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress
@@ -27,6 +30,23 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+
+def _values(enum_class: type[enum.Enum]) -> list[str]:
+    return [member.value for member in enum_class]
+
+
+def enum_column(enum_class: type[enum.Enum], length: int = 32) -> sa.Enum:
+    """Store an enum's *value* ('civil'), the same string the API and the import use."""
+    return sa.Enum(
+        enum_class,
+        values_callable=_values,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+    )
+
+
 migrate = Migrate()
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"

@@ -48,12 +48,6 @@ def show_in_main(response: Response) -> Response:
     return response
 
 
-def trigger(response: Response, event: str) -> Response:
-    """Ask the page to fire a client-side event (for example to refresh an unread counter)."""
-    response.headers["HX-Trigger"] = event
-    return response
-
-
 def init_app(app: Flask) -> None:
     @app.after_request
     def vary_on_htmx(response: Response) -> Response:

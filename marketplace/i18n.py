@@ -8,7 +8,6 @@ from flask_babel import Babel, get_locale
 from marketplace.config import ROOT
 
 LANGUAGE_COOKIE = "lang"
-LANGUAGE_NAMES = {"sv": "Svenska", "en": "English"}
 # The English catalogue is "en"; formatting follows British English (22 Nov 2026, not Nov 22).
 _FORMATTING_LOCALES = {"en": "en_GB"}
 

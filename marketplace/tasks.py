@@ -1,6 +1,21 @@
-"""Every domain's background tasks, imported in one place so the worker registers them all."""
+"""Every domain's background tasks, imported in one place, and the worker that runs them."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from marketplace import worker
+from marketplace.ads import reminders  # noqa: F401
 from marketplace.alerts import tasks as alert_tasks  # noqa: F401
+from marketplace.extensions import huey
 from marketplace.insights import tasks as insight_tasks  # noqa: F401
-from marketplace.matching import tasks as matching_tasks  # noqa: F401
-from marketplace.notifications import tasks as notification_tasks  # noqa: F401
+from marketplace.notifications import services as notifications
 from marketplace.privacy import tasks as privacy_tasks  # noqa: F401
+
+
+def run_worker(app: Flask, workers: int = 2) -> None:
+    """Run the Huey consumer in this process with `app` for the tasks' app context."""
+    worker.bind(app)
+    consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
+    notifications.deliver_outbox()  # the backlog goes out at start, not at the next retry
+    consumer.run()

@@ -83,7 +83,7 @@ def ad(
     from datetime import timedelta
 
     from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-    from marketplace.ads.services import ad_search_terms, slugify
+    from marketplace.ads.services import ad_search_terms, slug
     from marketplace.clock import today
 
     org = org or organisation()
@@ -98,7 +98,7 @@ def ad(
         "expires_on": today() + timedelta(days=90),
         **overrides,
     }
-    values.setdefault("slug", slugify(values["title"]))
+    values.setdefault("slug", slug(values["title"]))
     item = Ad(organisation=org, **values)
     item.challenge_links = [AdChallenge(challenge=slug) for slug in challenges]
     item.search_terms = ad_search_terms(item, org)

@@ -426,7 +426,7 @@ def test_members_see_the_controls_and_others_do_not(client, member):
 
 
 def test_choosing_a_county_narrows_the_municipality_list(client):
-    response = client.get("/annonser/kommuner?county=08", headers=HTMX)
+    response = client.get("/kommuner?county=08", headers=HTMX)
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="municipality-field">')
     assert "Västervik" in html and "Malmö" not in html

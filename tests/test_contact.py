@@ -610,7 +610,7 @@ def test_the_unread_count_costs_one_query_per_request(app, outbox):
 
             login_user(db.session.get(User, p.owner.id))
             statements.clear()
-            text = render_template_string("{{ inbox_unread() }} {{ inbox_unread() }}")
+            text = render_template_string("{{ layout.unread }} {{ layout.unread }}")
     finally:
         event.remove(db.engine, "before_cursor_execute", remember)
     assert text == "1 1"

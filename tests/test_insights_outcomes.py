@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from marketplace.ads.models import AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
-from marketplace.insights import services, tasks
+from marketplace.insights import tasks
 from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
+from marketplace.insights.outcomes import ask_about_expired_ads, ask_for_outcome, record_outcome
 from marketplace.organisations.models import Role
 from tests import factories
 from tests.conftest import HTMX
@@ -297,7 +298,7 @@ def test_the_daily_job_asks_about_yesterdays_expired_and_recently_closed_ads_onc
         closed_at=datetime.combine(day - timedelta(days=90), datetime.min.time()),
     )
 
-    assert services.ask_about_expired_ads(day) == 4  # two ads, two confirmed members each
+    assert ask_about_expired_ads(day) == 4  # two ads, two confirmed members each
     assert _asked() == {expired.id, closed.id}
     assert sorted((m["To"], m["Subject"]) for m in outbox) == sorted(
         [
@@ -316,29 +317,29 @@ def test_the_daily_job_asks_about_yesterdays_expired_and_recently_closed_ads_onc
         in message.get_body(("html",)).get_content()
     )
 
-    assert services.ask_about_expired_ads(day) == 0  # the next day's run asks no one again
-    assert services.ask_about_expired_ads(day + timedelta(days=1)) == 0
+    assert ask_about_expired_ads(day) == 0  # the next day's run asks no one again
+    assert ask_about_expired_ads(day + timedelta(days=1)) == 0
     assert len(outbox) == 4
 
 
 def test_closing_an_ad_on_the_site_leads_to_one_question(client, member, outbox):
     ad = factories.ad(org=member.acting_organisation)
     log_in(client, member).post(f"/annonser/{ad.id}/stang", data={"reason": "partner_found"})
-    services.ask_about_expired_ads()
-    services.ask_about_expired_ads()
+    ask_about_expired_ads()
+    ask_about_expired_ads()
     assert [m["To"] for m in outbox] == [member.email]
     assert "/resultat" in outbox[0].get_body(("plain",)).get_content()
 
 
 def test_asking_directly_is_once_per_ad_and_not_after_an_answer(app, member, outbox):
     ad = closed_ad(org=member.acting_organisation)
-    assert services.ask_for_outcome(ad) == 1
-    assert services.ask_for_outcome(ad) == 0
+    assert ask_for_outcome(ad) == 1
+    assert ask_for_outcome(ad) == 0
     db.session.commit()
     answered = closed_ad(org=member.acting_organisation, title="Redan besvarad")
-    services.record_outcome(answered, member, collaborated=False)
-    assert services.ask_for_outcome(answered) == 0
-    assert services.ask_about_expired_ads() == 0
+    record_outcome(answered, member, collaborated=False)
+    assert ask_for_outcome(answered) == 0
+    assert ask_about_expired_ads() == 0
     assert _asked() == {ad.id}
 
 

@@ -15,7 +15,7 @@ from marketplace.ads.models import AdKind, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
-from marketplace.insights import charts, services
+from marketplace.insights import charts, outcomes, statistics
 from marketplace.insights.models import CollaborationForm, Outcome
 from marketplace.matching.models import MatchNotice
 from tests import factories
@@ -24,7 +24,7 @@ from tests.conftest import HTMX
 
 def month_start(months_ago: int) -> datetime:
     """Noon on the 10th of the month `months_ago` months before this one (UTC, as stored)."""
-    first = services.period_months(months_ago + 1)[0]
+    first = statistics.period_months(months_ago + 1)[0]
     return datetime(first.year, first.month, 10, 12)
 
 
@@ -179,7 +179,7 @@ def test_open_needs_and_offers_are_counted_per_challenge_and_county(client, figu
 def test_activity_is_counted_per_month(client, figures):
     counts = csv_counts(client)
     this, last, two_ago, three_ago = (
-        services.month_key(m) for m in services.period_months(4)[::-1]
+        statistics.month_key(m) for m in statistics.period_months(4)[::-1]
     )
     assert counts[(MONTHS, this, "Nya annonser: Söker")] == 3
     assert counts[(MONTHS, this, "Nya annonser: Erbjuder")] == 1
@@ -207,7 +207,7 @@ def test_activity_is_counted_per_month(client, figures):
 
 def test_a_county_filter_counts_only_that_county(client, figures):
     counts = csv_counts(client, lan="08")
-    this = services.month_key(services.period_months(1)[0])
+    this = statistics.month_key(statistics.period_months(1)[0])
     assert counts[(CHALLENGES, "integration", "Söker")] == 2
     assert (
         counts[(CHALLENGES, "integration", "Erbjuder")] == 0
@@ -230,9 +230,9 @@ def test_a_county_filter_counts_only_that_county(client, figures):
 def test_the_period_filter_reaches_back_further_or_less(client, figures):
     short = csv_counts(client, period="3")
     assert {code for section, code, _s in short if section == MONTHS} == {
-        services.month_key(m) for m in services.period_months(3)
+        statistics.month_key(m) for m in statistics.period_months(3)
     }
-    three_ago = services.month_key(services.period_months(4)[0])
+    three_ago = statistics.month_key(statistics.period_months(4)[0])
     assert (MONTHS, three_ago, "Kontakter") not in short
     html = client.get("/statistik?period=24").get_data(as_text=True)
     assert key_figure(html, "Nya annonser") == "7"  # now the ad from 14 months ago counts
@@ -346,7 +346,7 @@ def test_csv_cells_cannot_become_spreadsheet_formulas(client, figures, monkeypat
         ("Kalmar", "Kalmar"),
         (-2, -2),
     ]:
-        assert services.csv_safe(value) == safe
+        assert statistics.csv_safe(value) == safe
 
 
 # Efficiency
@@ -384,7 +384,7 @@ def test_figures_are_cached_briefly_but_a_new_outcome_shows_at_once(client, figu
     ad = factories.ad(
         org=member.acting_organisation, status=AdStatus.NOT_CURRENT, closed_at=utcnow()
     )
-    services.record_outcome(ad, member, collaborated=True, form="grant", partner_name="Arvsfonden")
+    outcomes.record_outcome(ad, member, collaborated=True, form="grant", partner_name="Arvsfonden")
     html = client.get("/statistik").get_data(as_text=True)
     assert key_figure(html, "Öppna behov") == "4"
     assert key_figure(html, "Rapporterade resultat") == "4"

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from marketplace.ads import reminders
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import AdKind, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
-from marketplace.matching import services, tasks
+from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice
 from marketplace.organisations.models import LegalForm, Role, Sector
 from tests import factories
@@ -162,7 +163,7 @@ def test_each_pair_of_ads_is_announced_once(app, outbox, kommun, sprakbron):
     new = publish_offer(sprakbron)
     assert len(outbox) == 1
 
-    assert services.notify_matches(new) == 0  # run again, e.g. by a retried task
+    assert notices.notify_matches(new) == 0  # run again, e.g. by a retried task
     db.session.commit()
     assert db.session.scalars(sa.select(MatchNotice)).all()[0].ad_id == their_need.id
 
@@ -201,7 +202,7 @@ def test_members_are_reminded_seven_days_before_an_ad_expires(client, outbox, ko
     ad = expiring(kommun, 7)
     member = factories.member(org=kommun, email="anna@example.com")
 
-    assert services.send_expiry_reminders(today()) == 1
+    assert reminders.send_expiry_reminders(today()) == 1
 
     [message] = outbox
     assert message["To"] == "anna@example.com"
@@ -220,13 +221,13 @@ def test_the_reminder_is_sent_once_per_ad_and_expiry_date(app, outbox, kommun):
     ad = expiring(kommun, 7)
     factories.member(org=kommun)
 
-    services.send_expiry_reminders(today())
-    services.send_expiry_reminders(today())
-    services.send_expiry_reminders(today() + timedelta(days=1))
+    reminders.send_expiry_reminders(today())
+    reminders.send_expiry_reminders(today())
+    reminders.send_expiry_reminders(today() + timedelta(days=1))
     assert len(outbox) == 1
 
     ad_services.renew_ad(ad)  # a new last day: a new reminder when that comes near
-    services.send_expiry_reminders(ad.expires_on - timedelta(days=7))
+    reminders.send_expiry_reminders(ad.expires_on - timedelta(days=7))
     assert len(outbox) == 2
 
 
@@ -244,7 +245,7 @@ def test_which_ads_get_a_reminder(app, outbox, kommun, days, overrides, sent):
     expiring(kommun, days, **overrides)
     factories.member(org=kommun)
 
-    assert services.send_expiry_reminders(today()) == sent
+    assert reminders.send_expiry_reminders(today()) == sent
     assert len(outbox) == sent
 
 
@@ -252,9 +253,9 @@ def test_the_daily_task_sends_the_reminders(app, outbox, kommun):
     expiring(kommun, 7)
     factories.member(org=kommun)
 
-    tasks.send_expiry_reminders()  # huey runs tasks in-process in tests
+    reminders.send_daily_reminders()  # huey runs tasks in-process in tests
 
     assert len(outbox) == 1
-    schedule = tasks.send_expiry_reminders.task_class()
+    schedule = reminders.send_daily_reminders.task_class()
     assert schedule.validate_datetime(datetime(2026, 11, 23, 6, 15))  # every morning
     assert not schedule.validate_datetime(datetime(2026, 11, 23, 18, 15))

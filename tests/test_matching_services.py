@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from marketplace.ads.models import Ad, AdKind, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
-from marketplace.matching import services
+from marketplace.matching import candidates, services
+from marketplace.matching import terms as matching_terms
+from marketplace.matching.suggestions import suggest_organisations, wants_suggestions
 from marketplace.organisations.models import LegalForm, Sector
 from tests import factories
 
@@ -318,10 +320,10 @@ def test_a_compound_shares_its_head_with_the_shorter_word(app):
 
 
 def test_a_compound_written_since_the_word_table_was_built_still_shares_its_head(app, monkeypatch):
-    monkeypatch.setattr(services, "_STATS", {})  # no table from an earlier test
+    monkeypatch.setattr(matching_terms, "_STATS", {})  # no table from an earlier test
     app.config["MATCHING_DF_MAX_AGE"] = 3600  # the table outlives the next ad
     b = offer(forening(), title="Vi talar arabiska", body="Gärna läxhjälp.")
-    services.term_stats()
+    matching_terms.term_stats()
     a = need(kommun(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
 
     words = services.score_pair(b, a).describe()[-1]
@@ -347,7 +349,7 @@ def test_document_frequencies_count_every_ad_with_the_term(app):
         term for terms in db.session.scalars(sa.select(Ad.search_terms)) for term in terms.split()
     )
 
-    stats = services.term_stats()
+    stats = matching_terms.term_stats()
 
     assert stats.documents == 3
     assert stats.df == dict(expected)
@@ -420,7 +422,7 @@ def test_an_ad_far_away_on_another_challenge_is_found_through_its_rare_words(app
 
 
 def test_the_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
-    monkeypatch.setattr(services, "CANDIDATE_CAP", 2)
+    monkeypatch.setattr(candidates, "CANDIDATE_CAP", 2)
     a = need(kommun())
     for number in range(5):
         offer(forening(), title=f"Cyklar {number}", body="Cyklar.", county_code="01")
@@ -430,7 +432,7 @@ def test_the_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
 
 
 def test_among_equal_pre_scores_the_cut_keeps_the_newest_ads(app, monkeypatch):
-    monkeypatch.setattr(services, "CANDIDATE_CAP", 2)
+    monkeypatch.setattr(candidates, "CANDIDATE_CAP", 2)
     a = need(kommun())
     alike = [
         offer(forening(), title=f"Cyklar {number}", body="Cyklar.", municipality_code=None)
@@ -467,7 +469,7 @@ def test_a_public_need_suggests_organisations_even_without_ads(app):
         name="Bolaget AB", sector=Sector.BUSINESS, county_code="08", municipality_code="0880"
     )
 
-    suggestions = services.suggest_organisations(a, limit=5)
+    suggestions = suggest_organisations(a, limit=5)
 
     names = [suggestion.organisation.name for suggestion in suggestions]
     assert names[:2] == [near.name, neighbour.name]
@@ -485,20 +487,20 @@ def test_organisations_hidden_by_a_moderator_are_not_suggested(app):
     forening(name="Dold förening", hidden_at=utcnow(), hidden_reason="Spam")
     shown = forening(name="Synlig förening")
 
-    names = [s.organisation.name for s in services.suggest_organisations(a)]
+    names = [s.organisation.name for s in suggest_organisations(a)]
 
     assert names == [shown.name]
 
 
 def test_only_public_bodies_open_needs_get_suggestions(app):
-    assert services.wants_suggestions(need(kommun()))
-    assert not services.wants_suggestions(offer(kommun()))
-    assert not services.wants_suggestions(need(forening()))
-    assert not services.wants_suggestions(need(kommun(), status=AdStatus.NOT_CURRENT))
+    assert wants_suggestions(need(kommun()))
+    assert not wants_suggestions(offer(kommun()))
+    assert not wants_suggestions(need(forening()))
+    assert not wants_suggestions(need(kommun(), status=AdStatus.NOT_CURRENT))
 
 
 def test_at_national_scale_a_shared_challenge_alone_must_be_near(app, monkeypatch):
-    monkeypatch.setattr(services, "NEAR_ONLY_ABOVE", 0)  # as if there were many ads
+    monkeypatch.setattr(candidates, "NEAR_ONLY_ABOVE", 0)  # as if there were many ads
     a = need(kommun())
     neighbour = offer(forening(), title="Cyklar", body="Cyklar.", county_code="10")
     offer(forening(), title="Lokal", body="Lokal.", county_code="01", municipality_code="0180")

@@ -94,7 +94,7 @@ def test_the_registration_form_lists_every_municipality_grouped_by_county_withou
 
 def test_choosing_a_county_with_htmx_narrows_the_municipality_list_to_that_county(app, user):
     client = log_in(app, user)
-    response = client.get("/organisationer/kommuner?county=08&municipality=0880", headers=HTMX)
+    response = client.get("/kommuner?county=08&municipality=0880", headers=HTMX)
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="municipality-field">')
     assert selected(html, "0880") and "Borgholm" in html

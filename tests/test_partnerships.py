@@ -16,7 +16,7 @@ from marketplace.ads.models import Ad
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
-from marketplace.insights import services as insights
+from marketplace.insights import statistics as insights
 from marketplace.insights.models import CollaborationForm, Outcome
 from marketplace.organisations.models import LegalForm, Organisation, Role, Sector
 from marketplace.partnerships import iop, services

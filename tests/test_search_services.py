@@ -11,7 +11,8 @@ from marketplace.ads.models import AdKind, AdStatus
 from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Sector
-from marketplace.search.services import AdQuery, fts5_query, search_ads, tsquery
+from marketplace.search.index import fts5_query, tsquery
+from marketplace.search.services import AdQuery, search_ads
 from marketplace.search.text import query_terms
 from tests import factories
 

@@ -1,4 +1,4 @@
-"""Access rules for views: who may see or change what."""
+"""Access rules for views: who may see or change what, and the account behind the request."""
 
 from __future__ import annotations
 
@@ -7,8 +7,19 @@ from functools import wraps
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
+from marketplace.accounts.models import User
 from marketplace.extensions import login_manager
 from marketplace.htmx import is_partial_request, see_other
+
+
+def current_account() -> User:
+    """The logged-in account itself, not Flask-Login's proxy: for services and login_user."""
+    return current_user._get_current_object()
+
+
+def viewer() -> User | None:
+    """The logged-in account, or None for an anonymous visitor."""
+    return current_account() if current_user.is_authenticated else None
 
 
 def confirmed_required(view):

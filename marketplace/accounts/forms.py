@@ -12,11 +12,7 @@ from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import password_problem
-
-
-def _strip(value: str | None) -> str | None:
-    return value.strip() if isinstance(value, str) else value
-
+from marketplace.forms import strip
 
 EMAIL_REQUIRED = _l("Skriv din e-postadress.")
 EMAIL_INVALID = _l("Skriv en giltig e-postadress, till exempel namn@exempel.se.")
@@ -35,7 +31,7 @@ def _email_field(label, autocomplete: str = "email", *, check_format: bool = Tru
     return EmailField(
         label,
         validators=validators,
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": autocomplete, "spellcheck": "false"},
     )
 
@@ -89,7 +85,7 @@ class RegisterForm(FlaskForm):
             DataRequired(message=_l("Skriv ditt namn.")),
             Length(max=120, message=_l("Namnet får ha högst %(max)d tecken.")),
         ],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"autocomplete": "name"},
     )
     email = _email_field(_l("E-postadress"))

@@ -14,7 +14,7 @@ address, e-mail changes per account), so addresses cannot be tried in bulk.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.accounts import passwords, tokens
@@ -23,6 +23,7 @@ from marketplace.accounts.tokens import LinkInvalid
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
+from marketplace.urls import external_url
 
 
 class EmailTaken(Exception):
@@ -88,16 +89,6 @@ def _commit_or_email_taken() -> None:
         raise EmailTaken from error
 
 
-def _absolute_url(endpoint: str, **values) -> str:
-    """A link for an e-mail, always on BASE_URL: a forged Host header cannot redirect it."""
-    if has_request_context():
-        path = url_for(endpoint, **values)
-    else:
-        with current_app.test_request_context():
-            path = url_for(endpoint, **values)
-    return current_app.config["BASE_URL"] + path
-
-
 # --- Registration and confirmation -----------------------------------------------------------
 
 
@@ -131,7 +122,7 @@ def _queue_confirmation(user: User) -> None:
         template="confirm_email",
         locale=user.locale,
         name=user.name,
-        link=_absolute_url("accounts.confirm_email", token=token),
+        link=external_url("accounts.confirm_email", token=token),
         hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
     )
 
@@ -217,7 +208,7 @@ def request_password_reset(email: str) -> None:
         template="reset_password",
         locale=user.locale,
         name=user.name,
-        link=_absolute_url("accounts.reset_password", token=token),
+        link=external_url("accounts.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
     db.session.commit()
@@ -259,7 +250,7 @@ def _replace_password(user: User, new_password: str) -> None:
         template="password_changed",
         locale=user.locale,
         name=user.name,
-        reset_link=_absolute_url("accounts.forgot_password"),
+        reset_link=external_url("accounts.forgot_password"),
     )
 
 
@@ -301,7 +292,7 @@ def request_email_change(user: User, *, new_email: str, password: str) -> str:
         locale=user.locale,
         name=user.name,
         new_email=new_email,
-        link=_absolute_url("accounts.confirm_email_change", token=token),
+        link=external_url("accounts.confirm_email_change", token=token),
         hours=current_app.config["CONFIRM_TOKEN_MAX_AGE"] // 3600,
     )
     db.session.commit()
@@ -334,7 +325,7 @@ def confirm_email_change(token: str, *, viewer: User | None) -> User:
         locale=user.locale,
         name=user.name,
         new_email=new_email,
-        help_link=_absolute_url("pages.about"),
+        help_link=external_url("pages.about"),
     )
     _commit_or_email_taken()
     notifications.dispatch()

@@ -9,9 +9,10 @@ from flask import Blueprint, current_app, flash, redirect, request, session, url
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from marketplace.accounts import (
-    decorators,  # noqa: F401  registers the unauthorized handler
-    services,
+from marketplace.accounts import services
+from marketplace.accounts.decorators import (  # also registers the log-in page's handler
+    current_account,
+    viewer,
 )
 from marketplace.accounts.forms import (
     ChangeEmailForm,
@@ -64,15 +65,6 @@ def _start_session(user: User, *, remember: bool = False) -> None:
     login_user(user, remember=remember)
 
 
-def _me() -> User:
-    """The logged-in account itself, not Flask-Login's proxy, for services and login_user."""
-    return current_user._get_current_object()
-
-
-def _viewer() -> User | None:
-    return _me() if current_user.is_authenticated else None
-
-
 def _submitted_email() -> str:
     return "account:" + services.normalise_email(request.form.get("email", ""))
 
@@ -118,7 +110,7 @@ def register():
 @bp.get("/bekrafta/<token>")
 def confirm_email(token: str):
     try:
-        user = services.confirm_email(token, viewer=_viewer())
+        user = services.confirm_email(token, viewer=viewer())
     except (LinkExpired, LinkInvalid, services.WrongAccount) as error:
         return _link_problem("confirm", error)
     flash(_("Tack! Din e-postadress %(email)s är bekräftad.", email=user.email), "success")
@@ -133,7 +125,7 @@ def confirm_email(token: str):
     _config("RATELIMIT_RESET"), key_func=lambda: f"resend:{current_user.id}", methods=["POST"]
 )
 def resend_confirmation():
-    if services.resend_confirmation(_me()):
+    if services.resend_confirmation(current_account()):
         flash(_("Vi har skickat en ny länk till %(email)s.", email=current_user.email), "success")
     else:
         flash(_("Din e-postadress är redan bekräftad."), "info")
@@ -269,8 +261,8 @@ def _settings_page(password_form=None, email_form=None, fragment=None):
     return render_page(
         "accounts/settings.html",
         fragment=fragment,
-        password_form=password_form or ChangePasswordForm(user=_me(), formdata=None),
-        email_form=email_form or ChangeEmailForm(user=_me(), formdata=None),
+        password_form=password_form or ChangePasswordForm(user=current_account(), formdata=None),
+        email_form=email_form or ChangeEmailForm(user=current_account(), formdata=None),
     )
 
 
@@ -283,11 +275,11 @@ def settings():
 @bp.post("/installningar/losenord")
 @login_required
 def change_password():
-    form = ChangePasswordForm(user=_me())
+    form = ChangePasswordForm(user=current_account())
     if form.validate_on_submit():
         try:
             services.change_password(
-                _me(),
+                current_account(),
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
@@ -295,14 +287,14 @@ def change_password():
             form.current_password.errors.append(str(error))
         else:
             # The session token changed: log this browser in again so only the others end.
-            login_user(_me(), remember=_has_remember_cookie())
+            login_user(current_account(), remember=_has_remember_cookie())
             flash(_("Ditt lösenord är bytt. Andra inloggningar har loggats ut."), "success")
             return see_other(url_for("accounts.settings"))
     return _settings_page(password_form=form, fragment="password_form"), 422
 
 
 def _has_remember_cookie() -> bool:
-    return current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+    return current_app.config["REMEMBER_COOKIE_NAME"] in request.cookies
 
 
 @bp.post("/installningar/e-post")
@@ -311,11 +303,11 @@ def _has_remember_cookie() -> bool:
     _config("RATELIMIT_RESET"), key_func=lambda: f"change-email:{current_user.id}", methods=["POST"]
 )
 def change_email():
-    form = ChangeEmailForm(user=_me())
+    form = ChangeEmailForm(user=current_account())
     if form.validate_on_submit():
         try:
             new_email = services.request_email_change(
-                _me(), new_email=form.new_email.data, password=form.password.data
+                current_account(), new_email=form.new_email.data, password=form.password.data
             )
         except services.WrongPassword as error:
             form.password.errors.append(str(error))
@@ -337,7 +329,7 @@ def change_email():
 @bp.get("/byt-epost/<token>")
 def confirm_email_change(token: str):
     try:
-        user = services.confirm_email_change(token, viewer=_viewer())
+        user = services.confirm_email_change(token, viewer=viewer())
     except (LinkExpired, LinkInvalid, services.WrongAccount, services.EmailTaken) as error:
         return _link_problem("change_email", error)
     flash(_("Din e-postadress är nu %(email)s.", email=user.email), "success")

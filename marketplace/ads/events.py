@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marketplace.ads.models import Ad
 from marketplace.alerts import services as alerts
-from marketplace.matching import services as matching
+from marketplace.matching import notices as matching
 
 
 def ad_published(ad: Ad) -> None:

@@ -4,86 +4,30 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from markupsafe import Markup
 from wtforms import (
     DateField,
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
-    widgets,
 )
 from wtforms.validators import InputRequired, Length
 
-from marketplace import reference
 from marketplace.ads import services
 from marketplace.ads.labels import CLOSE_REASON_LABELS, KIND_LABELS, SECTOR_LABELS
 from marketplace.ads.models import Ad
+from marketplace.forms import (
+    MultiCheckboxField,
+    PlaceFields,
+    challenge_choices,
+    strip,
+)
 
 # Service error keys -> form field names.
 _FIELD_FOR = {"county_code": "county", "municipality_code": "municipality"}
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of checkboxes (rendered by the choices() macro)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-class LanguageFixedOptionsSelect(widgets.Select):
-    """A select whose options' HTML is built once per language and then only marked selected.
-
-    For fields whose choices depend on nothing but the language (the search form's county and
-    municipality): WTForms' html_params and escaping for 290 municipalities cost ~40 ms of every
-    search page (make bench). One instance per field definition, so one list of choices.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._options: dict[str, list[tuple[str | None, str, str]]] = {}
-
-    def _built(self, field) -> list[tuple[str | None, str, str]]:
-        """(value or None for optgroup tags, HTML unselected, HTML selected) per line."""
-        lines: list[tuple[str | None, str, str]] = []
-        # As widgets.Select walks them (wtforms' own normalising, Choice named tuples).
-        if field.has_groups():
-            groups = field._iter_groups_normalized()
-        else:
-            groups = [(None, field._iter_choices_normalized())]
-        for group, choices in groups:
-            if group is not None:
-                tag = f"<optgroup {widgets.html_params(label=group)}>"
-                lines.append((None, tag, tag))
-            for choice in choices:
-                plain = self.render_option(choice._replace(selected=False))
-                chosen = self.render_option(choice._replace(selected=True))
-                lines.append((str(choice.value), plain, chosen))
-            if group is not None:
-                lines.append((None, "</optgroup>", "</optgroup>"))
-        return lines
-
-    def __call__(self, field, **kwargs):
-        kwargs.setdefault("id", field.id)
-        language = str(get_locale())
-        lines = self._options.get(language)
-        if lines is None:
-            lines = self._options[language] = self._built(field)
-        selected = None if field.data is None else str(field.data)
-        html = [f"<select {widgets.html_params(name=field.name, **kwargs)}>"]
-        html += [chosen if value == selected else plain for value, plain, chosen in lines]
-        html.append("</select>")
-        # Built from escaped parts only (html_params, render_option).
-        return Markup("".join(html))  # noqa: S704  # nosec B704
 
 
 def kind_choices() -> list[SelectChoice]:
@@ -94,29 +38,7 @@ def sector_choices() -> list[SelectChoice]:
     return [SelectChoice(sector.value, label) for sector, label in SECTOR_LABELS.items()]
 
 
-def challenge_choices() -> list[SelectChoice]:
-    return [SelectChoice(slug, item.name) for slug, item in reference.challenges().items()]
-
-
-def county_choices(placeholder) -> list[SelectChoice]:
-    return [SelectChoice("", placeholder)] + [
-        SelectChoice(code, county.name) for code, county in reference.counties().items()
-    ]
-
-
-def municipality_choices(placeholder, county: str | None = None) -> list[SelectChoice]:
-    """All municipalities grouped by county, or only one county's (for the htmx-updated select)."""
-    choices = [SelectChoice("", placeholder)]
-    counties = reference.counties()
-    for code, municipalities in reference.municipalities_by_county().items():
-        if county and code != county:
-            continue
-        group = None if county else counties[code].name
-        choices += [SelectChoice(m.code, m.name, optgroup=group) for m in municipalities]
-    return choices
-
-
-class AdForm(FlaskForm):
+class AdForm(PlaceFields, FlaskForm):
     """Post or edit an ad. Shape is checked here; the rules come from the service."""
 
     kind = RadioField(
@@ -133,7 +55,7 @@ class AdForm(FlaskForm):
                 message=_l("Rubriken får vara högst %(max)s tecken."),
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
         render_kw={"maxlength": services.TITLE_MAX_LENGTH},
     )
     body = TextAreaField(
@@ -178,8 +100,7 @@ class AdForm(FlaskForm):
         self.ad = ad
         self.kind.choices = kind_choices()
         self.challenges.choices = challenge_choices()
-        self.county.choices = county_choices(_l("Hela Sverige"))
-        self.municipality.choices = municipality_choices(_l("Hela länet / ingen särskild kommun"))
+        self.offer_places(_l("Hela Sverige"))
         self.seeking.choices = sector_choices()
         if ad is None and not self.is_submitted():
             self.expires_on.data = self.expires_on.data or services.default_expiry()
@@ -187,13 +108,6 @@ class AdForm(FlaskForm):
     @property
     def is_bot(self) -> bool:
         return bool(self.website.data)
-
-    def limit_municipalities(self) -> None:
-        """Only the chosen county's municipalities (when htmx keeps the list in step with the county)."""
-        if self.county.data in reference.counties():
-            self.municipality.choices = municipality_choices(
-                _l("Hela länet / ingen särskild kommun"), self.county.data
-            )
 
     def ad_fields(self) -> dict:
         """The typed values, as keyword arguments for publish_ad / update_ad."""

@@ -7,8 +7,6 @@ triggers, PostgreSQL expression index), so keeping that column right is all a us
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -19,13 +17,13 @@ from flask_babel import gettext as _
 
 from marketplace import reference
 from marketplace.ads import events
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus, open_ads_condition
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation, Sector
-from marketplace.search.services import open_ads_condition
-from marketplace.search.text import fold, index_terms
+from marketplace.search.text import index_terms
+from marketplace.text import clean_text, one_line, slugify
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
@@ -36,10 +34,6 @@ TITLE_MAX_LENGTH = 120
 BODY_MAX_LENGTH = 5000
 MAX_CHALLENGES = 3
 CLOSE_REASONS = (AdStatus.PARTNER_FOUND, AdStatus.NOT_CURRENT)
-
-# Control characters other than tab and newline: invisible, and not allowed in XML (the feed).
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class InvalidAd(ValueError):
@@ -72,16 +66,9 @@ def latest_expiry() -> date:
     return today() + timedelta(days=MAX_LIFETIME_DAYS)
 
 
-def slugify(text: str, fallback: str = "annons") -> str:
-    """A short ASCII slug for URLs: 'Språkcafé i Kalmar!' -> 'sprakcafe-i-kalmar'."""
-    slug = _NOT_SLUG.sub("-", fold(text)).strip("-")[:80].rstrip("-")
-    return slug or fallback
-
-
-def clean_text(text: str | None) -> str:
-    """Plain text as stored: Unix newlines, no control characters, no surrounding blank space."""
-    text = unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n").replace("\r", "\n"))
-    return _CONTROL.sub("", text).strip()
+def slug(title: str) -> str:
+    """An ad's URL words: 'Språkcafé i Kalmar!' -> 'sprakcafe-i-kalmar'."""
+    return slugify(title, fallback="annons")
 
 
 def ad_search_terms(ad: Ad, organisation: Organisation | None = None) -> str:
@@ -111,7 +98,7 @@ def validate_fields(
         kind = AdKind(kind.value if isinstance(kind, AdKind) else kind)
     except ValueError:
         errors["kind"] = _("Välj om annonsen söker, erbjuder eller är en idé.")
-    title = " ".join(clean_text(title).split())
+    title = one_line(title)
     if not title:
         errors["title"] = _("Skriv en rubrik.")
     elif len(title) > TITLE_MAX_LENGTH:
@@ -176,7 +163,7 @@ def validate_fields(
 def _apply(ad: Ad, fields: AdFields) -> None:
     ad.kind = fields.kind
     ad.title = fields.title
-    ad.slug = slugify(fields.title)
+    ad.slug = slug(fields.title)
     ad.body = fields.body
     ad.county_code = fields.county_code
     ad.municipality_code = fields.municipality_code

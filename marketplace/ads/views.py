@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import re
-from datetime import datetime
-
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     make_response,
@@ -21,30 +17,27 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
-from marketplace.accounts.decorators import confirmed_required
-from marketplace.ads import labels, services
+from marketplace.accounts.decorators import confirmed_required, viewer
+from marketplace.ads import services
+from marketplace.ads.decorators import own_ad_or_403, visible_ad_or_404
 from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
-from marketplace.ads.markup import linkify
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
+from marketplace.contact.forms import interest_panel
 from marketplace.extensions import limiter
-from marketplace.htmx import render_fragment, render_page, see_other
+from marketplace.htmx import render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
 from marketplace.search.forms import AdSearchForm
 from marketplace.search.services import search_ads
+from marketplace.urls import ad_url, external_url
 
 bp = Blueprint("ads", __name__, url_prefix="/annonser")
-
-bp.add_app_template_filter(linkify, "linkify")
-bp.add_app_template_filter(labels.kind_label, "kind_label")
-bp.add_app_template_filter(labels.status_label, "status_label")
 
 FEED_SIZE = 50
 
 
-@bp.app_template_global()
 def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     """The search URL with one filter value switched on or off (page reset to the first)."""
     args = request.args.to_dict(flat=False)
@@ -63,42 +56,6 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     return url_for("ads.index", **args)
 
 
-def ad_url(ad: Ad, external: bool = False) -> str:
-    path = url_for("ads.detail", ad_id=ad.id, slug=ad.slug)
-    return current_app.config["BASE_URL"] + path if external else path
-
-
-bp.add_app_template_global(ad_url, "ad_url")
-
-# Characters XML 1.0 forbids (the feed must parse whatever an organisation typed).
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-@bp.app_template_filter("xml_text")
-def xml_text(value) -> str:
-    return _NOT_XML.sub("", str(value or ""))
-
-
-@bp.app_template_filter("atom_date")
-def atom_date(value: datetime) -> str:
-    """RFC 3339 in UTC, as Atom wants it (the database holds naive UTC)."""
-    return value.replace(microsecond=0).isoformat() + "Z"
-
-
-def _own_ad_or_403(ad_id: int) -> Ad:
-    """The ad, for a member of its organisation.
-
-    :raise 404: no such ad.
-    :raise 403: the user is not a member of the ad's organisation.
-    """
-    ad = services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
-    if not services.can_manage(current_user, ad):
-        abort(403)
-    return ad
-
-
 @bp.get("")
 def index():
     form = AdSearchForm()
@@ -113,7 +70,17 @@ def index():
         form=form,
         result=result,
         feed_url=url_for("ads.feed", **args),
+        save_search_url=save_search_url(),
+        toggle_filter_url=toggle_filter_url,
     )
+
+
+def save_search_url() -> str:
+    """The search page's "Spara sökningen" link: /bevakningar/ny with the current filters."""
+    args = request.args.to_dict(flat=False)
+    for name in ("page", "sort"):  # where the visitor is in the list is no part of the search
+        args.pop(name, None)
+    return url_for("alerts.new", **args)
 
 
 @bp.get("/flode.atom")
@@ -128,9 +95,8 @@ def feed():
         "ads/feed.xml",
         result=result,
         updated=updated,
-        base_url=current_app.config["BASE_URL"],
-        feed_url=current_app.config["BASE_URL"] + url_for("ads.feed", **args),
-        page_url=current_app.config["BASE_URL"] + url_for("ads.index", **args),
+        feed_url=external_url("ads.feed", **args),
+        page_url=external_url("ads.index", **args),
         query_text=form.q.data or "",
     )
     response = make_response(body)
@@ -174,35 +140,23 @@ def new():
     return _render_form(form, None, organisation)
 
 
-@bp.get("/kommuner")
-def municipalities():
-    """The municipality select for the county just chosen (htmx swaps it into the ad form)."""
-    form = AdForm(formdata=request.args, meta={"csrf": False})
-    form.limit_municipalities()
-    return render_fragment("ads/form.html", "municipality_field", form=form)
-
-
 @bp.get("/<int:ad_id>", defaults={"slug": ""})
 @bp.get("/<int:ad_id>-<slug>")
 def detail(ad_id: int, slug: str):
-    ad = services.get_ad(ad_id)
-    if ad is None or (ad.is_hidden and not _may_see_hidden(ad)):
-        abort(404)  # a hidden ad is gone for the public
+    ad = visible_ad_or_404(ad_id)  # a hidden ad is gone for the public
     if slug != ad.slug:  # old titles and bare ids lead to the one canonical address
         return redirect(ad_url(ad), code=301)
     return render_page("ads/detail.html", **_detail_context(ad))
 
 
-def _may_see_hidden(ad: Ad) -> bool:
-    """Members of the ad's organisation and its moderators still see a hidden ad (with a notice)."""
-    return services.can_manage(current_user, ad) or moderation.can_moderate_content(
-        current_user, ContentKind.AD, ad
-    )
-
-
 def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
+    visitor = viewer()
+    # A hidden ad's notice offers its people a review of what hid it: the ad or its organisation.
+    hidden = (ContentKind.AD, ad) if ad.hidden_at else (ContentKind.ORGANISATION, ad.organisation)
     return {
         "ad": ad,
+        "interest": interest_panel(visitor, ad),
+        "appeal": moderation.appeal_offer(visitor, *hidden),
         "today": today(),
         "can_manage": services.can_manage(current_user, ad),
         "close_form": close_form or CloseForm(formdata=None),
@@ -214,7 +168,7 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
 @bp.route("/<int:ad_id>/redigera", methods=["GET", "POST"])
 @confirmed_required
 def edit(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = AdForm(ad=ad)
     if form.validate_on_submit():
         try:
@@ -245,7 +199,7 @@ def _render_form(form: AdForm, ad: Ad | None, organisation):
 @bp.post("/<int:ad_id>/stang")
 @confirmed_required
 def close(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = CloseForm()
     if form.validate():
         services.close_ad(ad, AdStatus(form.reason.data))
@@ -257,7 +211,7 @@ def close(ad_id: int):
 @bp.post("/<int:ad_id>/forlang")
 @confirmed_required
 def renew(ad_id: int):
-    ad = _own_ad_or_403(ad_id)  # CSRFProtect has checked the token already
+    ad = own_ad_or_403(ad_id)  # CSRFProtect has checked the token already
     services.renew_ad(ad)
     flash(
         _("Annonsen är öppen och visas till och med %(date)s.", date=format_date(ad.expires_on)),
@@ -269,7 +223,7 @@ def renew(ad_id: int):
 @bp.route("/<int:ad_id>/ta-bort", methods=["GET", "POST"])
 @confirmed_required
 def delete(ad_id: int):
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         organisation = ad.organisation

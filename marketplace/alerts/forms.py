@@ -9,28 +9,10 @@ from wtforms import RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from marketplace.alerts import services
+from marketplace.alerts.labels import RHYTHM_CHOICE_LABELS
 from marketplace.alerts.models import Rhythm, SavedSearch
+from marketplace.forms import single_line
 from marketplace.search.forms import AdSearchForm
-
-RHYTHM_LABELS = {
-    Rhythm.IMMEDIATE: _l("Direkt"),
-    Rhythm.DAILY: _l("Dagligen"),
-    Rhythm.WEEKLY: _l("Veckovis"),
-}
-
-RHYTHM_CHOICE_LABELS = {
-    Rhythm.IMMEDIATE: _l("Direkt – ett e-postmeddelande så fort en matchande annons publiceras"),
-    Rhythm.DAILY: _l("Dagligen – en sammanställning varje morgon kl. 7"),
-    Rhythm.WEEKLY: _l("Veckovis – en sammanställning varje måndag kl. 7"),
-}
-
-
-def rhythm_label(rhythm: Rhythm | str) -> str:
-    return str(RHYTHM_LABELS[Rhythm(rhythm)])
-
-
-def _squash(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 class SavedSearchForm(AdSearchForm):
@@ -50,7 +32,7 @@ class SavedSearchForm(AdSearchForm):
                 message=_l("Namnet får vara högst %(max)d tecken."),
             ),
         ],
-        filters=[_squash],
+        filters=[single_line],
         render_kw={"maxlength": services.NAME_MAX_LENGTH},
     )
     rhythm = RadioField(

@@ -12,8 +12,8 @@ import sqlalchemy.orm as so
 
 from marketplace.ads.models import AdKind
 from marketplace.clock import utcnow
-from marketplace.extensions import db
-from marketplace.organisations.models import Sector, enum_column
+from marketplace.extensions import db, enum_column
+from marketplace.organisations.models import Sector
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User

@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -56,6 +55,7 @@ from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Sector
 from marketplace.search import services as search
 from marketplace.search import text as search_text
+from marketplace.urls import ad_url, external_url
 
 MAX_SAVED_SEARCHES = 50  # per user: plenty for real use, a cap on abuse
 NAME_MAX_LENGTH = 120
@@ -340,19 +340,6 @@ def unsubscribe(saved: SavedSearch) -> SavedSearch:
 # --- Alert e-mails --------------------------------------------------------------------------
 
 
-def _external_url(endpoint: str, **values) -> str:
-    """An absolute link on BASE_URL, in or outside a request (alerts are built in both)."""
-    base_url = current_app.config["BASE_URL"]
-    adapters = current_app.extensions.setdefault("alerts.url_adapters", {})
-    adapter = adapters.get(base_url)
-    if adapter is None:  # bound once: a publish may build links for hundreds of alerts
-        base = urlsplit(base_url)
-        adapter = adapters[base_url] = current_app.url_map.bind(
-            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-        )
-    return adapter.build(endpoint, values, force_external=True)
-
-
 def _ad_area(ad: Ad) -> str:
     if ad.municipality_code:
         return f"{reference.municipality_name(ad.municipality_code)}, {reference.county_name(ad.county_code)}"
@@ -376,7 +363,7 @@ def _ad_item(ad: Ad, locale: str, cache: dict) -> dict:
             "organisation": ad.organisation.name,
             "kind": kind_label(ad.kind),
             "area": _ad_area(ad),
-            "url": _external_url("ads.detail", ad_id=ad.id, slug=ad.slug),
+            "url": ad_url(ad, external=True),
         }
     return cache[key]
 
@@ -396,7 +383,7 @@ def _queue_alert_email(
     with force_locale(locale):  # reasons and place names in the recipient's language
         items = [{**_ad_item(ad, locale, cache), "reasons": match_reasons(query, ad)} for ad in ads]
         search_summary = summary(query)
-    unsubscribe_url = _external_url("alerts.unsubscribe", token=unsubscribe_token(saved))
+    unsubscribe_url = external_url("alerts.unsubscribe", token=unsubscribe_token(saved))
     row = notifications.queue_email(
         key=_alert_key(saved, ads),
         to=user.email,
@@ -411,8 +398,8 @@ def _queue_alert_email(
         rhythm=saved.rhythm.value,
         items=items,
         more=more,
-        search_url=_external_url("ads.index", **search_args(query), sort="nyast"),
-        manage_url=_external_url("alerts.index"),
+        search_url=external_url("ads.index", **search_args(query), sort="nyast"),
+        manage_url=external_url("alerts.index"),
         unsubscribe_url=unsubscribe_url,
     )
     return row is not None

@@ -6,9 +6,10 @@ from datetime import UTC, datetime
 
 from huey import crontab
 
+from marketplace.alerts import services
 from marketplace.clock import STOCKHOLM
 from marketplace.extensions import huey
-from marketplace.notifications.tasks import _app_context
+from marketplace.worker import app_context
 
 
 def in_stockholm(schedule):
@@ -32,16 +33,12 @@ WEEKLY_SCHEDULE = in_stockholm(crontab(minute="0", hour="7", day_of_week="1"))
 @huey.periodic_task(DAILY_SCHEDULE)
 def send_daily_digests() -> int:
     """Every morning: new ads for the daily saved searches."""
-    from marketplace.alerts.services import send_daily_digests as send
-
-    with _app_context():
-        return send()
+    with app_context():
+        return services.send_daily_digests()
 
 
 @huey.periodic_task(WEEKLY_SCHEDULE)
 def send_weekly_digests() -> int:
     """Monday mornings: new ads for the weekly saved searches."""
-    from marketplace.alerts.services import send_weekly_digests as send
-
-    with _app_context():
-        return send()
+    with app_context():
+        return services.send_weekly_digests()

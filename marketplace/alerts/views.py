@@ -8,32 +8,19 @@ from flask_login import current_user
 
 from marketplace.accounts.decorators import confirmed_required
 from marketplace.alerts import services
-from marketplace.alerts.forms import ConfirmForm, SavedSearchForm, rhythm_label
+from marketplace.alerts.forms import ConfirmForm, SavedSearchForm
 from marketplace.alerts.models import SavedSearch
 from marketplace.extensions import csrf
 from marketplace.htmx import render_page, see_other
 
 bp = Blueprint("alerts", __name__, url_prefix="/bevakningar")
 
-bp.add_app_template_filter(rhythm_label, "rhythm_label")
 
-
-@bp.app_template_global()
-def save_search_url() -> str:
-    """The search page's "Spara sökningen" link: /bevakningar/ny with the current filters."""
-    args = request.args.to_dict(flat=False)
-    for name in ("page", "sort"):  # where the visitor is in the list is no part of the search
-        args.pop(name, None)
-    return url_for("alerts.new", **args)
-
-
-@bp.app_template_global()
-def saved_search_summary(saved: SavedSearch) -> str:
+def _summary(saved: SavedSearch) -> str:
     return services.summary(services.query_of(saved))
 
 
-@bp.app_template_global()
-def saved_search_url(saved: SavedSearch) -> str:
+def _search_url(saved: SavedSearch) -> str:
     """The search page showing what the saved search finds, newest first."""
     return url_for("ads.index", **services.search_args(services.query_of(saved)), sort="nyast")
 
@@ -52,7 +39,13 @@ def _own_saved_search_or_404(saved_search_id: int) -> SavedSearch:
 @bp.get("")
 @confirmed_required
 def index():
-    return render_page("alerts/index.html", saved_searches=services.saved_searches_of(current_user))
+    saved_searches = services.saved_searches_of(current_user)
+    return render_page(
+        "alerts/index.html",
+        saved_searches=saved_searches,
+        summaries={saved.id: _summary(saved) for saved in saved_searches},
+        search_urls={saved.id: _search_url(saved) for saved in saved_searches},
+    )
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -135,7 +128,7 @@ def delete(saved_search_id: int):
         services.delete_saved_search(saved)
         flash(_("Bevakningen ”%(name)s” är borttagen.", name=name), "success")
         return see_other(url_for("alerts.index"))
-    return render_page("alerts/delete.html", saved=saved, form=form)
+    return render_page("alerts/delete.html", saved=saved, summary=_summary(saved), form=form)
 
 
 @bp.route("/avsluta/<token>", methods=["GET", "POST"])
@@ -147,7 +140,8 @@ def unsubscribe(token: str):
     """
     saved = services.saved_search_for_token(token)
     if saved is None:
-        return render_page("alerts/unsubscribe.html", saved=None, token=token), 404
+        page = render_page("alerts/unsubscribe.html", saved=None, summary="", token=token)
+        return page, 404
     if request.method == "POST":
         services.unsubscribe(saved)
         flash(
@@ -155,4 +149,4 @@ def unsubscribe(token: str):
             "success",
         )
         return see_other(url_for("alerts.unsubscribe", token=token))
-    return render_page("alerts/unsubscribe.html", saved=saved, token=token)
+    return render_page("alerts/unsubscribe.html", saved=saved, summary=_summary(saved), token=token)

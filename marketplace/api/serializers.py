@@ -5,30 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import current_app
-
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.organisations.models import Organisation
-from marketplace.organisations.services import external_url
-
-
-def _page_url(endpoint: str, fallback: str, **values) -> str:
-    """Absolute page address on BASE_URL; `fallback` (a path) until the endpoint exists."""
-    if endpoint in current_app.view_functions:
-        return external_url(endpoint, **values)
-    return current_app.config["BASE_URL"] + fallback
-
-
-def ad_url(ad: Ad) -> str:
-    return _page_url("ads.detail", f"/annonser/{ad.id}-{ad.slug}", ad_id=ad.id, slug=ad.slug)
+from marketplace.urls import ad_url, external_url
 
 
 def organisation_url(organisation: Organisation) -> str:
-    return _page_url(
-        "organisations.detail",
-        f"/organisationer/{organisation.id}-{organisation.slug}",
-        organisation_id=organisation.id,
-        slug=organisation.slug,
+    return external_url(
+        "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
     )
 
 
@@ -53,7 +37,7 @@ def ad_to_dict(ad: Ad, today: date) -> dict[str, Any]:
     return {
         "id": ad.id,
         "ref": ad.import_ref,
-        "url": ad_url(ad),
+        "url": ad_url(ad, external=True),
         "kind": ad.kind.value,
         "title": ad.title,
         "body": ad.body,

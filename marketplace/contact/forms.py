@@ -1,12 +1,17 @@
-"""The message form, used both to show interest in an ad and to reply in a conversation."""
+"""The message form, used both to show interest in an ad and to reply in a conversation, and the
+"Visa intresse" panel of the ad page and the interest page."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
+from marketplace.accounts.models import User
+from marketplace.ads.models import Ad
 from marketplace.contact import services
 
 
@@ -32,3 +37,16 @@ class MessageForm(FlaskForm):
             services.check_message(field.data)  # the same rule the service enforces
         except services.InvalidMessage as error:
             raise ValidationError(str(error)) from error
+
+
+@dataclass
+class InterestPanel:
+    """What the "Visa intresse" part of an ad page shows: the state, and the form if it applies."""
+
+    state: services.InterestState
+    form: MessageForm
+
+
+def interest_panel(viewer: User | None, ad: Ad, form: MessageForm | None = None) -> InterestPanel:
+    """May this visitor show interest in the ad (and if not, why), with the form to do it."""
+    return InterestPanel(services.interest_state(viewer, ad), form or MessageForm(formdata=None))

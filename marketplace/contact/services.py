@@ -21,13 +21,14 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad
-from marketplace.ads.services import clean_text
 from marketplace.clock import today, utcnow
 from marketplace.contact.models import Conversation, ConversationRead, Message
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Membership, Organisation, Sector
+from marketplace.text import clean_text
+from marketplace.urls import external_url
 
 MESSAGE_MIN_LENGTH = 10
 MESSAGE_MAX_LENGTH = 5000
@@ -311,33 +312,19 @@ def _queue_emails(
     Unconfirmed addresses get nothing: the address may not be theirs, and the text is another
     organisation's. They read it in the inbox once they have confirmed and logged in.
     """
-    members = db.session.scalars(
-        sa.select(User)
-        .join(Membership, Membership.user_id == User.id)
-        .where(
-            Membership.organisation_id == recipient.id,
-            User.email_confirmed_at.is_not(None),
-            User.id != message.author_id,
-        )
-        .order_by(User.id)
-    ).all()
-    if not members:
-        return
-    url = organisation_services.external_url("contact.detail", conversation_id=conversation.id)
-    for member in members:
-        notifications.queue_email(
-            key=f"contact-message:{message.id}:{member.id}",
-            to=member.email,
-            template="contact_message",
-            locale=member.locale,
-            first=first,
-            sender_organisation=sender.name,
-            recipient_organisation=recipient.name,
-            author_name=message.author.name if message.author else "",
-            ad_title=conversation.title,
-            body=message.body,
-            conversation_url=url,
-        )
+    notifications.email_members(
+        recipient.id,
+        key=f"contact-message:{message.id}",
+        template="contact_message",
+        besides=message.author_id,
+        first=first,
+        sender_organisation=sender.name,
+        recipient_organisation=recipient.name,
+        author_name=message.author.name if message.author else "",
+        ad_title=conversation.title,
+        body=message.body,
+        conversation_url=external_url("contact.detail", conversation_id=conversation.id),
+    )
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -402,10 +389,14 @@ def _unread_messages(user_id: int) -> sa.Select:
     )
 
 
+def unread_count(user_id: int) -> sa.Select:
+    """The query for how many messages the user has not read, over all their conversations."""
+    return _unread_messages(user_id).with_only_columns(sa.func.count(Message.id))
+
+
 def unread_total(user: User) -> int:
     """How many messages the user has not read, over all their conversations (one query)."""
-    counted = _unread_messages(user.id).with_only_columns(sa.func.count(Message.id))
-    return db.session.scalar(counted) or 0
+    return db.session.scalar(unread_count(user.id)) or 0
 
 
 def inbox(user: User, *, page: int = 1, per_page: int = 20) -> Inbox:

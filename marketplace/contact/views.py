@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from flask import Blueprint, abort, current_app, flash, g, request, url_for
+from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
-from sqlalchemy.exc import SQLAlchemyError
 
-from marketplace.accounts.decorators import confirmed_required
-from marketplace.ads import services as ad_services
+from marketplace.accounts.decorators import confirmed_required, current_account, viewer
+from marketplace.ads.decorators import visible_ad_or_404
 from marketplace.ads.models import Ad
 from marketplace.contact import services
-from marketplace.contact.forms import MessageForm
+from marketplace.contact.forms import InterestPanel, MessageForm, interest_panel
 from marketplace.contact.models import Conversation
-from marketplace.extensions import db, limiter
+from marketplace.extensions import limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
 
 bp = Blueprint("contact", __name__)
 MAX_PAGE = 10_000
-
-
-def _me():
-    """The logged-in account itself, not Flask-Login's proxy, for services."""
-    return current_user._get_current_object()
 
 
 def _rate_key() -> str:
@@ -48,54 +40,13 @@ contact_limit = limiter.shared_limit(
 )
 
 
-@dataclass
-class InterestPanel:
-    """What the "Visa intresse" part of an ad page shows: the state, and the form if it applies."""
-
-    state: services.InterestState
-    form: MessageForm
-
-
-@bp.app_template_global()
-def interest_for(ad: Ad, form: MessageForm | None = None) -> InterestPanel:
-    """For the ad page's contact block: may this visitor show interest, and the form."""
-    viewer = _me() if current_user.is_authenticated else None
-    return InterestPanel(services.interest_state(viewer, ad), form or MessageForm(formdata=None))
-
-
-@bp.app_template_global()
-def inbox_unread() -> int:
-    """Unread messages for the header's inbox link: one query per request, logged-in users only."""
-    if not current_user.is_authenticated:
-        return 0
-    if "inbox_unread" not in g:
-        try:
-            g.inbox_unread = services.unread_total(_me())
-        except SQLAlchemyError:
-            # The header is also drawn on the error page after a failed transaction; a missing
-            # count must not turn that page into a second error.
-            db.session.rollback()
-            g.inbox_unread = 0
-    return g.inbox_unread
-
-
-def _ad_or_404(ad_id: int) -> Ad:
-    """:raise 404: no such ad, or one a moderator hid from this visitor (its title stays unsaid)."""
-    ad = ad_services.get_ad(ad_id)
-    if ad is None or (
-        ad.is_hidden and not moderation.can_see_hidden(current_user, ContentKind.AD, ad)
-    ):
-        abort(404)
-    return ad
-
-
 def _conversation_or_404(conversation_id: int) -> Conversation:
     """The conversation, for a member of one of its two organisations.
 
     :raise 404: no such conversation, *or* the user is not a party to it (so nobody can learn
       which conversations exist).
     """
-    conversation = services.conversation_for(_me(), conversation_id)
+    conversation = services.conversation_for(current_account(), conversation_id)
     if conversation is None:
         abort(404)
     return conversation
@@ -111,17 +62,17 @@ def _render_interest(ad: Ad, panel: InterestPanel, status: int = 200):
 
 @bp.get("/annonser/<int:ad_id>/intresse")
 def new(ad_id: int):
-    ad = _ad_or_404(ad_id)
-    return _render_interest(ad, interest_for(ad))
+    ad = visible_ad_or_404(ad_id)
+    return _render_interest(ad, interest_panel(viewer(), ad))
 
 
 @bp.post("/annonser/<int:ad_id>/intresse")
 @confirmed_required
 @contact_limit
 def start(ad_id: int):
-    ad = _ad_or_404(ad_id)
+    ad = visible_ad_or_404(ad_id)
     form = MessageForm()
-    panel = interest_for(ad, form)
+    panel = interest_panel(viewer(), ad, form)
     state = panel.state
     if not state.allowed:  # own ad (403), closed or expired (409), no organisation (403)
         status = 409 if state.reason is services.InterestReason.CLOSED else 403
@@ -132,7 +83,9 @@ def start(ad_id: int):
         return see_other(url_for("ads.detail", ad_id=ad.id, slug=ad.slug))
     if form.validate_on_submit():
         try:
-            message = services.show_interest(_me(), state.organisation, ad, form.message.data)
+            message = services.show_interest(
+                current_account(), state.organisation, ad, form.message.data
+            )
         except services.InvalidMessage as error:
             form.message.errors = [str(error)]
         except services.ContactError as error:  # the ad closed a moment ago, and the like
@@ -151,17 +104,24 @@ def start(ad_id: int):
 def index():
     # A hand-typed page=10**20 must not reach the database's OFFSET (OverflowError, a 500).
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), MAX_PAGE)
-    result = services.inbox(_me(), page=page, per_page=current_app.config["PER_PAGE"])
+    result = services.inbox(current_account(), page=page, per_page=current_app.config["PER_PAGE"])
     return render_page("contact/index.html", inbox=result)
 
 
 def _render_conversation(conversation: Conversation, form: MessageForm, sent: bool = False):
+    me = current_account()
+    thread = services.thread(me, conversation)
     return render_page(
         "contact/detail.html",
         fragment="thread",
-        thread=services.thread(_me(), conversation),
+        thread=thread,
         form=form,
         sent=sent,
+        appeals={  # what the notice on a hidden message offers its writer
+            message.id: moderation.appeal_offer(me, ContentKind.MESSAGE, message)
+            for message in thread.messages
+            if message.is_hidden
+        },
     )
 
 
@@ -169,7 +129,7 @@ def _render_conversation(conversation: Conversation, form: MessageForm, sent: bo
 @login_required
 def detail(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
-    services.mark_read(_me(), conversation)
+    services.mark_read(current_account(), conversation)
     return _render_conversation(conversation, MessageForm(formdata=None))
 
 
@@ -183,7 +143,7 @@ def reply(conversation_id: int):
         return _replied(conversation)
     if form.validate_on_submit():
         try:
-            services.reply(_me(), conversation, form.message.data)
+            services.reply(current_account(), conversation, form.message.data)
         except services.InvalidMessage as error:
             form.message.errors = [str(error)]
         else:

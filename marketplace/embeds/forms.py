@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import Optional
 
-from marketplace import reference
+from marketplace.forms import challenge_choices, county_choices
 
 THEMES = {"": _l("Ljust"), "mork": _l("Mörkt")}
 
@@ -28,11 +28,10 @@ class EmbedForm(FlaskForm):
         kwargs.setdefault("formdata", request.args)
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(**kwargs)
-        self.lan.choices = [SelectChoice("", _l("Alla län"))] + [
-            SelectChoice(code, county.name) for code, county in reference.counties().items()
-        ]
-        self.utmaning.choices = [SelectChoice("", _l("Alla samhällsutmaningar"))] + [
-            SelectChoice(slug, challenge.name) for slug, challenge in reference.challenges().items()
+        self.lan.choices = county_choices(_l("Alla län"))
+        self.utmaning.choices = [
+            SelectChoice("", _l("Alla samhällsutmaningar")),
+            *challenge_choices(),
         ]
 
     def options(self) -> dict[str, str]:

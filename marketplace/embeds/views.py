@@ -12,6 +12,7 @@ from marketplace.embeds import services
 from marketplace.embeds.forms import EmbedForm
 from marketplace.htmx import render_page
 from marketplace.security import allow_framing
+from marketplace.urls import external_url
 
 bp = Blueprint("embeds", __name__, url_prefix="/inbaddning")
 
@@ -35,15 +36,15 @@ def index():
         county=reference.counties().get(county or ""),
         challenge=reference.challenges().get(challenge or ""),
         dark=options.get("tema") == "mork",
-        base_url=current_app.config["BASE_URL"],
-        search_url=current_app.config["BASE_URL"]
-        + url_for("ads.index", **{key: value for key, value in search.items() if value}),
+        search_url=external_url(
+            "ads.index", **{key: value for key, value in search.items() if value}
+        ),
     )
     response = make_response(body, 200 if valid else 400)
     if valid:
         response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
     # The error page may be framed too: the embedding site then shows why, not a blocked frame.
-    return allow_framing(response, current_app.config.get("EMBED_FRAME_ANCESTORS", "*"))
+    return allow_framing(response, current_app.config["EMBED_FRAME_ANCESTORS"])
 
 
 @bp.get("/skapa")
@@ -62,7 +63,7 @@ def builder():
         valid=valid,
         preview_url=url_for("embeds.index", **options),
         frame_title=title,
-        snippet=snippet(current_app.config["BASE_URL"] + url_for("embeds.index", **options), title),
+        snippet=snippet(external_url("embeds.index", **options), title),
     )
     return page, 200 if valid else 400
 

@@ -28,6 +28,7 @@ from flask import current_app
 from flask_babel import force_locale
 
 from marketplace import reference
+from marketplace import text as plain
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
 from marketplace.clock import utcnow
@@ -174,7 +175,7 @@ def read_file(path: str | Path) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
-# Field rules shared with other parts of the app
+# Field rules of the import file
 
 
 def normalise_org_number(value: str) -> tuple[str | None, str | None]:
@@ -349,9 +350,7 @@ class _Record:
         value = self._typed(key, str, "a string", nullable)
         if value is None:
             return None
-        value = ad_services.clean_text(value)
-        if one_line:
-            value = " ".join(value.split())
+        value = plain.one_line(value) if one_line else plain.clean_text(value)
         if not value and not empty:
             self.problem(key, "must not be empty")
             return None
@@ -502,7 +501,7 @@ def _check_organisation(
     sector_member = Sector(sector)
     values = {
         "name": name,
-        "slug": organisation_services.slugify(name),
+        "slug": organisation_services.slug(name),
         "sector": sector_member,
         "legal_form": legal_form or default_legal_form(sector_member, org_number, name),
         "org_number": org_number,
@@ -543,7 +542,7 @@ def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -
     values = {
         "kind": AdKind(kind),
         "title": title,
-        "slug": ad_services.slugify(title),
+        "slug": ad_services.slug(title),
         "body": body,
         "county_code": county,
         "municipality_code": municipality,

@@ -20,7 +20,7 @@ from markupsafe import Markup, escape
 from marketplace import reference
 from marketplace.insights import labels
 from marketplace.insights.models import CollaborationForm
-from marketplace.insights.services import NO_COLLABORATION, Statistics
+from marketplace.insights.statistics import NO_COLLABORATION, Statistics
 
 INK = "#1b1f23"
 MUTED = "#4a5560"

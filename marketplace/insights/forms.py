@@ -8,8 +8,8 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from marketplace import reference
-from marketplace.insights import services
+from marketplace.forms import county_choices, strip
+from marketplace.insights import outcomes, statistics
 from marketplace.insights.labels import FORM_LABELS, PERIOD_LABELS
 from marketplace.insights.models import Outcome
 from marketplace.organisations.models import Organisation
@@ -35,8 +35,8 @@ class OutcomeForm(FlaskForm):
     )
     partner_name = StringField(
         _l("Vem samverkar ni med?"),
-        validators=[Optional(), Length(max=services.PARTNER_NAME_MAX_LENGTH)],
-        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=outcomes.PARTNER_NAME_MAX_LENGTH)],
+        filters=[strip],
     )
     # Filled with the organisations that match partner_name (see offer_partners()).
     partner_organisation = RadioField(
@@ -85,12 +85,6 @@ class OutcomeForm(FlaskForm):
             getattr(self, name).errors = [*getattr(self, name).errors, message]
 
 
-def county_filter_choices(placeholder) -> list[SelectChoice]:
-    return [SelectChoice("", placeholder)] + [
-        SelectChoice(code, county.name) for code, county in reference.counties().items()
-    ]
-
-
 class StatisticsForm(FlaskForm):
     """GET filters for /statistik and /statistik.csv: a county and a period. Unknown values are errors."""
 
@@ -98,17 +92,19 @@ class StatisticsForm(FlaskForm):
     period = SelectField(
         _l("Period"),
         choices=[SelectChoice(str(months), label) for months, label in PERIOD_LABELS.items()],
-        default=str(services.DEFAULT_PERIOD),
+        default=str(statistics.DEFAULT_PERIOD),
     )
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("formdata", request.args)
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(**kwargs)
-        self.lan.choices = county_filter_choices(_l("Hela Sverige"))
+        self.lan.choices = county_choices(_l("Hela Sverige"))
         if not request.args.get("period"):
-            self.period.data = str(services.DEFAULT_PERIOD)  # an empty or missing period: default
+            self.period.data = str(statistics.DEFAULT_PERIOD)  # an empty or missing period: default
 
-    def filters(self) -> services.StatisticsFilter:
+    def filters(self) -> statistics.StatisticsFilter:
         """The validated filters (call after validate())."""
-        return services.StatisticsFilter(county=self.lan.data or None, months=int(self.period.data))
+        return statistics.StatisticsFilter(
+            county=self.lan.data or None, months=int(self.period.data)
+        )

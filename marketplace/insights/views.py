@@ -8,32 +8,15 @@ from flask_login import current_user
 
 from marketplace import reference
 from marketplace.accounts.decorators import confirmed_required
-from marketplace.ads import services as ad_services
+from marketplace.ads.decorators import own_ad_or_403
 from marketplace.ads.models import Ad
 from marketplace.clock import today
 from marketplace.htmx import render_fragment, render_page, see_other
-from marketplace.insights import charts, labels, services
+from marketplace.insights import charts, labels, outcomes
+from marketplace.insights import statistics as figures
 from marketplace.insights.forms import OutcomeForm, StatisticsForm
 
 bp = Blueprint("insights", __name__)
-
-bp.add_app_template_filter(labels.form_label, "collaboration_form_label")
-# The county page (pages.county, another domain's view) shows its county's figures through this.
-bp.add_app_template_global(services.county_figures, "county_figures")
-
-
-def _own_ad_or_403(ad_id: int) -> Ad:
-    """The ad, for a member of its organisation.
-
-    :raise 404: no such ad.
-    :raise 403: the user is not a member of the ad's organisation.
-    """
-    ad = ad_services.get_ad(ad_id)
-    if ad is None:
-        abort(404)
-    if not ad_services.can_manage(current_user, ad):
-        abort(403)
-    return ad
 
 
 def _render_outcome(ad: Ad, form: OutcomeForm, status: int = 200):
@@ -47,22 +30,22 @@ def _render_outcome(ad: Ad, form: OutcomeForm, status: int = 200):
 @confirmed_required
 def outcome(ad_id: int):
     """Did the ad lead to collaboration? One answer per ad, which members may change."""
-    ad = _own_ad_or_403(ad_id)
-    existing = services.get_outcome(ad)
+    ad = own_ad_or_403(ad_id)
+    existing = outcomes.get_outcome(ad)
     form = OutcomeForm()
     if request.method == "GET" and existing is not None:
         form.fill_from(existing)
     chosen = existing.partner_organisation if existing else None
     form.offer_partners(
-        services.find_partner_organisations(form.partner_name.data or "", ad.organisation_id),
+        outcomes.find_partner_organisations(form.partner_name.data or "", ad.organisation_id),
         chosen,
     )
     if request.method == "POST" and "find" in request.form:
         return _render_outcome(ad, form)  # "Sök": show the organisations found, save nothing
     if form.validate_on_submit():
         try:
-            services.record_outcome(ad, current_user, **form.answer())
-        except services.InvalidOutcome as error:
+            outcomes.record_outcome(ad, current_user, **form.answer())
+        except outcomes.InvalidOutcome as error:
             form.add_errors(error.errors)
         else:
             flash(_("Tack! Resultatet är sparat."), "success")
@@ -74,16 +57,16 @@ def outcome(ad_id: int):
 @confirmed_required
 def partner_suggestions(ad_id: int):
     """The organisations matching the typed partner name (htmx swaps them into the form)."""
-    ad = _own_ad_or_403(ad_id)
+    ad = own_ad_or_403(ad_id)
     form = OutcomeForm(formdata=request.args, meta={"csrf": False})
     form.offer_partners(
-        services.find_partner_organisations(form.partner_name.data or "", ad.organisation_id)
+        outcomes.find_partner_organisations(form.partner_name.data or "", ad.organisation_id)
     )
     return render_fragment("insights/outcome.html", "partner_suggestions", ad=ad, form=form)
 
 
 def _statistics_context(form: StatisticsForm) -> dict:
-    stats = services.statistics(form.filters())
+    stats = figures.statistics(form.filters())
     return {
         "form": form,
         "stats": stats,
@@ -91,7 +74,7 @@ def _statistics_context(form: StatisticsForm) -> dict:
         "kinds": ("need", "offer"),
         "counties": reference.counties(),
         "challenges_list": reference.challenges(),
-        "month_name": services.month_name,
+        "month_name": figures.month_name,
         "period_label": labels.PERIOD_LABELS[stats.filters.months],
         "csv_url": url_for("insights.statistics_csv", **request.args.to_dict()),
     }
@@ -114,9 +97,9 @@ def statistics_csv():
     if not form.validate():
         abort(400)
     filters = form.filters()
-    stats = services.statistics(filters)
+    stats = figures.statistics(filters)
     name = f"samverkanstorget-statistik-{filters.county or 'sverige'}-{filters.months}-manader-{today().isoformat()}.csv"
-    response = make_response(services.statistics_csv(stats))
+    response = make_response(figures.statistics_csv(stats))
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

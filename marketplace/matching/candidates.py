@@ -1,4 +1,5 @@
-"""Bitset arithmetic for finding match candidates among the open ads, without SQL sorting.
+"""An ad's match candidates among the open ads (`candidate_ids`, the rules in the package's
+docstring), found with bitset arithmetic instead of SQL sorting.
 
 The open ads' filter values are kept as bitsets (Python integers, bit n = ad id n) by
 marketplace.search.facets, rebuilt when the data generation moves on. Finding an ad's
@@ -13,7 +14,7 @@ microseconds) instead of a query that pre-scores and sorts tens of thousands of 
   full-text index, kept with the snapshot so a term is looked up once per data generation;
 - `attributes()` turns the same bitsets around once per snapshot: per open ad (a list indexed
   by id) its kind, place, sectors and challenges, so scoring a few hundred candidates reads
-  lists instead of the database.
+  lists instead of the database (`profiles`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,20 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask import current_app
 
-from marketplace.ads.models import Ad
+from marketplace import reference
+from marketplace.ads.models import Ad, AdKind, open_ads_condition
 from marketplace.extensions import db
+from marketplace.matching.scoring import COMPLEMENTS, Profile
+from marketplace.matching.terms import Terms, TermStats
 from marketplace.organisations.models import Sector
 from marketplace.search import facets
 from marketplace.search import index as search_index
 
+CANDIDATE_CAP = 500  # most candidates scored in Python per ad
+NEAR_ONLY_ABOVE = 20_000  # with more ads than this, a shared challenge alone must be near
+RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
+RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
+RARE_FLOOR = 20
 TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB each per 100k ids)
 
 _SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
@@ -214,3 +223,107 @@ def _all_ids(bitset: int) -> Iterable[int]:
 
 def _assign(values: list, indexes: Iterable[int], value: object) -> None:
     deque(map(values.__setitem__, indexes, itertools.repeat(value)), maxlen=0)  # in C
+
+
+# The candidates of one ad
+
+
+def rare_terms(terms: Terms, stats: TermStats) -> list[str]:
+    """The ad's rarest terms that some other ad has too (not the very common ones)."""
+    most = max(RARE_FLOOR, int(stats.documents * RARE_SHARE))
+    usable = [t for t in terms.terms if 2 <= stats.df.get(t, 0) <= most]
+    return sorted(usable, key=lambda t: (stats.df[t], t))[:RARE_TERMS]
+
+
+def candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> list[int]:
+    """At most CANDIDATE_CAP ids of open ads that may match: those with the best pre-score.
+
+    Pre-score, in whole points: the score's weights rounded: shared challenges 10 in all, place
+    6/4/4/2, sector 3 each way, kind 4 or 2, the ad's rare terms 14 in all (a rarer term weighs
+    more). Ties go to the newer ad (the higher id). Summed for every open ad at once on the
+    open ads' bitsets (Tally), so neither database sorts tens of thousands of rows.
+    """
+    kinds = COMPLEMENTS[ad.kind]
+    own = facets.bits(
+        db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id == ad.organisation_id))
+    )
+    tally = Tally()
+    for kind, weight in kinds.items():
+        tally.add(4 if weight == 1.0 else 2, snap.kind.get(kind.value, 0))
+    eligible = facets.any_of(snap.kind, [kind.value for kind in kinds]) & ~own
+
+    slugs = ad.challenge_slugs
+    per_challenge = max(1, round(10 / max(1, len(slugs))))
+    for slug in slugs:
+        tally.add(per_challenge, snap.challenge.get(slug, 0))
+    shares_challenge = facets.any_of(snap.challenge, slugs)
+    nationwide = snap.county.get(None, 0)
+    if ad.county_code is None:
+        tally.add(4, eligible)
+    else:
+        neighbours = reference.county_neighbours().get(ad.county_code, ())
+        same_municipality = (
+            snap.municipality.get(ad.municipality_code, 0) if ad.municipality_code else 0
+        )
+        same_county = (snap.county.get(ad.county_code, 0) | nationwide) & ~same_municipality
+        neighbouring = facets.any_of(snap.county, neighbours) & ~same_municipality & ~same_county
+        tally.add(6, same_municipality)
+        tally.add(4, same_county)
+        tally.add(2, neighbouring)
+        if stats.documents > NEAR_ONLY_ABOVE:
+            # At national scale the pre-score's place points decide among the thousands of ads
+            # sharing a challenge anyway; those farther away still come in through shared words.
+            near = (
+                snap.county.get(ad.county_code, 0)
+                | facets.any_of(snap.county, neighbours)
+                | nationwide
+            )
+            shares_challenge &= near
+    tally.add(3, snap.seeking.get(ad.organisation.sector.value, 0))
+    tally.add(3, facets.any_of(snap.sector, [sector.value for sector in ad.seeking]))
+
+    reach = shares_challenge
+    rare = rare_terms(terms, stats)
+    if rare:
+        total = sum(stats.idf(t) for t in rare)
+        hits = term_hits(rare, snap)
+        for term in rare:
+            tally.add(max(1, round(14 * stats.idf(term) / total)), hits[term])
+            reach |= hits[term]
+    return facets.ids(tally.best(CANDIDATE_CAP, eligible & reach))
+
+
+# Sector values sought (Attributes) -> the sectors
+_SEEKING = {
+    tuple(sector.value for sector in chosen): chosen
+    for size in range(len(Sector) + 1)
+    for chosen in itertools.combinations(tuple(Sector), size)
+}
+_KINDS = {kind.value: kind for kind in AdKind}
+_SECTORS = {sector.value: sector for sector in Sector}
+
+
+def profiles(ids: list[int], known: Attributes) -> list[Profile]:
+    """Profiles of these open ads from the open ads' attributes (no query)."""
+    return [
+        Profile(
+            id=ad_id,
+            kind=_KINDS[known.kind[ad_id]],
+            county_code=known.county[ad_id],
+            municipality_code=known.municipality[ad_id],
+            seeking=_SEEKING[known.seeking[ad_id]],
+            sector=_SECTORS[known.sector[ad_id]],
+            challenges=known.challenges[ad_id],
+        )
+        for ad_id in ids
+    ]
+
+
+def search_terms_of_open(ids: list[int]) -> dict[int, str]:
+    """The stored search terms of those of these ads that are still open.
+
+    The snapshot behind the candidates may be a few minutes old when another process wrote
+    (without a shared cache): an ad closed or hidden since is left out here, so never matched.
+    """
+    statement = sa.select(Ad.id, Ad.search_terms).where(Ad.id.in_(ids), open_ads_condition())
+    return dict(db.session.execute(statement).all())  # type: ignore[arg-type]

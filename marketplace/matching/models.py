@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from marketplace.ads.models import Ad
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 
@@ -28,10 +29,10 @@ class MatchNotice(db.Model):
         return f"<MatchNotice {self.ad_id}~{self.matched_ad_id}>"
 
 
-# Document frequencies for the match score's idf (services.term_stats). SQLite reads them from
-# an FTS5 vocabulary table over the search index `fts_ad`; PostgreSQL uses ts_stat() over the
-# same expression its GIN index holds, so both count the same thing. Migrations ignore fts_*
-# tables, so a migration runs `create_vocabulary(connection)`; tests get it from create_all.
+# Document frequencies for the match score's idf (terms.term_stats). SQLite reads them from an
+# FTS5 vocabulary table over the search index `fts_ad`; PostgreSQL splits the same stored terms
+# (ad.search_terms), so both count the same thing. Migrations ignore fts_* tables, so a
+# migration runs `create_vocabulary(connection)`; tests get it from create_all.
 SQLITE_VOCABULARY = "fts_ad_vocab"
 SQLITE_CREATE_VOCABULARY = (
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {SQLITE_VOCABULARY} USING fts5vocab(fts_ad, 'row')"
@@ -60,13 +61,7 @@ def _attach(ad_table: sa.Table) -> None:
     )
 
 
-def _ad_table() -> sa.Table:
-    from marketplace.ads.models import Ad
-
-    return Ad.__table__  # type: ignore[return-value]
-
-
-_attach(_ad_table())
+_attach(Ad.__table__)  # type: ignore[arg-type]
 
 # The open ads' snapshot behind search facets and match candidates (search.facets) reads these
 # columns of every open ad (100,000 rows at 100,000 ads): from this index alone, without reading
@@ -75,7 +70,7 @@ _attach(_ad_table())
 MATCHING_INDEX = sa.Index(
     "ix_ad_matching",
     *(
-        _ad_table().c[name]
+        Ad.__table__.c[name]
         for name in (
             "status",
             "expires_on",

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint
 from flask_login import current_user
 
 from marketplace.ads import services as ad_services
+from marketplace.ads.decorators import visible_ad_or_404
 from marketplace.htmx import render_page
 from marketplace.matching import services
-from marketplace.moderation import services as moderation
-from marketplace.moderation.models import ContentKind
 from marketplace.organisations.decorators import member_of_or_403
 
 bp = Blueprint("matching", __name__)
@@ -18,11 +17,7 @@ bp = Blueprint("matching", __name__)
 @bp.get("/annonser/<int:ad_id>/matchningar")
 def ad_matches(ad_id: int):
     """The ad page loads this block with htmx; without JavaScript it is a page of its own."""
-    ad = ad_services.get_ad(ad_id)
-    if ad is None or (
-        ad.is_hidden and not moderation.can_see_hidden(current_user, ContentKind.AD, ad)
-    ):
-        abort(404)  # hidden by a moderator: as gone as its page (its members see a notice)
+    ad = visible_ad_or_404(ad_id)  # hidden: as gone as its page (its members see a notice)
     own = ad_services.can_manage(current_user, ad)
     return render_page(
         "matching/ad.html",

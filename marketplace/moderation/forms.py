@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
-from marketplace import reference
+from marketplace.forms import county_choices, strip
 from marketplace.moderation import services
 from marketplace.moderation.labels import REASON_LABELS, REPORT_REASONS
 from marketplace.moderation.services import Decision
@@ -28,10 +28,6 @@ DECISION_LABELS = {
 }
 
 
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def _reason_field(label, hint) -> TextAreaField:
     return TextAreaField(
         label,
@@ -42,7 +38,7 @@ def _reason_field(label, hint) -> TextAreaField:
                 message=_l("Motiveringen får vara högst %(max)d tecken."),
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=hint,
         render_kw={"rows": 4},
     )
@@ -63,7 +59,7 @@ class ReportForm(FlaskForm):
                 message=_l("Beskrivningen får vara högst %(max)d tecken."),
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=_l(
             "Högst 2 000 tecken. Bara moderatorerna läser det; den du rapporterar får inte veta "
             "vem du är."
@@ -82,7 +78,7 @@ class AppealForm(FlaskForm):
                 message=_l("Texten får vara högst %(max)d tecken."),
             ),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=_l(
             "Högst 2 000 tecken. Berätta gärna vad ni har ändrat eller vad moderatorn kan ha "
             "missförstått. Moderatorerna läser det."
@@ -130,7 +126,7 @@ class SuspendByEmailForm(FlaskForm):
             DataRequired(_l("Skriv kontots e-postadress.")),
             Email(_l("Skriv en giltig e-postadress, till exempel namn@exempel.se.")),
         ],
-        filters=[_strip],
+        filters=[strip],
     )
     reason = _reason_field(
         _l("Motivering"), _l("Sparas i moderationsloggen och skickas till kontots e-postadress.")
@@ -154,13 +150,11 @@ class ModeratorForm(FlaskForm):
             DataRequired(_l("Skriv e-postadressen till personens konto.")),
             Email(_l("Skriv en giltig e-postadress, till exempel namn@exempel.se.")),
         ],
-        filters=[_strip],
+        filters=[strip],
         description=_l("Personen måste ha ett bekräftat konto på Samverkanstorget."),
     )
     county = SelectField(_l("Län"), validators=[DataRequired(_l("Välj ett län."))])
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.county.choices = [SelectChoice("", _l("Välj län"))] + [
-            SelectChoice(code, county.name) for code, county in reference.counties().items()
-        ]
+        self.county.choices = county_choices(_l("Välj län"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from marketplace.moderation.models import ActionKind, ContentKind, ReportReason, ReportStatus
@@ -76,3 +77,10 @@ def action_label(action: ActionKind) -> str:
 def kind_noun(kind: ContentKind | str) -> str:
     """'annonsen', 'organisationen', 'meddelandet' (accepts the stored value too, for e-mails)."""
     return str(KIND_NOUNS[ContentKind(kind) if isinstance(kind, str) else kind])
+
+
+def report_url(kind: ContentKind | str, content_id: int) -> str:
+    """The "Rapportera" link for an ad, an organisation or a message."""
+    return url_for(
+        "moderation.report", kind_slug=KIND_SLUGS[ContentKind(kind)], target_id=content_id
+    )

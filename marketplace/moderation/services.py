@@ -32,6 +32,7 @@ queued before the commit, in each recipient's language, and dispatched after it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -56,7 +57,7 @@ from marketplace.moderation.models import (
 )
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation
-from marketplace.organisations.services import external_url
+from marketplace.urls import ad_url, external_url
 
 REPORT_TEXT_MAX_LENGTH = 2000
 APPEAL_TEXT_MAX_LENGTH = 2000
@@ -101,6 +102,11 @@ def moderated_counties(user: User | None) -> set[str]:
             sa.select(CountyModerator.county_code).where(CountyModerator.user_id == user.id)
         )
     )
+
+
+def moderates_query(user_id: int) -> sa.Exists:
+    """Whether the user is a county moderator of any county, as an SQL condition."""
+    return sa.exists().where(CountyModerator.user_id == user_id)
 
 
 def is_moderator(user: User | None) -> bool:
@@ -358,6 +364,26 @@ def may_appeal(user: User | None, kind: ContentKind, content: Content) -> bool:
     return _is_member(user, organisation_id)
 
 
+@dataclass(frozen=True)
+class AppealOffer:
+    """What a hidden item's notice offers its people: the review form (at /omprovning/<kind_slug>/
+    <target_id>), or word that their appeal waits for a moderator."""
+
+    kind_slug: str
+    target_id: int
+    pending: bool
+
+
+def appeal_offer(
+    user: User | None, kind: ContentKind, content: Content | None
+) -> AppealOffer | None:
+    """For the notice on hidden content: None unless `user` may ask for a review of it."""
+    if content is None or not may_appeal(user, kind, content):
+        return None
+    pending = open_appeal(kind, content) is not None
+    return AppealOffer(kind_slug=KIND_SLUGS[kind], target_id=content.id, pending=pending)
+
+
 def appealable(user: User, kind: ContentKind, target_id: int) -> Content | None:
     """The hidden content, when it exists and the user may ask for its review; else None."""
     content = _get_content(kind, target_id)
@@ -455,17 +481,6 @@ def reports_about(report: Report) -> list[Report]:
     )
 
 
-def _members(organisation_id: int) -> list[User]:
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.organisation_id == organisation_id)
-            .order_by(User.id)
-        )
-    )
-
-
 def people_behind(report: Report) -> list[User]:
     """Who is answerable for the content: an ad's writer and organisation members, an
     organisation's members, a message's writer (the candidates for a suspension)."""
@@ -474,8 +489,8 @@ def people_behind(report: Report) -> list[User]:
         return []
     if report.kind is ContentKind.MESSAGE:
         return [content.author] if content.author is not None else []
-    organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
-    people = _members(organisation_id)
+    organisation = content.organisation if report.kind is ContentKind.AD else content
+    people = sorted((m.user for m in organisation.memberships), key=lambda user: user.id)
     author = content.author if report.kind is ContentKind.AD else None
     if author is not None and author not in people:
         people.insert(0, author)  # a former member who wrote the ad
@@ -489,10 +504,9 @@ def _posters(report: Report) -> list[User]:
         return []
     if report.kind is ContentKind.MESSAGE:
         people = [content.author] if content.author is not None else []
-    else:
-        organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
-        people = _members(organisation_id)
-    return [person for person in people if person.is_confirmed and not person.is_suspended]
+        return [person for person in people if person.is_confirmed and not person.is_suspended]
+    organisation_id = content.organisation_id if report.kind is ContentKind.AD else content.id
+    return [p for p in notifications.members_to_email(organisation_id) if not p.is_suspended]
 
 
 # --- Decisions ------------------------------------------------------------------------------
@@ -614,7 +628,7 @@ def decide(actor: User, report: Report, decision: str, reason: str) -> Moderatio
 
 def _content_url(kind: ContentKind, content: Content) -> str:
     if kind is ContentKind.AD:
-        return external_url("ads.detail", ad_id=content.id, slug=content.slug)
+        return ad_url(content, external=True)
     if kind is ContentKind.ORGANISATION:
         return external_url("organisations.detail", organisation_id=content.id, slug=content.slug)
     return external_url("contact.detail", conversation_id=content.conversation_id)

@@ -3,7 +3,6 @@ and decisions (/moderering/…)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
@@ -12,7 +11,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
 from marketplace import reference
-from marketplace.accounts.decorators import site_admin_required
+from marketplace.accounts.decorators import current_account, site_admin_required
 from marketplace.accounts.models import User
 from marketplace.extensions import db, limiter, login_manager
 from marketplace.htmx import render_page, see_other
@@ -31,18 +30,7 @@ from marketplace.moderation.services import Decision
 
 bp = Blueprint("moderation", __name__)
 
-bp.add_app_template_filter(labels.reason_label, "report_reason_label")
-bp.add_app_template_filter(labels.kind_label, "content_kind_label")
-bp.add_app_template_filter(labels.status_label, "report_status_label")
-bp.add_app_template_filter(labels.action_label, "moderation_action_label")
-bp.add_app_template_filter(labels.kind_noun, "content_kind_noun")
-
 MAX_PAGE = 10_000
-
-
-def _me() -> User:
-    """The logged-in account itself, not Flask-Login's proxy, for services."""
-    return current_user._get_current_object()
 
 
 def _rate_key() -> str:
@@ -81,51 +69,11 @@ def moderator_required(view):
     def wrapper(*args, **kwargs):
         if not current_user.is_authenticated:
             return login_manager.unauthorized()
-        if not services.is_moderator(_me()):
+        if not services.is_moderator(current_account()):
             abort(403)
         return view(*args, **kwargs)
 
     return wrapper
-
-
-@bp.app_template_global()
-def can_moderate_content(kind: str, content) -> bool:
-    """For pages that show hidden content to its moderators (ad, organisation)."""
-    if not current_user.is_authenticated:
-        return False
-    return services.can_moderate_content(_me(), ContentKind(kind), content)
-
-
-@bp.app_template_global()
-def report_url(kind: str, content_id: int) -> str:
-    """The "Rapportera" link for an ad, an organisation or a message."""
-    return url_for(
-        "moderation.report", kind_slug=labels.KIND_SLUGS[ContentKind(kind)], target_id=content_id
-    )
-
-
-@dataclass(frozen=True)
-class AppealLink:
-    """What a hidden item's notice offers its people: the form, or word that an appeal waits."""
-
-    url: str
-    pending: bool
-
-
-@bp.app_template_global()
-def appeal_link(kind: str, content) -> AppealLink | None:
-    """For the notice on hidden content: None unless the visitor may ask for a review of it."""
-    if content is None or not current_user.is_authenticated:
-        return None
-    content_kind = ContentKind(kind)
-    if not services.may_appeal(_me(), content_kind, content):
-        return None
-    return AppealLink(
-        url=url_for(
-            "moderation.appeal", kind_slug=labels.KIND_SLUGS[content_kind], target_id=content.id
-        ),
-        pending=services.open_appeal(content_kind, content) is not None,
-    )
 
 
 def _page_number() -> int:
@@ -150,14 +98,14 @@ def report(kind_slug: str, target_id: int):
     kind = labels.KIND_BY_SLUG.get(kind_slug)
     if kind is None:
         abort(404)
-    content = services.reportable(_me(), kind, target_id)
+    content = services.reportable(current_account(), kind, target_id)
     if content is None:  # missing, hidden already, or a message the user cannot see
         abort(404)
     form = ReportForm()
     back_url = _content_path(kind, content)
     if form.validate_on_submit():
         services.report_content(
-            _me(), kind, content, ReportReason(form.reason.data), form.text.data
+            current_account(), kind, content, ReportReason(form.reason.data), form.text.data
         )
         flash(
             _(
@@ -191,7 +139,7 @@ def appeal(kind_slug: str, target_id: int):
     if kind is None:
         abort(404)
     # Missing, not hidden, or not theirs: 404, so nobody learns what is hidden.
-    content = services.appealable(_me(), kind, target_id)
+    content = services.appealable(current_account(), kind, target_id)
     if content is None:
         abort(404)
     form = AppealForm()
@@ -202,7 +150,7 @@ def appeal(kind_slug: str, target_id: int):
         status = 409 if pending is not None else 422
     if pending is None and form.validate_on_submit():
         try:
-            services.appeal(_me(), kind, content, form.text.data)
+            services.appeal(current_account(), kind, content, form.text.data)
         except services.NotAllowed:
             abort(404)
         except services.AppealPending:
@@ -238,7 +186,7 @@ def appeal(kind_slug: str, target_id: int):
 def index():
     handled = request.args.get("visa") == "hanterade"
     page = db.paginate(
-        services.queue(_me(), handled=handled),
+        services.queue(current_account(), handled=handled),
         page=_page_number(),
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
@@ -247,7 +195,7 @@ def index():
         "moderation/index.html",
         page=page,
         handled=handled,
-        counties=sorted(services.moderated_counties(_me())),
+        counties=sorted(services.moderated_counties(current_account())),
     )
 
 
@@ -260,14 +208,14 @@ def _report_or_403(report_id: int) -> Report:
     report = services.get_report(report_id)
     if report is None:
         abort(404)
-    if not services.can_moderate(_me(), report):
+    if not services.can_moderate(current_account(), report):
         abort(403)
     return report
 
 
 def _suspendable(report: Report) -> list[User]:
     """The people behind the content whom the site administrator may suspend now."""
-    me = _me()
+    me = current_account()
     if not me.is_site_admin:
         return []
     return [
@@ -322,7 +270,7 @@ def decide(report_id: int):
     form = DecisionForm(decisions=services.decisions_for(report))
     if form.validate_on_submit():
         try:
-            services.decide(_me(), report, form.decision.data, form.reason.data)
+            services.decide(current_account(), report, form.decision.data, form.reason.data)
         except services.NotAllowed:
             abort(403)
         except services.ModerationError as error:
@@ -342,7 +290,7 @@ def suspend_from_report(report_id: int):
     if form.validate_on_submit():
         user = next(person for person in people if str(person.id) == form.user_id.data)
         try:
-            services.suspend_user(_me(), user, form.reason.data, report)
+            services.suspend_user(current_account(), user, form.reason.data, report)
         except services.NotAllowed:
             abort(403)
         except services.ModerationError as error:
@@ -388,7 +336,7 @@ def suspend():
             form.email.errors.append(_("Det finns inget konto med den e-postadressen."))
         else:
             try:
-                services.suspend_user(_me(), user, form.reason.data)
+                services.suspend_user(current_account(), user, form.reason.data)
             except services.NotAllowed:
                 abort(403)
             except services.ModerationError as error:
@@ -406,7 +354,7 @@ def reinstate(user_id: int):
     form = ReinstateForm(prefix=f"reinstate-{user.id}")
     if form.validate_on_submit():
         try:
-            services.reinstate_user(_me(), user, form.reason.data)
+            services.reinstate_user(current_account(), user, form.reason.data)
         except services.NotAllowed:
             abort(403)
         except services.ModerationError as error:
@@ -428,7 +376,9 @@ def moderators():
     form = ModeratorForm()
     if form.validate_on_submit():
         try:
-            assignment = services.assign_moderator(_me(), form.email.data, form.county.data)
+            assignment = services.assign_moderator(
+                current_account(), form.email.data, form.county.data
+            )
         except services.NotAllowed:
             abort(403)
         except services.NoSuchAccount as error:
@@ -461,7 +411,7 @@ def remove_moderator(user_id: int, county_code: str):
         abort(404)
     name = assignment.user.name
     try:
-        services.remove_moderator(_me(), assignment)
+        services.remove_moderator(current_account(), assignment)
     except services.NotAllowed:
         abort(403)
     flash(

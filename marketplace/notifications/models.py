@@ -9,8 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace.clock import utcnow
-from marketplace.extensions import db
-from marketplace.organisations.models import enum_column
+from marketplace.extensions import db, enum_column
 
 
 class OutboxStatus(enum.Enum):

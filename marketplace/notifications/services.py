@@ -14,12 +14,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
+from huey import crontab
 
+from marketplace.accounts.models import User
 from marketplace.clock import utcnow
-from marketplace.extensions import db
+from marketplace.extensions import db, huey
 from marketplace.i18n import babel_locale
 from marketplace.notifications.mail import send_all
 from marketplace.notifications.models import Claimable, OutboxEmail, OutboxJob, OutboxStatus
+from marketplace.organisations.models import Membership
+from marketplace.worker import app_context
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +42,9 @@ def _render_parts(template: str, context: dict) -> tuple[str, str, str]:
     Each message's .txt template extends email/_layout.txt and overrides the `subject` and
     `content` blocks; its .html template extends email/_layout.html.
     """
+    # Only the app's filters and globals, not the request's context (layout, current_user): the
+    # e-mail goes to someone else, and the worker renders it outside any request anyway.
     env = current_app.jinja_env
-    current_app.update_template_context(context)
     text_template = env.get_template(f"email/{template}.txt")
 
     subject_block = text_template.blocks["subject"]
@@ -73,13 +78,56 @@ def queue_email(
     return row
 
 
+def members_to_email(organisation_id: int, *, besides: int | None = None) -> list[User]:
+    """The members of an organisation to e-mail about it: those with a confirmed address (any
+    member may act for it), in a stable order; `besides` leaves one person out (the writer).
+
+    Unconfirmed addresses get nothing: the address may not be theirs.
+    """
+    statement = (
+        sa.select(User)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id, User.email_confirmed_at.is_not(None))
+        .order_by(User.id)
+    )
+    if besides is not None:
+        statement = statement.where(User.id != besides)
+    return list(db.session.scalars(statement))
+
+
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}  # RFC 3834: not for out-of-office replies
+
+
+def email_members(
+    organisation_id: int,
+    *,
+    key: str,
+    template: str,
+    headers: dict | None = None,
+    besides: int | None = None,
+    **context,
+) -> int:
+    """queue_email to each of the organisation's members to e-mail (members_to_email), in their
+    own language; each row's key is `key` and the member's id. Returns how many were queued."""
+    queued = 0
+    for user in members_to_email(organisation_id, besides=besides):
+        row = queue_email(
+            key=f"{key}:{user.id}",
+            to=user.email,
+            template=template,
+            locale=user.locale,
+            headers=headers,
+            **context,
+        )
+        queued += row is not None
+    return queued
+
+
 def dispatch() -> None:
     """After a commit: ask the worker to deliver now (in tests, delivery runs in-process).
 
     Whatever fails stays in the outbox; the worker's periodic retry picks it up.
     """
-    from marketplace.notifications.tasks import deliver_outbox
-
     try:
         deliver_outbox()
     except Exception:  # delivery must never break the request that queued the mail
@@ -293,3 +341,30 @@ def deliver_due(limit: int = 200) -> int:
             except sa.exc.SQLAlchemyError:
                 db.session.rollback()  # the claims run out by themselves after CLAIM_SECONDS
     return delivered
+
+
+# --- The worker's tasks -----------------------------------------------------------------------
+
+
+def _deliver_everything_due() -> int:
+    """Write the e-mails of deferred jobs into the outbox, then deliver everything due."""
+    while write_deferred():
+        pass
+    total = 0
+    while sent := deliver_due():
+        total += sent
+    return total
+
+
+@huey.task()
+def deliver_outbox() -> int:
+    """Write and deliver what is due now (queued by dispatch() right after a use case commits)."""
+    with app_context():
+        return _deliver_everything_due()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def retry_outbox() -> int:
+    """Every minute: jobs and rows whose back-off has passed, and those left behind by a crash."""
+    with app_context():
+        return _deliver_everything_due()

@@ -12,11 +12,9 @@ from wtforms import (
     RadioField,
     SelectChoice,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
-    widgets,
 )
 from wtforms.validators import (
     AnyOf,
@@ -29,7 +27,15 @@ from wtforms.validators import (
 )
 
 from marketplace import reference
-from marketplace.ads.services import clean_text
+from marketplace.forms import (
+    MultiCheckboxField,
+    PlaceFields,
+    challenge_choices,
+    county_choices,
+    municipality_choices,
+    plain_text,
+    single_line,
+)
 from marketplace.organisations import orgnr
 from marketplace.organisations.labels import LEGAL_FORM_LABELS, SECTOR_LABELS
 from marketplace.organisations.models import LegalForm, Organisation, Sector
@@ -46,18 +52,9 @@ CHOOSE_ONE = _l("Välj ett av alternativen.")
 PRESELECTED = _l("Förvalt utifrån organisationsnumret – kontrollera valet och spara igen.")
 
 
-def _text(value):
-    """Plain text as the site stores it: no control characters, no surrounding blank space."""
-    return clean_text(value) if isinstance(value, str) else value
-
-
-def _one_line(value):
-    return " ".join(clean_text(value).split()) if isinstance(value, str) else value
-
-
 def _website(value):
     """'www.example.se' -> 'https://www.example.se': people rarely type the scheme."""
-    value = _one_line(value)
+    value = single_line(value)
     if value and "://" not in value and not value.lower().startswith(("mailto:", "javascript:")):
         return f"https://{value}"
     return value
@@ -84,47 +81,18 @@ def _http_url(form, field) -> None:
         )
 
 
-class MultiCheckboxField(SelectMultipleField):
-    """Several choices as a list of checkboxes (rendered by the choices() macro)."""
-
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
-
-
-def county_choices(placeholder) -> list[SelectChoice]:
-    return [SelectChoice("", placeholder)] + [
-        SelectChoice(code, county.name) for code, county in reference.counties().items()
-    ]
-
-
-def municipality_choices(placeholder, county: str | None = None) -> list[SelectChoice]:
-    """All municipalities grouped by county, or only one county's (for the htmx-updated select)."""
-    choices = [SelectChoice("", placeholder)]
-    counties = reference.counties()
-    for code, municipalities in reference.municipalities_by_county().items():
-        if county and code != county:
-            continue
-        group = None if county else counties[code].name
-        choices += [SelectChoice(m.code, m.name, optgroup=group) for m in municipalities]
-    return choices
-
-
-def challenge_choices() -> list[SelectChoice]:
-    return [SelectChoice(slug, c.name) for slug, c in reference.challenges().items()]
-
-
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PlaceFields, FlaskForm):
     """Create or edit an organisation's profile."""
 
     name = StringField(
         _l("Organisationens namn"),
         validators=[DataRequired(_l("Skriv organisationens namn.")), Length(max=200)],
-        filters=[_one_line],
+        filters=[single_line],
     )
     org_number = StringField(
         _l("Organisationsnummer"),
         validators=[Optional()],
-        filters=[_one_line],
+        filters=[single_line],
         render_kw={"inputmode": "numeric", "autocomplete": "off", "spellcheck": "false"},
     )
     sector = RadioField(
@@ -157,7 +125,7 @@ class OrganisationForm(FlaskForm):
             Length(max=254),
             Email(_l("Ange en giltig e-postadress, till exempel info@example.se.")),
         ],
-        filters=[_one_line],
+        filters=[single_line],
     )
     description = TextAreaField(
         _l("Beskrivning"),
@@ -165,7 +133,7 @@ class OrganisationForm(FlaskForm):
             Optional(),
             Length(max=5000, message=_l("Beskrivningen får vara högst 5 000 tecken.")),
         ],
-        filters=[_text],
+        filters=[plain_text],
         render_kw={"rows": 8, "maxlength": 5000},
     )
     challenges = MultiCheckboxField(
@@ -180,8 +148,7 @@ class OrganisationForm(FlaskForm):
         self.legal_form.choices = [SelectChoice("", _l("Välj organisationsform"))] + [
             SelectChoice(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm
         ]
-        self.county.choices = county_choices(_l("Välj län"))
-        self.municipality.choices = municipality_choices(_l("Hela länet / ingen särskild kommun"))
+        self.offer_places(_l("Välj län"))
         self.challenges.choices = challenge_choices()
         self.org_number_hint = ""
 
@@ -203,13 +170,6 @@ class OrganisationForm(FlaskForm):
                 "challenges": organisation.challenge_slugs,
             },
         )
-
-    def limit_municipalities(self) -> None:
-        """Only the chosen county's municipalities (when htmx keeps the list in step with the county)."""
-        if self.county.data in reference.counties():
-            self.municipality.choices = municipality_choices(
-                _l("Hela länet / ingen särskild kommun"), self.county.data
-            )
 
     def validate_county(self, field) -> None:
         if field.data not in reference.counties():
@@ -294,7 +254,7 @@ class InviteForm(FlaskForm):
             Length(max=254),
             Email(_l("Ange en giltig e-postadress, till exempel namn@example.se.")),
         ],
-        filters=[_one_line],
+        filters=[single_line],
     )
 
 

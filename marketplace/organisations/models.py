@@ -10,25 +10,10 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace.clock import utcnow
-from marketplace.extensions import db
+from marketplace.extensions import db, enum_column
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
-
-
-def _values(enum_class: type[enum.Enum]) -> list[str]:
-    return [member.value for member in enum_class]
-
-
-def enum_column(enum_class: type[enum.Enum], length: int = 32) -> sa.Enum:
-    """Store an enum's *value* ('civil'), the same string the API and the import use."""
-    return sa.Enum(
-        enum_class,
-        values_callable=_values,
-        native_enum=False,
-        length=length,
-        validate_strings=True,
-    )
 
 
 class Sector(enum.Enum):

@@ -6,10 +6,8 @@ and commit once. E-mails are queued before the commit and dispatched after it.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -19,7 +17,8 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace import reference
 from marketplace.accounts.models import User
-from marketplace.ads import services as ad_services  # a module import: tolerates an import cycle
+from marketplace.accounts.passwords import hash_password
+from marketplace.ads import services as ad_services
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -33,7 +32,9 @@ from marketplace.organisations.models import (
     Role,
     Sector,
 )
-from marketplace.search.text import fold, index_terms, query_terms
+from marketplace.search.text import index_terms, query_terms
+from marketplace.text import clean_text, one_line, slugify
+from marketplace.urls import external_url
 
 INVITATION_SALT = "organisations.invitation"
 
@@ -102,19 +103,9 @@ class DirectoryFilters:
     challenge: str | None = None
 
 
-def slugify(text: str) -> str:
+def slug(name: str) -> str:
     """URL words from a name: 'Föreningen Språkcafé Malmö' -> 'foreningen-sprakcafe-malmo'."""
-    slug = re.sub(r"[^0-9a-z]+", "-", fold(text)).strip("-")
-    return slug[:200].rstrip("-") or "organisation"
-
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link on the configured BASE_URL, in or outside a request (e-mails, canonical)."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    return slugify(name, fallback="organisation", max_length=200)
 
 
 def find_by_org_number(number: str, exclude_id: int | None = None) -> Organisation | None:
@@ -159,8 +150,8 @@ def duplicate_message() -> str:
 
 
 def _apply(organisation: Organisation, details: OrganisationDetails, number: str | None) -> None:
-    organisation.name = " ".join(ad_services.clean_text(details.name).split())
-    organisation.slug = slugify(organisation.name)
+    organisation.name = one_line(details.name)
+    organisation.slug = slug(organisation.name)
     organisation.sector = details.sector
     organisation.legal_form = details.legal_form
     organisation.org_number = number
@@ -168,7 +159,7 @@ def _apply(organisation: Organisation, details: OrganisationDetails, number: str
     organisation.municipality_code = details.municipality_code or None
     organisation.website = details.website.strip()
     organisation.email = details.email.strip().lower()
-    organisation.description = ad_services.clean_text(details.description)
+    organisation.description = clean_text(details.description)
     organisation.search_terms = index_terms(organisation.name, organisation.description)
     wanted = list(dict.fromkeys(details.challenges))
     kept = [link for link in organisation.challenge_links if link.challenge in wanted]
@@ -563,8 +554,6 @@ def ensure_site_admin(email: str, password: str | None = None, name: str = "") -
 
     Returns the user and whether it was created. A new account needs a password.
     """
-    from marketplace.accounts.passwords import hash_password
-
     address = email.strip().lower()
     user = find_user_by_email(address)
     created = user is None

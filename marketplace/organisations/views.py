@@ -6,24 +6,20 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.decorators import confirmed_required, site_admin_required
+from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
 from marketplace.extensions import db
-from marketplace.htmx import is_partial_request, render_fragment, render_page, see_other
+from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
-from marketplace.organisations import labels, services
+from marketplace.organisations import services
 from marketplace.organisations.decorators import member_of_or_403
 from marketplace.organisations.forms import DirectoryForm, InviteForm, OrganisationForm
 from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.security import safe_next
+from marketplace.urls import external_url
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisationer")
 MAX_PAGE = 10_000  # a hand-typed page=10**20 must not overflow the database's OFFSET
-
-# Enum names in words, for every template (the ads pages show sectors too).
-bp.add_app_template_filter(labels.sector_label, "sector_label")
-bp.add_app_template_filter(labels.legal_form_label, "legal_form_label")
-bp.add_app_template_filter(labels.role_label, "role_label")
 
 
 @bp.get("/")
@@ -97,14 +93,6 @@ def _render_form(form: OrganisationForm, template: str):
     )
 
 
-@bp.get("/kommuner")
-def municipalities():
-    """The municipality select for the county just chosen (htmx swaps it into the form)."""
-    form = OrganisationForm(formdata=request.args, meta={"csrf": False})
-    form.limit_municipalities()
-    return render_fragment("organisations/form.html", "municipality_field", form=form)
-
-
 @bp.get("/<int:organisation_id>", defaults={"slug": ""})
 @bp.get("/<int:organisation_id>-<slug>")
 def detail(organisation_id: int, slug: str):
@@ -118,7 +106,8 @@ def detail(organisation_id: int, slug: str):
         "organisations/detail.html",
         organisation=organisation,
         membership=membership,
-        canonical_url=services.external_url(
+        appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
+        canonical_url=external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
         ),
     )

@@ -7,9 +7,12 @@ from flask import Blueprint, abort, current_app, jsonify, make_response, redirec
 from flask_login import current_user
 
 from marketplace import reference
+from marketplace.accounts import services as account_services
 from marketplace.extensions import db
-from marketplace.htmx import render_page
+from marketplace.forms import MunicipalityForm
+from marketplace.htmx import render_fragment, render_page
 from marketplace.i18n import LANGUAGE_COOKIE
+from marketplace.insights import statistics as insights
 from marketplace.pages import services
 from marketplace.security import safe_next
 
@@ -34,7 +37,21 @@ def county(code: str):
     item = reference.counties().get(code)
     if item is None:
         abort(404)
-    return render_page("pages/county.html", county=item, topic=services.county_page(code))
+    return render_page(
+        "pages/county.html",
+        county=item,
+        topic=services.county_page(code),
+        figures=insights.county_figures(code),
+    )
+
+
+@bp.get("/kommuner")
+def municipalities():
+    """The municipality field for the county just chosen (htmx swaps it into the ad and the
+    organisation forms; see marketplace.forms)."""
+    return render_fragment(
+        "pages/municipalities.html", "municipality_field", form=MunicipalityForm()
+    )
 
 
 @bp.get("/healthz")
@@ -63,8 +80,6 @@ def set_language(language: str):
         secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
     if current_user.is_authenticated and current_user.locale != language:
-        from marketplace.accounts import services as account_services
-
         account_services.set_locale(current_user, language)
     return response
 

@@ -13,10 +13,10 @@ from datetime import date
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 
-from marketplace.ads.services import clean_text
 from marketplace.organisations import orgnr
 from marketplace.partnerships import iop, sections
 from marketplace.partnerships.sections import Field, Section
+from marketplace.text import clean_text
 
 
 class InvalidSection(ValueError):

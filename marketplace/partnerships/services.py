@@ -23,7 +23,7 @@ from marketplace.clock import utcnow
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
-from marketplace.insights import services as insights
+from marketplace.insights import outcomes as insights
 from marketplace.insights.models import CollaborationForm, Outcome
 from marketplace.organisations.models import Membership, Organisation, Sector
 from marketplace.partnerships import iop, sections

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
-from marketplace.accounts.decorators import confirmed_required
+from marketplace.accounts.decorators import confirmed_required, current_account
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation
 from marketplace.extensions import limiter
 from marketplace.htmx import is_partial_request, render_fragment, render_page, see_other
 from marketplace.i18n import babel_locale, current_language
-from marketplace.insights.services import InvalidOutcome
+from marketplace.insights.outcomes import InvalidOutcome
 from marketplace.partnerships import export, iop, sections, services
 from marketplace.partnerships.forms import ApproveForm, OutcomeForm, SectionForm, section_form
 from marketplace.partnerships.models import Partnership
@@ -31,11 +31,6 @@ EXPORT_LANGUAGES = ("sv", "en")
 
 bp.add_app_template_filter(sections.stored_date, "agreement_date")
 bp.add_app_template_filter(iop.answer_label, "iop_answer")
-
-
-def _me():
-    """The logged-in account itself, not Flask-Login's proxy, for services."""
-    return current_user._get_current_object()
 
 
 def _rate_key() -> str:
@@ -63,7 +58,7 @@ export_limit = limiter.shared_limit(
 
 def _conversation_or_404(conversation_id: int) -> Conversation:
     """:raise 404: no such conversation, or the user is not a member of either party."""
-    conversation = contact_services.conversation_for(_me(), conversation_id)
+    conversation = contact_services.conversation_for(current_account(), conversation_id)
     if conversation is None:
         abort(404)
     return conversation
@@ -86,7 +81,7 @@ def _section_or_404(key: str) -> Section:
 
 def _document(conversation_id: int) -> services.Document:
     conversation = _conversation_or_404(conversation_id)
-    return services.document(_me(), conversation, _partnership_or_404(conversation))
+    return services.document(current_account(), conversation, _partnership_or_404(conversation))
 
 
 def _section_url(conversation_id: int, section: Section) -> str:
@@ -110,7 +105,7 @@ def detail(conversation_id: int):
             doc=None,
             public_body=services.public_party(conversation),
         )
-    doc = services.document(_me(), conversation, partnership)
+    doc = services.document(current_account(), conversation, partnership)
     shown = sections.SECTIONS_BY_KEY.get(request.args.get("avsnitt", ""))
     if shown is not None and is_partial_request():  # "Avbryt" in a section edited in place
         return render_fragment("partnerships/detail.html", "section", doc=doc, section=shown)
@@ -125,7 +120,7 @@ def detail(conversation_id: int):
 def start(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     existed = services.partnership_of(conversation) is not None
-    services.start_partnership(_me(), conversation)
+    services.start_partnership(current_account(), conversation)
     if not existed:
         flash(
             _(
@@ -171,15 +166,15 @@ def save(conversation_id: int, key: str):
     form: SectionForm = section_form(section)
     try:
         result = services.save_section(
-            _me(), conversation, partnership, key, form.values(), form.based_on
+            current_account(), conversation, partnership, key, form.values(), form.based_on
         )
     except InvalidSection as error:
         form.add_errors(error.errors)
-        doc = services.document(_me(), conversation, partnership)
+        doc = services.document(current_account(), conversation, partnership)
         return _render_section_form(doc, section, form, 422)
     except services.Conflict as conflict:
         form.base_on(conflict.version)  # saving again replaces their text, knowingly
-        doc = services.document(_me(), conversation, partnership)
+        doc = services.document(current_account(), conversation, partnership)
         return _render_section_form(doc, section, form, 409, conflict)
     return _saved(conversation, partnership, section, result)
 
@@ -200,7 +195,7 @@ def _saved(conversation, partnership, section, result: services.SaveResult):
     else:
         message = _("Inget var ändrat, så ingen ny version sparades.")
     if is_partial_request():
-        doc = services.document(_me(), conversation, partnership)
+        doc = services.document(current_account(), conversation, partnership)
         return render_fragment(
             "partnerships/detail.html", "section", doc=doc, section=section, saved=message
         ) + render_fragment("partnerships/detail.html", "status", doc=doc, oob=True)
@@ -221,13 +216,13 @@ def approve(conversation_id: int):
     problem = ""
     if form.validate_on_submit():
         try:
-            services.approve(_me(), conversation, partnership, form.approved_version)
+            services.approve(current_account(), conversation, partnership, form.approved_version)
         except services.StaleApproval as error:
             problem = str(error)
     else:
         problem = _("Godkännandet kom inte fram. Ladda om sidan och försök igen.")
     if is_partial_request():
-        doc = services.document(_me(), conversation, partnership)
+        doc = services.document(current_account(), conversation, partnership)
         page = render_fragment(
             "partnerships/detail.html", "status", doc=doc, oob=False, problem=problem
         )
@@ -250,7 +245,9 @@ def outcome(conversation_id: int):
     form = OutcomeForm()
     try:
         form.validate_on_submit()  # the CSRF token; the choice is the button pressed
-        services.record_outcome(_me(), conversation, partnership, form.record_as.data or "")
+        services.record_outcome(
+            current_account(), conversation, partnership, form.record_as.data or ""
+        )
     except services.PartnershipError as error:
         flash(str(error), "error")
     except InvalidOutcome as error:
@@ -270,7 +267,7 @@ def outcome(conversation_id: int):
 def history(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     partnership = _partnership_or_404(conversation)
-    doc = services.document(_me(), conversation, partnership)
+    doc = services.document(current_account(), conversation, partnership)
     return render_page("partnerships/history.html", doc=doc, entries=services.history(partnership))
 
 

@@ -37,7 +37,7 @@ from marketplace.moderation.models import CountyModerator, ModerationAction, Rep
 from marketplace.notifications import services as notifications
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Invitation, Membership, Organisation, Role
-from marketplace.organisations.services import external_url
+from marketplace.urls import ad_url
 
 UNCONFIRMED_DAYS = 7
 MAIL_LOG_MONTHS = 12
@@ -293,7 +293,7 @@ def export_user_data(user: User) -> dict:
         "ads": [
             {
                 "id": ad.id,
-                "url": external_url("ads.detail", ad_id=ad.id, slug=ad.slug),
+                "url": ad_url(ad, external=True),
                 "organisation": ad.organisation.name,
                 "kind": ad.kind.value,
                 "title": ad.title,

@@ -5,22 +5,19 @@ from __future__ import annotations
 from huey import crontab
 
 from marketplace.extensions import huey
-from marketplace.notifications.tasks import _app_context
+from marketplace.privacy import services
+from marketplace.worker import app_context
 
 
 @huey.periodic_task(crontab(hour="3", minute="0"))
 def remove_unconfirmed_accounts() -> int:
     """Every night (03:00 UTC): accounts never confirmed within seven days."""
-    from marketplace.privacy import services  # at run time: the worker imports tasks first
-
-    with _app_context():
+    with app_context():
         return services.remove_unconfirmed_accounts()
 
 
 @huey.periodic_task(crontab(hour="3", minute="15"))
 def remove_old_mail() -> int:
     """Every night (03:15 UTC): outbox rows (the mail log) older than twelve months."""
-    from marketplace.privacy import services
-
-    with _app_context():
+    with app_context():
         return services.remove_old_mail()

@@ -6,9 +6,9 @@ import json
 
 from flask import Blueprint, flash, make_response, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, logout_user
+from flask_login import login_required, logout_user
 
-from marketplace.accounts.models import User
+from marketplace.accounts.decorators import current_account
 from marketplace.accounts.services import WrongPassword
 from marketplace.clock import today
 from marketplace.htmx import render_page, see_other
@@ -18,17 +18,12 @@ from marketplace.privacy.forms import DeleteAccountForm
 bp = Blueprint("privacy", __name__, url_prefix="/konto/mina-uppgifter")
 
 
-def _me() -> User:
-    """The logged-in account itself, not Flask-Login's proxy, for services."""
-    return current_user._get_current_object()
-
-
 @bp.get("")
 @login_required
 def index():
     return render_page(
         "privacy/index.html",
-        summary=services.summary(_me()),
+        summary=services.summary(current_account()),
         retention_days=services.UNCONFIRMED_DAYS,
         mail_months=services.MAIL_LOG_MONTHS,
     )
@@ -37,7 +32,7 @@ def index():
 @bp.get("/ladda-ner")
 @login_required
 def download():
-    body = json.dumps(services.export_user_data(_me()), ensure_ascii=False, indent=2)
+    body = json.dumps(services.export_user_data(current_account()), ensure_ascii=False, indent=2)
     response = make_response(body)
     response.mimetype = "application/json"
     filename = f"samverkanstorget-mina-uppgifter-{today().isoformat()}.json"
@@ -50,14 +45,14 @@ def download():
 @login_required
 def delete():
     form = DeleteAccountForm()
-    plan = services.deletion_plan(_me())
+    plan = services.deletion_plan(current_account())
     if plan.allowed and form.validate_on_submit():
         try:
-            services.delete_account(_me(), form.password.data)
+            services.delete_account(current_account(), form.password.data)
         except WrongPassword as error:
             form.password.errors.append(str(error))
         except services.MustHandOver:  # someone joined a moment ago: show the new plan
-            plan = services.deletion_plan(_me())
+            plan = services.deletion_plan(current_account())
         else:
             session.clear()
             logout_user()  # after clear(): it marks the remember-me cookie for deletion

@@ -40,11 +40,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace import reference
-from marketplace.ads.models import Ad, AdChallenge
+from marketplace.ads.models import Ad, AdChallenge, open_ads_condition
 from marketplace.caching import generation, watch
 from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
+from marketplace.search import index as search_index
 
 _lock = threading.Lock()
 watch({"ad", "ad_challenge", "organisation"})
@@ -91,8 +92,6 @@ class Snapshot:
 
 
 def _build(key: tuple) -> Snapshot:
-    from marketplace.search.services import open_ads_condition  # search.services imports us
-
     groups: dict[str, dict] = {name: defaultdict(list) for name in ("kind", "county", "muni")}
     seeking: dict[str, list[int]] = defaultdict(list)
     sector: dict[str, list[int]] = defaultdict(list)
@@ -165,7 +164,7 @@ def _build(key: tuple) -> Snapshot:
 def snapshot() -> Snapshot:
     """The current snapshot for this app, rebuilt when the data, the date or the time says so."""
     key = (generation(), today())
-    timeout = current_app.config.get("FACET_SNAPSHOT_MAX_AGE", 300)
+    timeout = current_app.config["FACET_SNAPSHOT_MAX_AGE"]
     current = current_app.extensions.get("facet_snapshot")
     if current is None or current.key != key or time.monotonic() - current.built_at > timeout:
         current = _build(key)
@@ -195,13 +194,11 @@ _LOOKUPS = {
 
 def _text_lookup(terms: list[tuple[str, ...]], *, scored: bool) -> dict[int, float]:
     """The ads the words find, each with its relevance (lower is better) when `scored`, else 0."""
-    from marketplace.search import services  # search.services imports us
-
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
-        wanted = services.tsquery(terms)
+        wanted = search_index.tsquery(terms)
     else:
-        dialect, wanted = "sqlite", services.fts5_query(terms)
+        dialect, wanted = "sqlite", search_index.fts5_query(terms)
     cursor = db.session.connection().connection.cursor()  # this session's transaction
     try:
         cursor.execute(_LOOKUPS[dialect, scored], (wanted,))

@@ -8,16 +8,15 @@ from flask_wtf import FlaskForm
 from wtforms import SearchField, SelectChoice, SelectField
 
 from marketplace import reference
-from marketplace.ads.forms import (
+from marketplace.ads.forms import kind_choices, sector_choices
+from marketplace.ads.models import AdKind
+from marketplace.forms import (
     LanguageFixedOptionsSelect,
     MultiCheckboxField,
     challenge_choices,
     county_choices,
-    kind_choices,
     municipality_choices,
-    sector_choices,
 )
-from marketplace.ads.models import AdKind
 from marketplace.organisations.models import Sector
 from marketplace.search.services import AdQuery
 

@@ -1,4 +1,5 @@
-"""The full-text index's DDL, written once: SQLite FTS5 table and triggers, PostgreSQL GIN index.
+"""The full-text index, written once: its DDL (SQLite FTS5 table and triggers, PostgreSQL GIN
+index) and its query expressions (fts5_query, tsquery).
 
 SQLite: `fts_ad` (rowid = ad.id, one column `terms`) is kept in step with `ad.search_terms` by
 triggers, so no code path can forget it. Migrations ignore fts_* tables (migrations/env.py), so
@@ -174,6 +175,39 @@ def _reindex(connection: sa.Connection, ids: Sequence[int], *, delete_first: boo
             connection.execute(sa.delete(FTS).where(FTS.c.rowid.in_(chunk)))
         rows = sa.select(_AD.c.id, _AD.c.search_terms).where(_AD.c.id.in_(chunk))
         connection.execute(sa.insert(FTS).from_select(["rowid", "terms"], rows))
+
+
+# Queries. Every stem is quoted for the index's own query language, so nothing typed is an
+# operator; the last word also matches as a prefix (results follow the typing). search.services
+# and search.facets both ask the index through these.
+
+
+def fts5_query(terms: list[tuple[str, ...]]) -> str:
+    """An FTS5 MATCH expression: every term double-quoted, so nothing typed is an operator."""
+
+    def quoted(stem: str, prefix: bool) -> str:
+        return '"' + stem.replace('"', '""') + '"' + ("*" if prefix else "")
+
+    last = len(terms) - 1
+    groups = [
+        "(" + " OR ".join(quoted(stem, index == last) for stem in stems) + ")"
+        for index, stems in enumerate(terms)
+    ]
+    return " AND ".join(groups)
+
+
+def tsquery(terms: list[tuple[str, ...]]) -> str:
+    """A PostgreSQL tsquery: every lexeme single-quoted, the last word as a prefix (:*)."""
+
+    def quoted(stem: str, prefix: bool) -> str:
+        return "'" + stem.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
+
+    last = len(terms) - 1
+    groups = [
+        "(" + " | ".join(quoted(stem, index == last) for stem in stems) + ")"
+        for index, stems in enumerate(terms)
+    ]
+    return " & ".join(groups)
 
 
 def known_to_autogenerate(object_, name, type_, reflected, compare_to) -> bool:

@@ -26,15 +26,13 @@ the bitsets to.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from marketplace import reference
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-from marketplace.clock import today
+from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
 from marketplace.search import facets
@@ -99,34 +97,6 @@ class AdSearchResult:
         return self.page + 1
 
 
-def fts5_query(terms: list[tuple[str, ...]]) -> str:
-    """An FTS5 MATCH expression: every term double-quoted, so nothing typed is an operator."""
-
-    def quoted(stem: str, prefix: bool) -> str:
-        return '"' + stem.replace('"', '""') + '"' + ("*" if prefix else "")
-
-    last = len(terms) - 1
-    groups = [
-        "(" + " OR ".join(quoted(stem, index == last) for stem in stems) + ")"
-        for index, stems in enumerate(terms)
-    ]
-    return " AND ".join(groups)
-
-
-def tsquery(terms: list[tuple[str, ...]]) -> str:
-    """A PostgreSQL tsquery: every lexeme single-quoted, the last word as a prefix (:*)."""
-
-    def quoted(stem: str, prefix: bool) -> str:
-        return "'" + stem.replace("'", "''").replace("\\", "\\\\") + "'" + (":*" if prefix else "")
-
-    last = len(terms) - 1
-    groups = [
-        "(" + " | ".join(quoted(stem, index == last) for stem in stems) + ")"
-        for index, stems in enumerate(terms)
-    ]
-    return " & ".join(groups)
-
-
 @dataclass
 class _TextMatch:
     condition: sa.ColumnElement[bool]
@@ -137,9 +107,9 @@ class _TextMatch:
 def _text_match(terms: list[tuple[str, ...]]) -> _TextMatch:
     if db.session.get_bind().dialect.name == "postgresql":
         vector = sa.func.to_tsvector(sa.literal_column("'simple'"), Ad.search_terms)
-        wanted = sa.func.to_tsquery(sa.literal_column("'simple'"), tsquery(terms))
+        wanted = sa.func.to_tsquery(sa.literal_column("'simple'"), search_index.tsquery(terms))
         return _TextMatch(condition=vector.op("@@")(wanted), rank=sa.func.ts_rank(vector, wanted))
-    matches = sa.literal_column("fts_ad").op("MATCH")(fts5_query(terms))
+    matches = sa.literal_column("fts_ad").op("MATCH")(search_index.fts5_query(terms))
     ranked = (
         sa.select(
             search_index.FTS.c.rowid.label("ad_id"),
@@ -275,36 +245,6 @@ def _facets(query: AdQuery, text: _TextMatch | None) -> dict[str, dict[str, int]
     )
     facets["sector"] = {sector.value: count for sector, count in rows}
     return facets
-
-
-def open_ads_condition() -> sa.ColumnElement[bool]:
-    """The rule for an ad that may be shown in lists and found: open, not expired, and not
-    hidden by a moderator (neither the ad nor its organisation)."""
-    hidden_ads, hidden_organisations = _hidden()
-    return sa.and_(
-        Ad.status == AdStatus.OPEN,
-        Ad.expires_on >= today(),
-        Ad.id.not_in(hidden_ads),
-        Ad.organisation_id.not_in(hidden_organisations),
-    )
-
-
-@functools.cache
-def _hidden() -> tuple[sa.Select, sa.Select]:
-    """The ids of hidden ads and of hidden organisations, as subqueries.
-
-    Few ads are hidden: ids are tested against that short list (aliases, so the subqueries
-    never correlate with the outer query), and lists can still be answered from the indexes
-    on (status, expires_on, …, organisation_id) without reading each ad's row. Built once: a
-    new alias adapts its columns again on first use, which cost several milliseconds of every
-    query for open ads (make bench).
-    """
-    hidden_ad = so.aliased(Ad, name="hidden_ad")
-    hidden_organisation = so.aliased(Organisation, name="hidden_organisation")
-    return (
-        sa.select(hidden_ad.id).where(hidden_ad.hidden_at.is_not(None)),
-        sa.select(hidden_organisation.id).where(hidden_organisation.hidden_at.is_not(None)),
-    )
 
 
 def _order_by(statement: sa.Select, sort: str, text: _TextMatch | None) -> sa.Select:

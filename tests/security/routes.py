@@ -141,6 +141,7 @@ ROUTES: dict[str, Route] = {
     "pages.index": route(PUBLIC),
     "pages.challenge": route(PUBLIC, values=lambda w: {"slug": "integration"}),
     "pages.county": route(PUBLIC, values=lambda w: {"code": "08"}),
+    "pages.municipalities": route(PUBLIC, query=lambda w: {"county": "08"}),
     "pages.healthz": route(PUBLIC),
     "pages.set_language": route(
         PUBLIC,
@@ -213,7 +214,6 @@ ROUTES: dict[str, Route] = {
     "organisations.index": route(PUBLIC),
     "organisations.new": route(LOGIN, "GET POST", data=organisation_form, actor="outsider"),
     "organisations.edit": route(OWNER, "GET POST", values=_org, data=organisation_form),
-    "organisations.municipalities": route(PUBLIC, query=lambda w: {"county": "08"}),
     "organisations.detail": route(
         PUBLIC, values=lambda w: {"organisation_id": w.org.id, "slug": w.org.slug}
     ),
@@ -257,7 +257,6 @@ ROUTES: dict[str, Route] = {
     "ads.index": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
     "ads.feed": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
     "ads.new": route(LOGIN, "GET POST", data=ad_form, actor="outsider"),
-    "ads.municipalities": route(PUBLIC, query=lambda w: {"county": "08"}),
     "ads.detail": route(PUBLIC, values=lambda w: {"ad_id": w.ad.id, "slug": w.ad.slug}),
     "ads.edit": route(MEMBER, "GET POST", values=_ad, data=ad_form, actor="colleague"),
     "ads.close": route(

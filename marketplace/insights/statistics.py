@@ -1,4 +1,4 @@
-"""Outcomes (asking what an ad led to, recording the answer) and the site's statistics.
+"""The site's statistics: /statistik, its CSV and the county pages' figures.
 
 Statistics are read with a handful of GROUP BY queries (never one query per county, challenge
 or month) and kept for a short while in a small in-process cache keyed by the filters
@@ -23,26 +23,17 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 
 from marketplace import reference
-from marketplace.accounts.models import User
-from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
 from marketplace.clock import today as swedish_today
 from marketplace.clock import utcnow
+from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.insights import labels
-from marketplace.insights.models import CollaborationForm, Outcome, OutcomeRequest
-from marketplace.notifications import services as notifications
-from marketplace.organisations.models import Membership, Organisation
-from marketplace.search.services import open_ads_condition
+from marketplace.insights.models import CollaborationForm, Outcome
+from marketplace.matching.models import MatchNotice
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
-
-# The daily job catches up on days it missed, but never asks about long-gone ads (for example
-# everything that expired before this feature existed).
-EXPIRED_CATCH_UP_DAYS = 7
-CLOSED_CATCH_UP_DAYS = 30
-PARTNER_NAME_MAX_LENGTH = 200
-PARTNER_SUGGESTIONS = 8
 
 PERIODS = (3, 6, 12, 24)  # months, this one included
 DEFAULT_PERIOD = 12
@@ -51,178 +42,6 @@ NO_COLLABORATION = "none"  # the outcomes-by-form key for "did not lead to colla
 KINDS = tuple(kind.value for kind in AdKind)
 
 T = TypeVar("T")
-
-
-# Outcomes
-
-
-class InvalidOutcome(ValueError):
-    """The answer breaks a rule; `errors` maps form field names to messages."""
-
-    def __init__(self, errors: dict[str, str]) -> None:
-        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
-        self.errors = errors
-
-
-def get_outcome(ad: Ad) -> Outcome | None:
-    """The outcome reported for the ad, with its linked partner, or None."""
-    return db.session.scalar(
-        sa.select(Outcome)
-        .where(Outcome.ad_id == ad.id)
-        .options(so.joinedload(Outcome.partner_organisation))
-    )
-
-
-def find_partner_organisations(
-    text: str, exclude_id: int | None = None, limit: int = PARTNER_SUGGESTIONS
-) -> list[Organisation]:
-    """Organisations on the site whose name or description matches what was typed (by name)."""
-    from marketplace.organisations.services import DirectoryFilters, directory_query
-
-    if not (text or "").strip():
-        return []
-    query = directory_query(DirectoryFilters(q=text[:PARTNER_NAME_MAX_LENGTH]))
-    if exclude_id is not None:
-        query = query.where(Organisation.id != exclude_id)
-    return list(db.session.scalars(query.limit(limit)))
-
-
-def record_outcome(
-    ad: Ad,
-    reporter: User | None,
-    *,
-    collaborated: bool | None,
-    form: CollaborationForm | str | None = None,
-    partner_organisation_id: int | None = None,
-    partner_name: str = "",
-) -> Outcome:
-    """Save the ad's outcome (one per ad: a second answer replaces the first).
-
-    A partner chosen on the site wins over a typed name, and its name is stored with it.
-    :raise InvalidOutcome: a rule is broken; nothing is saved then.
-    """
-    errors: dict[str, str] = {}
-    partner_name = " ".join((partner_name or "").split())
-    partner: Organisation | None = None
-    chosen_form: CollaborationForm | None = None
-    if collaborated is None:
-        errors["collaborated"] = _("Svara ja eller nej.")
-    elif collaborated:
-        try:
-            chosen_form = CollaborationForm(
-                form.value if isinstance(form, CollaborationForm) else form
-            )
-        except ValueError:
-            errors["collaboration_form"] = _("Välj i vilken form ni samverkar.")
-        if partner_organisation_id is not None:
-            partner = db.session.get(Organisation, partner_organisation_id)
-            if partner is None or partner.id == ad.organisation_id:
-                errors["partner_organisation"] = _("Välj en annan organisation i listan.")
-        if partner is None and "partner_organisation" not in errors:
-            if not partner_name:
-                errors["partner_name"] = _("Skriv vem ni samverkar med.")
-            elif len(partner_name) > PARTNER_NAME_MAX_LENGTH:
-                errors["partner_name"] = _(
-                    "Namnet får vara högst %(max)s tecken.", max=PARTNER_NAME_MAX_LENGTH
-                )
-    if errors:
-        raise InvalidOutcome(errors)
-    outcome = get_outcome(ad)
-    if outcome is None:
-        outcome = Outcome(ad_id=ad.id, organisation_id=ad.organisation_id)
-        db.session.add(outcome)
-    outcome.collaborated = bool(collaborated)
-    outcome.form = chosen_form
-    outcome.partner_organisation = partner
-    outcome.partner_name = partner.name if partner else (partner_name if collaborated else "")
-    outcome.county_code = ad.county_code
-    outcome.reported_by = reporter
-    outcome.reported_at = utcnow()
-    db.session.commit()
-    _forget_statistics()
-    return outcome
-
-
-def _recipients(organisation_id: int) -> list[User]:
-    """Members of the organisation with a confirmed address (any member may manage its ads)."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .join(Membership, Membership.user_id == User.id)
-            .where(
-                Membership.organisation_id == organisation_id,
-                User.email_confirmed_at.is_not(None),
-            )
-            .order_by(User.id)
-        )
-    )
-
-
-def ask_for_outcome(ad: Ad, reason: str = "closed") -> int:
-    """Queue "Ledde annonsen till samverkan?" to the ad's organisation; returns e-mails queued.
-
-    Once per ad, ever (the OutcomeRequest ledger); not when an outcome is already reported.
-    Does NOT commit: call it inside a use case before its commit, then notifications.dispatch().
-    """
-    from marketplace.organisations.services import external_url  # avoids an import cycle
-
-    if db.session.get(OutcomeRequest, ad.id) is not None:
-        return 0
-    if db.session.scalar(sa.select(Outcome.id).where(Outcome.ad_id == ad.id)) is not None:
-        return 0
-    db.session.add(OutcomeRequest(ad_id=ad.id, reason=reason, outcome_requested_at=utcnow()))
-    outcome_url = external_url("insights.outcome", ad_id=ad.id)
-    ad_url = external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
-    queued = 0
-    for user in _recipients(ad.organisation_id):
-        row = notifications.queue_email(
-            key=f"outcome:{ad.id}:{user.id}",
-            to=user.email,
-            template="outcome_question",
-            locale=user.locale,
-            headers={"Auto-Submitted": "auto-generated"},
-            ad=ad,
-            organisation_name=ad.organisation.name,
-            reason=reason,
-            outcome_url=outcome_url,
-            ad_url=ad_url,
-        )
-        queued += row is not None
-    return queued
-
-
-def ask_about_expired_ads(today: date | None = None) -> int:
-    """The daily job: ask about ads that expired (yesterday, or in the last few missed days)
-    and about recently closed ads not asked yet. Returns the e-mails queued."""
-    day = today or swedish_today()
-    not_asked = sa.and_(
-        ~sa.exists().where(OutcomeRequest.ad_id == Ad.id),
-        ~sa.exists().where(Outcome.ad_id == Ad.id),
-    )
-    closed_since = datetime.combine(day - timedelta(days=CLOSED_CATCH_UP_DAYS), datetime.min.time())
-    ads = db.session.execute(
-        sa.select(Ad, sa.case((Ad.status == AdStatus.OPEN, "expired"), else_="closed"))
-        .where(
-            not_asked,
-            sa.or_(
-                sa.and_(
-                    Ad.status == AdStatus.OPEN,
-                    Ad.expires_on < day,
-                    Ad.expires_on >= day - timedelta(days=EXPIRED_CATCH_UP_DAYS),
-                ),
-                sa.and_(Ad.status != AdStatus.OPEN, Ad.closed_at >= closed_since),
-            ),
-        )
-        .options(so.joinedload(Ad.organisation))
-        .order_by(Ad.id)
-    ).all()
-    queued = sum(ask_for_outcome(ad, reason) for ad, reason in ads)
-    db.session.commit()
-    notifications.dispatch()  # after the commit: never mail about a rolled-back question
-    return queued
-
-
-# Statistics
 
 
 @dataclass(frozen=True)
@@ -407,10 +226,6 @@ def count_matches_suggested(filters: StatisticsFilter, months: list[date]) -> di
     A pair counts for a county when either of its two ads is in it. Computing every possible
     pair would be far too heavy for a statistics page, so only what matching stored is counted.
     """
-    try:
-        from marketplace.matching.models import MatchNotice
-    except ImportError:  # the matching domain is not installed: nothing to count
-        return {}
     month = _month_of(MatchNotice.created_at)
     statement = (
         sa.select(month, sa.func.count(MatchNotice.id))
@@ -432,10 +247,6 @@ def count_contacts_made(filters: StatisticsFilter, months: list[date]) -> dict[s
 
     A conversation counts for the county of the ad it is about (while the ad exists).
     """
-    try:
-        from marketplace.contact.models import Conversation
-    except ImportError:  # the contact domain is not installed: nothing to count
-        return {}
     month = _month_of(Conversation.created_at)
     statement = (
         sa.select(month, sa.func.count(Conversation.id))
@@ -494,7 +305,7 @@ _cache_lock = threading.Lock()
 
 def _cached(key: tuple, compute: Callable[[], T]) -> T:
     """A small per-app TTL cache: figures are read often and may be a minute old."""
-    seconds = float(current_app.config.get("INSIGHTS_CACHE_SECONDS", 60))
+    seconds = float(current_app.config["INSIGHTS_CACHE_SECONDS"])
     store: dict[tuple, tuple[float, Any]] = current_app.extensions.setdefault("insights_cache", {})
     now = time.monotonic()
     with _cache_lock:
@@ -511,7 +322,7 @@ def _cached(key: tuple, compute: Callable[[], T]) -> T:
     return value
 
 
-def _forget_statistics() -> None:
+def forget() -> None:
     """Drop cached figures (after an outcome is reported, so the reporter sees it counted)."""
     with _cache_lock:
         current_app.extensions.get("insights_cache", {}).clear()

@@ -1,0 +1,108 @@
+"""Score the matching on the hard cases (tests/data/matching_cases_hard.json): MRR and hit@1.
+
+    .venv/bin/python bench/matching_hard.py                                  # in-memory SQLite
+    .venv/bin/python bench/matching_hard.py --database-url postgresql+psycopg://postgres@127.0.0.1/x
+
+Every case's ads go into one fresh database (as in tests/test_matching_cases.py); for each need,
+`find_matches` ranks the other ads and the partner's rank gives the reciprocal rank (0 when it
+is not among the first 10). The database is emptied first: never point it at one you need.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SET = ROOT / "tests" / "data" / "matching_cases_hard.json"
+
+
+def load(factories, data: dict) -> list[tuple[str, object, object]]:
+    from marketplace.ads.models import AdKind
+    from marketplace.organisations.models import LegalForm, Sector
+
+    organisations = {
+        key: factories.organisation(
+            name=values["name"],
+            slug=key.replace("_", "-"),
+            sector=Sector(values["sector"]),
+            legal_form=LegalForm(values["legal_form"]),
+            county_code=values["county"],
+            municipality_code=values["municipality"],
+        )
+        for key, values in data["organisations"].items()
+    }
+
+    def build(item: dict):
+        return factories.ad(
+            org=organisations[item["org"]],
+            kind=AdKind(item["kind"]),
+            title=item["title"],
+            body=item["body"],
+            challenges=tuple(item["challenges"]),
+            county_code=item["county"],
+            municipality_code=item["municipality"],
+            seeks_public="public" in item["seeking"],
+            seeks_civil="civil" in item["seeking"],
+            seeks_business="business" in item["seeking"],
+        )
+
+    cases = []
+    for case in data["cases"]:
+        need, partner = build(case["need"]), build(case["partner"])
+        for item in case["distractors"]:
+            build(item)
+        cases.append((case["name"], need, partner))
+    return cases
+
+
+def score(limit: int = 10) -> dict:
+    from marketplace.matching import services
+    from tests import factories
+
+    data = json.loads(SET.read_text(encoding="utf-8"))
+    cases = load(factories, data)
+    reciprocal, misses = [], []
+    for name, need, partner in cases:
+        ranked = [match.ad.id for match in services.find_matches(need, limit=limit)]
+        rank = ranked.index(partner.id) + 1 if partner.id in ranked else None
+        reciprocal.append(1 / rank if rank else 0.0)
+        if rank != 1:
+            misses.append((name, rank))
+    return {
+        "cases": len(cases),
+        "mrr": sum(reciprocal) / len(reciprocal),
+        "hit_at_1": sum(1 for r in reciprocal if r == 1.0) / len(reciprocal),
+        "misses": misses,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=None)
+    args = parser.parse_args()
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    from marketplace import create_app
+    from marketplace.config import TestConfig
+    from marketplace.extensions import db
+
+    app = create_app(TestConfig)
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        result = score()
+        db.session.remove()
+        db.drop_all()
+    print(f"{result['cases']} cases: MRR {result['mrr']:.3f}, hit@1 {result['hit_at_1']:.1%}")
+    for name, rank in result["misses"]:
+        print(f"  rank {rank or '>10'}: {name}")
+
+
+if __name__ == "__main__":
+    main()

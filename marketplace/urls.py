@@ -1,0 +1,35 @@
+"""Absolute addresses on BASE_URL (e-mails, feeds, embeds, canonical links, the API) and ad links.
+
+An e-mailed or published link is always built on the configured BASE_URL, never on the
+request's Host header (which a client chooses), in and outside a request alike.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from flask import current_app, url_for
+
+if TYPE_CHECKING:
+    from marketplace.ads.models import Ad
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link on BASE_URL to an endpoint; other values become query arguments."""
+    base_url = current_app.config["BASE_URL"]
+    adapters = current_app.extensions.setdefault("external_url_adapters", {})
+    adapter = adapters.get(base_url)
+    if adapter is None:  # bound once: a publish may build links for hundreds of e-mails
+        base = urlsplit(base_url)
+        adapter = adapters[base_url] = current_app.url_map.bind(
+            base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+        )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def ad_url(ad: Ad, external: bool = False) -> str:
+    """An ad's page (its canonical address, with the slug); `external` on BASE_URL."""
+    if external:
+        return external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
+    return url_for("ads.detail", ad_id=ad.id, slug=ad.slug)
