@@ -27,7 +27,7 @@ class SectionForm(FlaskForm):
     @property
     def based_on(self) -> int:
         raw = (self.base_version.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
     def base_on(self, version: int) -> None:
         """Make the next save start from `version` (after a conflict: a deliberate overwrite)."""
@@ -78,7 +78,7 @@ class ApproveForm(FlaskForm):
     @property
     def approved_version(self) -> int:
         raw = (self.version.data or "").strip()
-        return int(raw) if raw.isdigit() and len(raw) < 10 else 0
+        return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else 0
 
 
 class OutcomeForm(FlaskForm):
