@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test translations lint messages bench bench-search clean
+.PHONY: install run test test-fast translations lint messages bench bench-search clean
 
 install: $(STAMP)
 
@@ -38,8 +38,18 @@ run: install translations
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
 
+# Tests in parallel (pytest-xdist), one process per core; the browser tests and the loaded demo
+# each stay on one of them (tests/conftest.py). TEST_WORKERS=0: all in this one process.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+
 test: install translations browser-tools
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) $(PYTEST_ARGS)
+
+# The quick loop: all but the tests marked `slow` (demo replays, several servers, page-by-page
+# browser sweeps), which `make test` and CI run.
+test-fast: install translations browser-tools
+	$(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -105,3 +105,89 @@ def ad(
     db.session.add(item)
     db.session.commit()
     return item
+
+
+def municipality(**overrides) -> Organisation:
+    """Kalmar kommun: a public-sector organisation (a municipality) in Kalmar."""
+    values = {
+        "name": "Kalmar kommun",
+        "sector": Sector.PUBLIC,
+        "legal_form": LegalForm.MUNICIPALITY,
+        **overrides,
+    }
+    return organisation(**values)
+
+
+def county_moderator(account: User, county_code: str = "08"):
+    """Make `account` a moderator of reports about content in the county."""
+    from marketplace.moderation.models import CountyModerator
+
+    link = CountyModerator(user=account, county_code=county_code)
+    db.session.add(link)
+    db.session.commit()
+    return link
+
+
+def conversation(ad, *, interested: Organisation, started_by: User):
+    """A conversation about `ad` that `started_by` opened for `interested` (no messages yet;
+    built directly, bypassing the contact rules and their e-mails)."""
+    from marketplace.contact.models import Conversation
+
+    item = Conversation(
+        ad=ad,
+        ad_title=ad.title,
+        ad_organisation_id=ad.organisation_id,
+        interested_organisation_id=interested.id,
+        started_by_id=started_by.id,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def message(conversation, author: User, body: str, *, on_behalf_of: Organisation):
+    """A message in the conversation, written by `author` for one of its two organisations."""
+    from marketplace.contact.models import Message
+
+    item = Message(
+        conversation=conversation, organisation_id=on_behalf_of.id, author=author, body=body
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def report(reporter: User, content, *, kind=None, **overrides):
+    """A pending report by `reporter` about an ad, organisation or message (default: spam)."""
+    from marketplace.moderation.models import ContentKind, Report, ReportReason
+
+    kind = kind or ContentKind.AD
+    values = {
+        "content_label": getattr(content, "title", None) or getattr(content, "name", "meddelande"),
+        "reason": ReportReason.SPAM,
+        "text": "Reklam.",
+        **overrides,
+    }
+    column = {"ad": "ad_id", "organisation": "organisation_id", "message": "message_id"}
+    item = Report(kind=kind, reporter_id=reporter.id, **{column[kind.value]: content.id}, **values)
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
+def outbox_email(*, subject: str, recipient: str = "someone@example.com", **overrides):
+    """An e-mail in the outbox, already sent (key: the subject, unless given)."""
+    from marketplace.notifications.models import OutboxEmail, OutboxStatus
+
+    values = {
+        "key": subject,
+        "recipient": recipient,
+        "subject": subject,
+        "text_body": "…",
+        "status": OutboxStatus.SENT,
+        **overrides,
+    }
+    row = OutboxEmail(**values)
+    db.session.add(row)
+    db.session.commit()
+    return row

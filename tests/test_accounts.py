@@ -31,7 +31,8 @@ def link_in(message, prefix: str = "/konto/") -> str:
     return match.group(1)
 
 
-def log_in(client, email: str, password: str = factories.PASSWORD, **extra):
+def submit_log_in(client, email: str, password: str = factories.PASSWORD, **extra):
+    """Post the log-in form (the thing these tests are about) and return its answer."""
     return client.post("/konto/logga-in", data={"email": email, "password": password, **extra})
 
 
@@ -223,7 +224,7 @@ def test_a_confirmation_link_opened_by_another_account_is_refused(app, client, o
     register(client)
     link = link_in(outbox[0])
     someone_else = app.test_client()
-    log_in(someone_else, factories.user().email)
+    submit_log_in(someone_else, factories.user().email)
 
     response = someone_else.get(link)
 
@@ -244,7 +245,7 @@ def test_an_anonymous_visitor_with_an_old_link_is_offered_to_log_in_for_a_new_on
 
 def test_resending_the_confirmation_mails_a_new_working_link(client, outbox):
     anna = factories.user(confirmed=False)
-    log_in(client, anna.email)
+    submit_log_in(client, anna.email)
 
     response = client.post("/konto/bekrafta/skicka-igen")
 
@@ -259,7 +260,7 @@ def test_resending_the_confirmation_mails_a_new_working_link(client, outbox):
 
 
 def test_resending_needs_a_post_and_a_log_in(client, outbox):
-    log_in(client, factories.user(confirmed=False).email)
+    submit_log_in(client, factories.user(confirmed=False).email)
     response = client.get("/konto/bekrafta/skicka-igen")  # e.g. the address typed in by hand
     assert response.status_code == 302 and response.headers["Location"] == "/konto/obekraftad"
     assert outbox == []
@@ -279,8 +280,9 @@ def test_a_confirmed_user_gets_no_new_link(logged_in, outbox):
 
 
 @pytest.fixture
-def confirmed_only(app):
-    """A test-only page behind @confirmed_required, as posting and contacting will be."""
+def confirmed_only(fresh_app, app):
+    """A test-only page behind @confirmed_required, as posting and contacting will be (in an
+    app of its own: a route can only be added before the app's first request)."""
     test_bp = Blueprint("confirmed_only_test", __name__)
 
     @test_bp.get("/test/bara-bekraftade")
@@ -293,7 +295,7 @@ def confirmed_only(app):
 
 
 def test_unconfirmed_users_are_sent_to_the_page_that_explains_why(client, confirmed_only):
-    log_in(client, factories.user(confirmed=False).email)
+    submit_log_in(client, factories.user(confirmed=False).email)
     response = client.get(confirmed_only)
     assert response.status_code == 303
     assert response.headers["Location"] == "/konto/obekraftad"
@@ -312,7 +314,7 @@ def test_anonymous_visitors_are_asked_to_log_in_first(client, confirmed_only):
 
 
 def test_logging_in_takes_you_to_the_page_you_wanted(client, user):
-    response = log_in(client, user.email.upper(), next="/om")
+    response = submit_log_in(client, user.email.upper(), next="/om")
     assert response.status_code == 303 and response.headers["Location"] == "/om"
     assert is_logged_in(client)
 
@@ -336,8 +338,8 @@ def test_logging_in_never_sends_you_off_the_site(client, user, target):
 
 
 def test_a_wrong_password_and_an_unknown_address_get_the_same_single_error(client, user):
-    wrong_password = log_in(client, user.email, "fel-losenord-helt-och-hallet")
-    unknown_address = log_in(client, "nobody@example.com", "fel-losenord-helt-och-hallet")
+    wrong_password = submit_log_in(client, user.email, "fel-losenord-helt-och-hallet")
+    unknown_address = submit_log_in(client, "nobody@example.com", "fel-losenord-helt-och-hallet")
 
     for response, email in ((wrong_password, user.email), (unknown_address, "nobody@example.com")):
         html = response.get_data(as_text=True)
@@ -365,7 +367,7 @@ def test_an_htmx_login_swaps_the_form_on_error_and_redirects_on_success(client, 
 
 
 def test_remember_me_keeps_you_logged_in_after_the_browser_closes(app, client, user):
-    log_in(client, user.email, remember="y")
+    submit_log_in(client, user.email, remember="y")
     cookie = client.get_cookie("remember_token")
     assert cookie is not None and cookie.expires is not None
 
@@ -375,7 +377,7 @@ def test_remember_me_keeps_you_logged_in_after_the_browser_closes(app, client, u
 
 
 def test_without_remember_me_there_is_no_lasting_cookie(client, user):
-    log_in(client, user.email)
+    submit_log_in(client, user.email)
     assert client.get_cookie("remember_token") is None
 
 
@@ -384,7 +386,7 @@ def test_logging_in_starts_a_fresh_session(client, user):
         session["csrf_token"] = "planted-before-log-in"
         session["something"] = "from before"
 
-    log_in(client, user.email)
+    submit_log_in(client, user.email)
 
     with client.session_transaction() as session:
         assert "csrf_token" not in session and "something" not in session
@@ -398,7 +400,7 @@ def _csrf_token(html: str) -> str:
 def test_a_form_token_from_before_logging_in_is_refused_after_it(app, client, user):
     app.config["WTF_CSRF_ENABLED"] = True
     before = _csrf_token(client.get("/konto/logga-in").get_data(as_text=True))
-    assert log_in(client, user.email, csrf_token=before).status_code == 303
+    assert submit_log_in(client, user.email, csrf_token=before).status_code == 303
 
     stale = client.post(
         "/konto/installningar/e-post",
@@ -422,7 +424,7 @@ def test_logging_in_records_the_time_and_upgrades_an_outdated_password_hash(clie
     anna = factories.user(password_hash=weak_hash)
     assert anna.last_login_at is None
 
-    log_in(client, anna.email)
+    submit_log_in(client, anna.email)
 
     anna = account(anna.email)
     assert anna.last_login_at is not None
@@ -444,7 +446,7 @@ def test_logging_out_needs_a_post(logged_in):
 
 
 def test_logging_out_ends_the_session_and_the_remember_me_cookie(client, user):
-    log_in(client, user.email, remember="y")
+    submit_log_in(client, user.email, remember="y")
 
     response = client.post("/konto/logga-ut")
 

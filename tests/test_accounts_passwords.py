@@ -8,7 +8,7 @@ from marketplace.accounts import tokens
 from marketplace.accounts.passwords import password_problem, verify_password
 from tests import factories
 from tests.conftest import HTMX
-from tests.test_accounts import NEW_PASSWORD, account, is_logged_in, link_in, log_in
+from tests.test_accounts import NEW_PASSWORD, account, is_logged_in, link_in, submit_log_in
 
 # --- forgotten password ------------------------------------------------------------------------
 
@@ -85,7 +85,7 @@ def test_an_older_reset_link_dies_when_the_password_changes_another_way(client, 
     token = tokens.make(
         tokens.RESET, {"id": user.id, "fp": tokens.fingerprint(user.password_hash, user.email)}
     )
-    log_in(client, user.email)
+    submit_log_in(client, user.email)
     client.post(
         "/konto/installningar/losenord",
         data={
@@ -132,7 +132,7 @@ def test_a_weak_new_password_is_refused_and_never_echoed(client, user, outbox):
 
 def test_resetting_the_password_logs_out_every_other_session(app, client, user, outbox):
     other_device = app.test_client()
-    log_in(other_device, user.email, remember="y")
+    submit_log_in(other_device, user.email, remember="y")
     remembered = other_device.get_cookie("remember_token").value
     _ask_for_reset(client, user.email)
 
@@ -177,7 +177,7 @@ def test_changing_the_password_logs_out_other_sessions_but_keeps_this_one(
     app, logged_in, user, outbox
 ):
     other_device = app.test_client()
-    log_in(other_device, user.email)
+    submit_log_in(other_device, user.email)
     assert is_logged_in(other_device)
 
     response = _change_password(logged_in, factories.PASSWORD, NEW_PASSWORD)
@@ -188,14 +188,14 @@ def test_changing_the_password_logs_out_other_sessions_but_keeps_this_one(
     assert settings.status_code == 200
     assert "Ditt lösenord är bytt." in settings.get_data(as_text=True)
     assert not is_logged_in(other_device)
-    assert log_in(app.test_client(), user.email, NEW_PASSWORD).status_code == 303
+    assert submit_log_in(app.test_client(), user.email, NEW_PASSWORD).status_code == 303
     [notice] = outbox
     assert notice["To"] == user.email and notice["Subject"] == "Ditt lösenord har bytts"
     assert "/konto/glomt-losenord" in notice.get_body(("plain",)).get_content()
 
 
 def test_a_remembered_browser_stays_logged_in_after_its_own_password_change(app, client, user):
-    log_in(client, user.email, remember="y")
+    submit_log_in(client, user.email, remember="y")
     _change_password(client, factories.PASSWORD, NEW_PASSWORD)
 
     reopened = app.test_client()

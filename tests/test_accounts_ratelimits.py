@@ -7,32 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace import create_app
-from marketplace.config import TestConfig
-from marketplace.extensions import db
 from tests import factories
-from tests.conftest import FreshContextClient, reset_database
 
 
 @pytest.fixture
-def limited_app(smtp_server):
+def limited_app(make_app):
     """The usual test app with rate limiting on. No test here may use the `app` fixture too:
-    the limiter is one object, and the app built last decides whether it is on."""
-    app = create_app(
-        TestConfig,
+    the limiter is one object, and the app lent last decides whether it is on."""
+    return make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
-        MAIL_BACKEND="smtp",
-        MAIL_SERVER=smtp_server.hostname,
-        MAIL_PORT=smtp_server.port,
     )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_database()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture
@@ -42,7 +27,7 @@ def client(limited_app):
 
 @pytest.fixture
 def outbox(limited_app, smtp_server):
-    """As conftest's, without building the usual app: the one limiter would follow its config."""
+    """As conftest's, without lending the usual app: the one limiter would follow its config."""
     smtp_server.handler.messages.clear()
     return smtp_server.handler.messages
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marketplace.accounts import tokens
 from tests import factories
 from tests.conftest import HTMX
-from tests.test_accounts import account, is_logged_in, link_in, log_in
+from tests.test_accounts import account, is_logged_in, link_in, submit_log_in
 
 
 def _change_email(client, new_email: str, password: str = factories.PASSWORD, **kwargs):
@@ -61,7 +61,7 @@ def test_the_address_changes_only_when_the_link_sent_to_the_new_one_is_opened(
     [notice] = outbox
     assert notice["To"] == old_email and notice["Subject"] == "Din e-postadress har bytts"
     elsewhere = logged_in.application.test_client()
-    assert log_in(elsewhere, "ny.adress@example.com").status_code == 303
+    assert submit_log_in(elsewhere, "ny.adress@example.com").status_code == 303
     assert is_logged_in(elsewhere)
 
 
@@ -119,7 +119,7 @@ def test_a_change_link_opened_while_logged_in_as_someone_else_is_refused(app, lo
     _change_email(logged_in, "ny@example.com")
     link = link_in(outbox[0], "/konto/byt-epost/")
     other_client = app.test_client()
-    log_in(other_client, factories.user().email)
+    submit_log_in(other_client, factories.user().email)
 
     response = other_client.get(link)
 
@@ -142,7 +142,7 @@ def test_an_expired_or_altered_change_link_gives_a_message(app, client, user):
 
 def test_an_unconfirmed_user_can_fix_a_mistyped_address(client, outbox):
     typo = factories.user(confirmed=False, email="anna@exmaple.com")
-    log_in(client, typo.email)
+    submit_log_in(client, typo.email)
 
     _change_email(client, "anna@example.com")
     client.get(link_in(outbox[0], "/konto/byt-epost/"))

@@ -13,15 +13,7 @@ from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Role
 from tests import factories
-from tests.conftest import HTMX
-
-
-def log_in(client, user):
-    """Log a client in as `user` directly through the session (no log-in form needed)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
+from tests.conftest import HTMX, log_in
 
 
 def valid_ad(**overrides) -> dict:

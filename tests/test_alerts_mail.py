@@ -19,6 +19,7 @@ from marketplace.notifications.models import OutboxEmail, OutboxJob
 from marketplace.organisations.models import Sector
 from marketplace.search.services import AdQuery, search_ads
 from tests import factories
+from tests.conftest import log_in
 
 
 def save(owner=None, rhythm: Rhythm = Rhythm.IMMEDIATE, name: str = "Läxhjälp", **query):
@@ -242,8 +243,7 @@ def test_posting_an_ad_through_the_site_alerts_immediately(client, outbox):
     owner = factories.user()
     save(owner, text="läxhjälp")
     member = factories.member()
-    with client.session_transaction() as session:
-        session["_user_id"] = member.session_token
+    log_in(client, member)
     response = client.post(
         "/annonser/ny",
         data={
@@ -464,8 +464,7 @@ def test_one_click_unsubscribe_works_without_a_csrf_token(app, client, outbox):
 def test_other_posts_still_need_the_csrf_token(app, client, outbox):
     app.config["WTF_CSRF_ENABLED"] = True
     saved = save(text="läxhjälp")
-    with client.session_transaction() as session:
-        session["_user_id"] = saved.user.session_token
+    log_in(client, saved.user)
     assert client.post(f"/bevakningar/{saved.id}/pausa").status_code == 400
     assert not reload(saved).paused
 

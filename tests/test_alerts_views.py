@@ -16,17 +16,9 @@ from marketplace.extensions import db
 from marketplace.organisations.models import Sector
 from marketplace.search.services import AdQuery
 from tests import factories
-from tests.conftest import HTMX
+from tests.conftest import HTMX, log_in
 
 SEARCH = "q=läxhjälp&kind=need&challenge=integration&county=08"
-
-
-def log_in(client, user):
-    """Log a client in as `user` directly through the session (no log-in form needed)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
 
 
 def saved_searches() -> list[SavedSearch]:

@@ -17,18 +17,10 @@ from marketplace.extensions import db
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Organisation, Role, Sector
 from tests import factories
-from tests.conftest import BOOSTED, HTMX
+from tests.conftest import BOOSTED, HTMX, log_in
 
 TEXT = "Hej! Vi har en lokal på lördagar och vill gärna hjälpa till med läxhjälpen."
 REPLY = "Tack, vad roligt! Kan vi ses på tisdag och prata om upplägget?"
-
-
-def log_in(client, user: User):
-    """Log a client in as `user` directly through the session (the log-in form is tested elsewhere)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
 
 
 @dataclass

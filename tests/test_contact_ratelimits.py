@@ -9,33 +9,20 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from marketplace import create_app
-from marketplace.config import TestConfig
 from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
 from tests import factories
-from tests.conftest import HTMX, FreshContextClient, reset_database
-from tests.test_contact import REPLY, TEXT, log_in
+from tests.conftest import HTMX, log_in
+from tests.test_contact import REPLY, TEXT
 
 
 @pytest.fixture
-def limited_app(smtp_server):
-    app = create_app(
-        TestConfig,
+def limited_app(make_app):
+    return make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_CONTACT="3 per hour",
-        MAIL_BACKEND="smtp",
-        MAIL_SERVER=smtp_server.hostname,
-        MAIL_PORT=smtp_server.port,
     )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_database()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -27,7 +27,11 @@ from marketplace.matching.models import MatchNotice
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Membership, Organisation
 from marketplace.partnerships.models import Partnership
-from tests.conftest import FreshContextClient, reset_database
+from tests.conftest import FreshContextClient, log_in, reset_database
+from tests.databases import own_database_url
+
+# Loading the demo is the slow part: once per run, on one xdist worker (tests/conftest.py).
+pytestmark = pytest.mark.slow
 
 ACTIVITY_CAPTION = "Matchningar, kontakter och resultat per månad, Hela Sverige"
 OUTCOME_CAPTION = "Rapporterade resultat per samverkansform, Hela Sverige"
@@ -35,9 +39,11 @@ OUTCOME_CAPTION = "Rapporterade resultat per samverkansform, Hela Sverige"
 
 @pytest.fixture(scope="module")
 def demo_site(smtp_server):
-    """An app whose database holds the demo, loaded once the way `make run` loads it."""
+    """An app whose database holds the demo, loaded once the way `make run` loads it (in
+    memory on SQLite; on PostgreSQL a database of its own, which tests using `app` leave be)."""
     app = create_app(
         TestConfig,
+        SQLALCHEMY_DATABASE_URI=own_database_url("demo") or TestConfig.SQLALCHEMY_DATABASE_URI,
         MAIL_BACKEND="smtp",
         MAIL_SERVER=smtp_server.hostname,
         MAIL_PORT=smtp_server.port,
@@ -80,12 +86,6 @@ def table_rows(html: str, caption: str) -> list[list[str]]:
         ]
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
     ]
-
-
-def log_in(client, email: str, password: str = demo.DEMO_PASSWORD):
-    response = client.post("/konto/logga-in", data={"email": email, "password": password})
-    assert response.status_code == 303, response.get_data(as_text=True)[:500]
-    return client
 
 
 # Statistics
@@ -138,7 +138,7 @@ def test_the_map_and_the_challenges_are_shaded_by_the_open_ads(client):
 
 
 def test_a_demo_coordinator_logs_in_and_finds_conversations_with_unread_messages(client):
-    log_in(client, "anna.lindqvist@example.org")
+    log_in(client, "anna.lindqvist@example.org", form=True, password=demo.DEMO_PASSWORD)
 
     html = client.get("/inkorg").get_data(as_text=True)
 
@@ -162,7 +162,7 @@ def test_the_accounts_the_readme_lists_log_in_with_its_password_and_have_unread_
     assert len(accounts) >= 4
     for email in accounts:
         client = demo_site.test_client()
-        log_in(client, email)
+        log_in(client, email, form=True, password=demo.DEMO_PASSWORD)
         assert "card-unread" in client.get("/inkorg").get_data(as_text=True), email
 
 
@@ -234,16 +234,18 @@ def test_a_language_cafe_answered_the_regions_need_and_it_became_an_iop(demo_sit
 def test_the_region_and_the_cafe_approved_their_agreement_and_a_shelters_draft_is_unclear(client):
     """One approved Samverkansöverenskommelse (its outcome recorded from it) and one draft."""
     approved, draft = db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
-    log_in(client, "anna.lindqvist@example.org")
+    log_in(client, "anna.lindqvist@example.org", form=True, password=demo.DEMO_PASSWORD)
     html = client.get(f"/inkorg/{approved.conversation_id}/overenskommelse").get_data(as_text=True)
-    assert re.search(r"Godkänd av Region Kalmar län [\d-]+, Föreningen Språkvän Kalmar [\d-]+", html)
+    assert re.search(
+        r"Godkänd av Region Kalmar län [\d-]+, Föreningen Språkvän Kalmar [\d-]+", html
+    )
     assert "Förutsättningar för IOP finns" in html and "120\u00a0000 kr per år" in html
     assert "Registrerat" in html  # the ad's outcome, recorded from the agreement
     pdf = client.get(f"/inkorg/{approved.conversation_id}/overenskommelse.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
     assert client.get(f"/inkorg/{draft.conversation_id}/overenskommelse").status_code == 404
 
-    log_in(client, "per.nilsson@example.org")
+    log_in(client, "per.nilsson@example.org", form=True, password=demo.DEMO_PASSWORD)
     html = client.get(f"/inkorg/{draft.conversation_id}/overenskommelse").get_data(as_text=True)
     assert "Oklart — se punkt 1 och 3" in html
     assert "Utkast: inte godkänt av båda parter." in html

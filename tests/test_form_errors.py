@@ -6,14 +6,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import HTMX
-
-
-def log_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
+from tests.conftest import HTMX, log_in
 
 
 def summary_of(html: str) -> str:

@@ -16,15 +16,7 @@ from marketplace.insights.models import CollaborationForm, Outcome, OutcomeReque
 from marketplace.insights.outcomes import ask_about_expired_ads, ask_for_outcome, record_outcome
 from marketplace.organisations.models import Role
 from tests import factories
-from tests.conftest import HTMX
-
-
-def log_in(client, user):
-    """Log a client in as `user` directly through the session (no log-in form needed)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
+from tests.conftest import HTMX, log_in
 
 
 def closed_ad(org=None, **overrides):

@@ -413,6 +413,7 @@ def test_a_county_without_activity_shows_zeros_and_no_top_list(client):
     assert "Vanligaste samhällsutmaningarna" not in figures_html
 
 
+@pytest.mark.slow
 def test_the_demo_data_gives_a_full_statistics_page(client):
     from marketplace import demo
 

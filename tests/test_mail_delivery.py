@@ -81,6 +81,7 @@ def test_two_workers_at_once_send_each_mail_exactly_once(shared_app, smtp_server
     assert set(statuses) == {OutboxStatus.SENT}
 
 
+@pytest.mark.slow
 def test_the_worker_process_delivers_what_was_queued_while_it_was_stopped(
     shared_app, shared_database_url, smtp_server, tmp_path
 ):

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from marketplace import language, reference
-from marketplace.matching.services import STOPWORDS
+from marketplace.matching.terms import STOPWORDS
 from marketplace.search import text as search_text
 
 SET = json.loads(

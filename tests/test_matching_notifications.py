@@ -14,15 +14,9 @@ from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice
-from marketplace.organisations.models import LegalForm, Role, Sector
+from marketplace.organisations.models import Role
 from tests import factories
-
-
-def log_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
+from tests.conftest import log_in
 
 
 def plain(message) -> str:
@@ -35,12 +29,7 @@ def html(message) -> str:
 
 @pytest.fixture
 def kommun(app):
-    return factories.organisation(
-        name="Kalmar kommun",
-        slug="kalmar-kommun",
-        sector=Sector.PUBLIC,
-        legal_form=LegalForm.MUNICIPALITY,
-    )
+    return factories.municipality(slug="kalmar-kommun")
 
 
 @pytest.fixture

@@ -27,17 +27,6 @@ HOMEWORK_OFFER = {
 }
 
 
-def kommun(**overrides):
-    values = {
-        "name": "Kalmar kommun",
-        "sector": Sector.PUBLIC,
-        "legal_form": LegalForm.MUNICIPALITY,
-        "county_code": "08",
-        "municipality_code": "0880",
-    }
-    return factories.organisation(**{**values, **overrides})
-
-
 def forening(**overrides):
     values = {"name": "Språkbron", "sector": Sector.CIVIL, "county_code": "08"}
     return factories.organisation(**{**values, **overrides})
@@ -77,7 +66,7 @@ def found(ad) -> list[str]:
     ],
 )
 def test_complementary_kinds_score_and_say_so(app, ours, theirs, value, reason):
-    a = need(kommun(), kind=ours)
+    a = need(factories.municipality(), kind=ours)
     b = offer(forening(), kind=theirs)
 
     match = services.score_pair(a, b)
@@ -89,14 +78,14 @@ def test_complementary_kinds_score_and_say_so(app, ours, theirs, value, reason):
 
 @pytest.mark.parametrize("kind", list(AdKind))
 def test_ads_of_the_same_kind_are_never_matched_however_alike(app, kind):
-    a = need(kommun(), kind=kind, **HOMEWORK)
+    a = need(factories.municipality(), kind=kind, **HOMEWORK)
     need(forening(), kind=kind, **HOMEWORK)
 
     assert found(a) == []
 
 
 def test_other_readers_see_the_organisations_names_instead_of_ni_and_de(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     b = offer(forening())
 
     reasons = services.score_pair(a, b).describe(own=False)
@@ -128,7 +117,7 @@ def test_other_readers_see_the_organisations_names_instead_of_ni_and_de(app):
     ],
 )
 def test_shared_challenges_count_against_the_ad_with_fewer(app, ours, theirs, value, reason):
-    a = need(kommun(), challenges=ours)
+    a = need(factories.municipality(), challenges=ours)
     b = offer(forening(), challenges=theirs)
 
     match = services.score_pair(a, b)
@@ -163,7 +152,7 @@ def test_shared_challenges_count_against_the_ad_with_fewer(app, ours, theirs, va
     ],
 )
 def test_geography_goes_from_same_municipality_to_far_away(app, ours, theirs, value, reason):
-    a = need(kommun(), county_code=ours[0], municipality_code=ours[1])
+    a = need(factories.municipality(), county_code=ours[0], municipality_code=ours[1])
     b = offer(forening(), county_code=theirs[0], municipality_code=theirs[1])
 
     match = services.score_pair(a, b)
@@ -175,7 +164,7 @@ def test_geography_goes_from_same_municipality_to_far_away(app, ours, theirs, va
 
 
 def test_nearer_ranks_higher_when_everything_else_is_equal(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     places = {
         "kommun": ("08", "0880"),
         "län": ("08", "0840"),
@@ -226,7 +215,7 @@ def test_sector_fit_counts_what_each_side_seeks(app, we_seek, they_seek, value, 
             "seeks_business": Sector.BUSINESS in sectors,
         }
 
-    a = need(kommun(), **flags(we_seek))
+    a = need(factories.municipality(), **flags(we_seek))
     b = offer(forening(), **flags(they_seek))
 
     match = services.score_pair(a, b)
@@ -238,7 +227,7 @@ def test_sector_fit_counts_what_each_side_seeks(app, we_seek, they_seek, value, 
 
 
 def test_both_ways_ranks_above_one_way_above_neither(app):
-    a = need(kommun(), seeks_civil=True, seeks_public=False)
+    a = need(factories.municipality(), seeks_civil=True, seeks_public=False)
     offer(forening(), title="båda", seeks_public=True, seeks_civil=False)
     offer(forening(), title="en", seeks_public=False, seeks_business=True)
     offer(
@@ -252,7 +241,7 @@ def test_both_ways_ranks_above_one_way_above_neither(app):
 
 
 def test_legal_forms_are_named_with_the_right_article(app):
-    a = need(kommun(), seeks_business=True)
+    a = need(factories.municipality(), seeks_business=True)
     company = factories.organisation(
         name="Bolaget AB", sector=Sector.BUSINESS, legal_form=LegalForm.LIMITED_COMPANY
     )
@@ -267,7 +256,7 @@ def test_legal_forms_are_named_with_the_right_article(app):
 
 
 def test_shared_words_are_shown_as_the_other_ad_writes_them(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     b = offer(forening())
 
     reasons = services.score_pair(a, b).describe(own=True)
@@ -288,7 +277,7 @@ def test_shared_words_are_shown_as_the_other_ad_writes_them(app):
     ],
 )
 def test_a_capital_that_only_starts_a_sentence_is_not_shown(app, body, shown):
-    a = need(kommun(), title="Matematik", body="Matematik för mellanstadiet.")
+    a = need(factories.municipality(), title="Matematik", body="Matematik för mellanstadiet.")
     b = offer(forening(), title="Läxhjälp", body=body)
 
     reasons = services.score_pair(a, b).describe(own=True)
@@ -298,7 +287,11 @@ def test_a_capital_that_only_starts_a_sentence_is_not_shown(app, body, shown):
 
 
 def test_function_words_and_place_names_are_never_shared_words(app):
-    a = need(kommun(), title="Vi söker hjälp i Kalmar", body="Och det är för oss i Kalmars län.")
+    a = need(
+        factories.municipality(),
+        title="Vi söker hjälp i Kalmar",
+        body="Och det är för oss i Kalmars län.",
+    )
     b = offer(forening(), title="Vi erbjuder hjälp i Kalmar", body="Och det är för er i Kalmar.")
 
     reasons = services.score_pair(a, b).describe(own=True)
@@ -309,7 +302,7 @@ def test_function_words_and_place_names_are_never_shared_words(app):
 
 
 def test_a_compound_shares_its_head_with_the_shorter_word(app):
-    a = need(kommun(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
+    a = need(factories.municipality(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
     b = offer(forening(), title="Vi talar arabiska", body="Gärna läxhjälp.")
     c = offer(forening(), title="Vi talar tigrinja", body="Gärna läxhjälp.")
 
@@ -324,7 +317,7 @@ def test_a_compound_written_since_the_word_table_was_built_still_shares_its_head
     app.config["MATCHING_DF_MAX_AGE"] = 3600  # the table outlives the next ad
     b = offer(forening(), title="Vi talar arabiska", body="Gärna läxhjälp.")
     matching_terms.term_stats()
-    a = need(kommun(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
+    a = need(factories.municipality(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
 
     words = services.score_pair(b, a).describe()[-1]
 
@@ -334,7 +327,9 @@ def test_a_compound_written_since_the_word_table_was_built_still_shares_its_head
 def test_rarer_shared_words_weigh_more_than_common_ones(app):
     for number in range(6):  # "volontärer" is in many ads, "teckenspråk" in few
         offer(forening(), title=f"Volontärer nummer {number}", body="Volontärer finns.")
-    a = need(kommun(), title="Volontärer som kan teckenspråk", body="Volontärer sökes.")
+    a = need(
+        factories.municipality(), title="Volontärer som kan teckenspråk", body="Volontärer sökes."
+    )
     rare = offer(forening(), title="Teckenspråk", body="Kurs i teckenspråk.")
     common = offer(forening(), title="Volontärer", body="Fler volontärer.")
 
@@ -343,7 +338,12 @@ def test_rarer_shared_words_weigh_more_than_common_ones(app):
 
 def test_document_frequencies_count_every_ad_with_the_term(app):
     offer(forening(), title="Läxhjälp på lördagar", body="Läxhjälp och fika.")
-    need(kommun(), title="Läxhjälp", body="Mer läxhjälp.", status=AdStatus.PARTNER_FOUND)
+    need(
+        factories.municipality(),
+        title="Läxhjälp",
+        body="Mer läxhjälp.",
+        status=AdStatus.PARTNER_FOUND,
+    )
     offer(forening(), title="Cyklar", body="Cyklar till alla.")
     expected = Counter(
         term for terms in db.session.scalars(sa.select(Ad.search_terms)) for term in terms.split()
@@ -357,7 +357,7 @@ def test_document_frequencies_count_every_ad_with_the_term(app):
 
 
 def test_the_score_is_the_same_seen_from_either_side(app):
-    a = need(kommun(), challenges=("integration", "education"))
+    a = need(factories.municipality(), challenges=("integration", "education"))
     b = offer(forening(), county_code="10", challenges=("education",), seeks_business=True)
 
     assert services.score_pair(a, b).score == pytest.approx(services.score_pair(b, a).score)
@@ -368,7 +368,7 @@ def test_the_score_is_the_same_seen_from_either_side(app):
 
 
 def test_the_ads_own_organisation_is_never_matched(app):
-    own = kommun()
+    own = factories.municipality()
     a = need(own)
     offer(own, **HOMEWORK_OFFER)  # a perfect fit, but their own
     b = offer(forening())
@@ -385,24 +385,24 @@ def test_the_ads_own_organisation_is_never_matched(app):
     ],
 )
 def test_closed_and_expired_ads_are_never_matched_nor_get_matches(app, closed):
-    a = need(kommun())
+    a = need(factories.municipality())
     offer(forening(), **closed)
     assert found(a) == []
 
-    b = need(kommun(), **closed)
+    b = need(factories.municipality(), **closed)
     offer(forening())
     assert services.find_matches(b) == []
 
 
 def test_an_ad_expiring_today_still_matches(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     b = offer(forening(), expires_on=today())
 
     assert found(a) == [b.title]
 
 
 def test_matches_come_best_first_and_limit_cuts_the_list(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     best = offer(forening())
     offer(forening(), title="Cyklar", body="Cyklar till familjer.")
     offer(forening(), title="Lokal att hyra", body="En lokal.", county_code="01")
@@ -415,7 +415,7 @@ def test_matches_come_best_first_and_limit_cuts_the_list(app):
 
 
 def test_an_ad_far_away_on_another_challenge_is_found_through_its_rare_words(app):
-    a = need(kommun(), challenges=("integration",))
+    a = need(factories.municipality(), challenges=("integration",))
     far = offer(forening(county_code="01"), county_code="01", challenges=("education",))
 
     assert found(a) == [far.title]
@@ -423,7 +423,7 @@ def test_an_ad_far_away_on_another_challenge_is_found_through_its_rare_words(app
 
 def test_the_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
     monkeypatch.setattr(candidates, "CANDIDATE_CAP", 2)
-    a = need(kommun())
+    a = need(factories.municipality())
     for number in range(5):
         offer(forening(), title=f"Cyklar {number}", body="Cyklar.", county_code="01")
     best = offer(forening())
@@ -433,7 +433,7 @@ def test_the_pre_score_keeps_the_best_candidates_when_it_cuts(app, monkeypatch):
 
 def test_among_equal_pre_scores_the_cut_keeps_the_newest_ads(app, monkeypatch):
     monkeypatch.setattr(candidates, "CANDIDATE_CAP", 2)
-    a = need(kommun())
+    a = need(factories.municipality())
     alike = [
         offer(forening(), title=f"Cyklar {number}", body="Cyklar.", municipality_code=None)
         for number in range(4)
@@ -443,7 +443,7 @@ def test_among_equal_pre_scores_the_cut_keeps_the_newest_ads(app, monkeypatch):
 
 
 def test_an_ad_closed_where_this_process_did_not_see_it_is_not_matched(app):
-    a = need(kommun())
+    a = need(factories.municipality())
     closed = offer(forening())
     assert found(a) == [closed.title]  # the open ads' snapshot now holds it
 
@@ -460,7 +460,7 @@ def test_an_ad_closed_where_this_process_did_not_see_it_is_not_matched(app):
 
 
 def test_a_public_need_suggests_organisations_even_without_ads(app):
-    a = need(kommun(), seeks_civil=True, challenges=("integration", "education"))
+    a = need(factories.municipality(), seeks_civil=True, challenges=("integration", "education"))
     near = forening(name="Läxhjälpen Kalmar", municipality_code="0880", challenges=("education",))
     neighbour = forening(name="Språkvänner Blekinge", county_code="10", municipality_code=None)
     forening(name="Långt bort", county_code="01", municipality_code="0180")
@@ -483,7 +483,7 @@ def test_a_public_need_suggests_organisations_even_without_ads(app):
 
 
 def test_organisations_hidden_by_a_moderator_are_not_suggested(app):
-    a = need(kommun(), seeks_civil=True)
+    a = need(factories.municipality(), seeks_civil=True)
     forening(name="Dold förening", hidden_at=utcnow(), hidden_reason="Spam")
     shown = forening(name="Synlig förening")
 
@@ -493,15 +493,15 @@ def test_organisations_hidden_by_a_moderator_are_not_suggested(app):
 
 
 def test_only_public_bodies_open_needs_get_suggestions(app):
-    assert wants_suggestions(need(kommun()))
-    assert not wants_suggestions(offer(kommun()))
+    assert wants_suggestions(need(factories.municipality()))
+    assert not wants_suggestions(offer(factories.municipality()))
     assert not wants_suggestions(need(forening()))
-    assert not wants_suggestions(need(kommun(), status=AdStatus.NOT_CURRENT))
+    assert not wants_suggestions(need(factories.municipality(), status=AdStatus.NOT_CURRENT))
 
 
 def test_at_national_scale_a_shared_challenge_alone_must_be_near(app, monkeypatch):
     monkeypatch.setattr(candidates, "NEAR_ONLY_ABOVE", 0)  # as if there were many ads
-    a = need(kommun())
+    a = need(factories.municipality())
     neighbour = offer(forening(), title="Cyklar", body="Cyklar.", county_code="10")
     offer(forening(), title="Lokal", body="Lokal.", county_code="01", municipality_code="0180")
     words = offer(forening(county_code="01"), county_code="01", municipality_code="0180")

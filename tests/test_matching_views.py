@@ -10,25 +10,12 @@ from marketplace.ads.models import AdKind, AdStatus
 from marketplace.extensions import db
 from marketplace.organisations.models import LegalForm, Role, Sector
 from tests import factories
-from tests.conftest import BOOSTED, HTMX
-
-
-def log_in(client, user):
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
+from tests.conftest import BOOSTED, HTMX, log_in
 
 
 @pytest.fixture
 def kommun(app):
-    return factories.organisation(
-        name="Kalmar kommun",
-        slug="kalmar-kommun",
-        sector=Sector.PUBLIC,
-        legal_form=LegalForm.MUNICIPALITY,
-        challenges=("integration", "education"),
-    )
+    return factories.municipality(slug="kalmar-kommun", challenges=("integration", "education"))
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad
-from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
 from marketplace.moderation.models import (
     ActionKind,
@@ -24,18 +23,10 @@ from marketplace.moderation.models import (
 )
 from marketplace.organisations.models import Organisation, Role
 from tests import factories
-from tests.conftest import HTMX
+from tests.conftest import HTMX, log_in
 
 REPORT = {"reason": "spam", "text": "Det här är reklam för en webbshop, inte samverkan."}
 REASON = "Reklam för en webbshop bryter mot reglerna om annonser."
-
-
-def log_in(client, user: User):
-    """Log a client in as `user` through the session (the log-in form is tested elsewhere)."""
-    with client.session_transaction() as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
 
 
 def count(model) -> int:
@@ -87,54 +78,26 @@ def world() -> World:
     admin = factories.user(name="Ada Admin", is_site_admin=True)
     kalmar = factories.user(name="Kalle Kalmar")
     skane = factories.user(name="Stina Skåne")
-    db.session.add_all(
-        [
-            CountyModerator(user=kalmar, county_code="08"),
-            CountyModerator(user=skane, county_code="12"),
-        ]
-    )
-    db.session.commit()
+    factories.county_moderator(kalmar, "08")
+    factories.county_moderator(skane, "12")
     return World(org, ad, owner, colleague, reporter, admin, kalmar, skane)
 
 
 def reported(w: World, kind: ContentKind = ContentKind.AD, content=None) -> Report:
-    content = content or w.ad
-    report = Report(
-        kind=kind,
-        content_label=getattr(content, "title", None) or getattr(content, "name", "meddelande"),
-        reporter_id=w.reporter.id,
-        reason=ReportReason.SPAM,
-        text="Reklam.",
-    )
-    setattr(
-        report,
-        {"ad": "ad_id", "organisation": "organisation_id", "message": "message_id"}[kind.value],
-        content.id,
-    )
-    db.session.add(report)
-    db.session.commit()
-    return report
+    return factories.report(w.reporter, content or w.ad, kind=kind)
 
 
 def conversation_about(w: World, text: str = "Köp solglasögon billigt på www.example.com!"):
     """A conversation about the ad: the reporter's organisation wrote first, the owner answered."""
     reporter_org = w.reporter.memberships[0].organisation
-    conversation = Conversation(
-        ad=w.ad,
-        ad_title=w.ad.title,
-        ad_organisation_id=w.org.id,
-        interested_organisation_id=reporter_org.id,
-        started_by_id=w.reporter.id,
+    conversation = factories.conversation(w.ad, interested=reporter_org, started_by=w.reporter)
+    factories.message(
+        conversation,
+        w.reporter,
+        "Hej! Vi är intresserade av läxhjälpen.",
+        on_behalf_of=reporter_org,
     )
-    first = Message(
-        conversation=conversation,
-        organisation_id=reporter_org.id,
-        author=w.reporter,
-        body="Hej! Vi är intresserade av läxhjälpen.",
-    )
-    answer = Message(conversation=conversation, organisation_id=w.org.id, author=w.owner, body=text)
-    db.session.add_all([conversation, first, answer])
-    db.session.commit()
+    answer = factories.message(conversation, w.owner, text, on_behalf_of=w.org)
     return conversation, answer
 
 
@@ -502,16 +465,7 @@ def test_dismissing_keeps_the_content_and_tells_only_the_reporters(app, client, 
     w = world()
     report = reported(w)
     second_reporter = factories.user()
-    second = Report(
-        kind=ContentKind.AD,
-        ad_id=w.ad.id,
-        content_label=w.ad.title,
-        reporter_id=second_reporter.id,
-        reason=ReportReason.INACCURATE,
-        text="Fel datum.",
-    )
-    db.session.add(second)
-    db.session.commit()
+    factories.report(second_reporter, w.ad, reason=ReportReason.INACCURATE, text="Fel datum.")
 
     response = decide(log_in(app.test_client(), w.kalmar_moderator), report, "dismiss")
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.moderation.models import CountyModerator, Report
+from marketplace.moderation.models import Report
 from tests import factories
 from tests.test_moderation import (
     REPORT,
@@ -38,8 +38,7 @@ def newest_report() -> Report:
 def test_the_county_s_moderators_are_told_of_a_report_in_their_language(app, outbox):
     w = world()
     english = factories.user(name="Elin English", locale="en")
-    db.session.add(CountyModerator(user=english, county_code="08"))
-    db.session.commit()
+    factories.county_moderator(english, "08")
 
     report(app, w.reporter, f"/rapportera/annons/{w.ad.id}")
 

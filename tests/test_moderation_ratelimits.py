@@ -11,39 +11,26 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from marketplace import create_app
 from marketplace.ads.models import Ad
 from marketplace.clock import utcnow
-from marketplace.config import TestConfig
 from marketplace.extensions import db
 from marketplace.moderation.models import Report
 from tests import factories
-from tests.conftest import FreshContextClient, reset_database
-from tests.test_ads_views import log_in, valid_ad
+from tests.conftest import log_in
+from tests.test_ads_views import valid_ad
 
 REPORT = {"reason": "spam", "text": "Reklam, inte samverkan."}
 APPEAL = {"text": "Vi har tagit bort reklamen."}
 
 
 @pytest.fixture
-def limited_app(smtp_server):
-    app = create_app(
-        TestConfig,
+def limited_app(make_app):
+    return make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_AD_POSTING="3 per day",
         RATELIMIT_REPORT="2 per hour",
-        MAIL_BACKEND="smtp",
-        MAIL_SERVER=smtp_server.hostname,
-        MAIL_PORT=smtp_server.port,
     )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_database()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 def count(model) -> int:

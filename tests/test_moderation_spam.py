@@ -12,8 +12,8 @@ from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.moderation import spam
 from tests import factories
-from tests.conftest import HTMX
-from tests.test_ads_views import log_in, valid_ad
+from tests.conftest import HTMX, log_in
+from tests.test_ads_views import valid_ad
 
 LINKS = "Läs mer på https://example.com/a, www.example.org och http://example.net/c."
 

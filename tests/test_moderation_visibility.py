@@ -9,11 +9,9 @@ import pytest
 from marketplace.ads.models import Ad, AdKind
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.moderation.models import CountyModerator
-from marketplace.organisations.models import LegalForm, Organisation, Role, Sector
+from marketplace.organisations.models import Organisation, Role, Sector
 from tests import factories
-from tests.conftest import HTMX
-from tests.test_moderation import log_in
+from tests.conftest import HTMX, log_in
 
 REASON = "Reklam för en webbshop bryter mot reglerna om annonser."
 NOT_FOUND = {"error": "not_found", "message": "Det finns ingenting på den här adressen."}
@@ -28,13 +26,7 @@ def hide(content: Ad | Organisation, reason: str = REASON) -> None:
 
 @pytest.fixture
 def kommun(app):
-    return factories.organisation(
-        name="Kalmar kommun",
-        slug="kalmar-kommun",
-        sector=Sector.PUBLIC,
-        legal_form=LegalForm.MUNICIPALITY,
-        challenges=("integration",),
-    )
+    return factories.municipality(slug="kalmar-kommun", challenges=("integration",))
 
 
 @pytest.fixture
@@ -167,8 +159,7 @@ def test_the_organisation_and_its_moderators_still_see_a_hidden_ad_with_a_notice
 ):
     hide(need)
     moderator = factories.user(name="Kalle Kalmar")
-    db.session.add(CountyModerator(user=moderator, county_code="08"))
-    db.session.commit()
+    factories.county_moderator(moderator, "08")
 
     for person in (owner, moderator):
         viewer = log_in(app_client(client), person)

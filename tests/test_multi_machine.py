@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,13 +26,12 @@ from marketplace.notifications import services as notifications
 from tests import factories
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
 pytestmark = pytest.mark.slow
 
 
-def _redis_available() -> bool:
+def _redis_available(url: str) -> bool:
     try:
-        return bool(redis.Redis.from_url(REDIS_URL, socket_timeout=1).ping())
+        return bool(redis.Redis.from_url(url, socket_timeout=1).ping())
     except redis.RedisError:
         return False
 
@@ -52,23 +53,54 @@ def _wait_until_up(port: int) -> None:
     raise RuntimeError(f"server on {port} did not start")
 
 
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory) -> Iterator[str]:
+    """A Redis of this test run's own (redis-server on a free port, nothing saved to disk), so
+    that parallel runs never share rate limits or queues; TEST_REDIS_URL names another."""
+    if os.environ.get("TEST_REDIS_URL"):
+        url = os.environ["TEST_REDIS_URL"].rstrip("/")
+        if not _redis_available(url):
+            pytest.skip(f"Redis is not answering at {url}")
+        yield url
+        return
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        cwd=tmp_path_factory.mktemp("redis"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 10
+        while not _redis_available(url):
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError(f"redis-server on port {port} did not start")
+            time.sleep(0.05)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
 @pytest.fixture
-def cluster(tmp_path, smtp_server):
+def cluster(tmp_path, smtp_server, redis_url):
     """Shared PostgreSQL (or an SQLite file when the suite runs on SQLite) and Redis; env for processes."""
-    if not _redis_available():
-        pytest.skip(f"Redis is not answering at {REDIS_URL}")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'cluster.db'}"
     for number in (7, 8):
-        redis.Redis.from_url(f"{REDIS_URL}/{number}").flushdb()
+        redis.Redis.from_url(f"{redis_url}/{number}").flushdb()
     environment = {
         **os.environ,
         "DATABASE_URL": database_url,
         "SECRET_KEY": "cluster-shared-secret",
         "BASE_URL": "http://127.0.0.1",
-        "RATELIMIT_STORAGE_URI": f"{REDIS_URL}/7",
+        "RATELIMIT_STORAGE_URI": f"{redis_url}/7",
         "RATELIMIT_LOGIN": "4 per minute",
         "RATELIMIT_LOGIN_ACCOUNT": "100 per minute",
-        "HUEY_REDIS_URL": f"{REDIS_URL}/8",
+        "HUEY_REDIS_URL": f"{redis_url}/8",
         "MAIL_SERVER": smtp_server.hostname,
         "MAIL_PORT": str(smtp_server.port),
     }

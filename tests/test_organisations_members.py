@@ -10,16 +10,7 @@ from marketplace.extensions import db
 from marketplace.organisations import services
 from marketplace.organisations.models import Invitation, Membership, Role
 from tests import factories
-
-
-def log_in(app, user):
-    """A separate browser for `user`, logged in through the real log-in form."""
-    client = app.test_client()
-    response = client.post(
-        "/konto/logga-in", data={"email": user.email, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
+from tests.conftest import log_in
 
 
 def roles(organisation_id: int) -> dict[str, Role]:
@@ -54,7 +45,7 @@ def organisation(admin):
 def test_members_see_who_belongs_and_with_which_role(app, admin, organisation):
     colleague = factories.member(role=Role.MEMBER, org=organisation, name="Kalle Kollega")
     html = (
-        log_in(app, colleague)
+        log_in(app.test_client(), colleague, form=True)
         .get(f"/organisationer/{organisation.id}/medlemmar")
         .get_data(as_text=True)
     )
@@ -67,7 +58,10 @@ def test_members_see_who_belongs_and_with_which_role(app, admin, organisation):
 def test_people_outside_the_organisation_cannot_see_its_members(app, client, organisation):
     outsider = factories.member()
     assert (
-        log_in(app, outsider).get(f"/organisationer/{organisation.id}/medlemmar").status_code == 403
+        log_in(app.test_client(), outsider, form=True)
+        .get(f"/organisationer/{organisation.id}/medlemmar")
+        .status_code
+        == 403
     )
     anonymous = client.get(f"/organisationer/{organisation.id}/medlemmar")
     assert anonymous.status_code == 302 and "/konto/logga-in" in anonymous.headers["Location"]
@@ -79,7 +73,7 @@ def test_people_outside_the_organisation_cannot_see_its_members(app, client, org
 def test_an_invited_colleague_gets_a_mail_follows_the_link_and_joins(
     app, admin, organisation, outbox
 ):
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "Ny@Example.com"}
     )
     assert response.status_code == 303
@@ -90,7 +84,7 @@ def test_an_invited_colleague_gets_a_mail_follows_the_link_and_joins(
     path = invitation_path(message.get_body(("plain",)))
 
     newcomer = factories.user(email="ny@example.com")
-    client = log_in(app, newcomer)
+    client = log_in(app.test_client(), newcomer, form=True)
     page = client.get(path)
     assert page.status_code == 200
     assert f"Gå med i {organisation.name}" in page.get_data(as_text=True)
@@ -107,7 +101,7 @@ def test_an_invited_colleague_gets_a_mail_follows_the_link_and_joins(
 
 def test_the_invitation_mail_is_written_in_the_inviters_language(app, outbox):
     inviter = factories.member(locale="en")
-    log_in(app, inviter).post(
+    log_in(app.test_client(), inviter, form=True).post(
         f"/organisationer/{inviter.acting_organisation_id}/medlemmar/bjud-in",
         data={"email": "colleague@example.com"},
     )
@@ -118,7 +112,7 @@ def test_the_invitation_mail_is_written_in_the_inviters_language(app, outbox):
 def test_following_an_invitation_while_logged_out_asks_to_log_in_first(
     app, client, admin, organisation, outbox
 ):
-    log_in(app, admin).post(
+    log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "ny@example.com"}
     )
     path = invitation_path(outbox[0].get_body(("plain",)))
@@ -130,12 +124,12 @@ def test_following_an_invitation_while_logged_out_asks_to_log_in_first(
 def test_an_invitation_opened_by_someone_else_is_explained_and_not_used(
     app, admin, organisation, outbox
 ):
-    log_in(app, admin).post(
+    log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "ny@example.com"}
     )
     path = invitation_path(outbox[0].get_body(("plain",)))
     stranger = factories.user(email="annan@example.com")
-    client = log_in(app, stranger)
+    client = log_in(app.test_client(), stranger, form=True)
     for response in (client.get(path), client.post(path)):
         html = response.get_data(as_text=True)
         assert response.status_code == 403
@@ -146,11 +140,11 @@ def test_an_invitation_opened_by_someone_else_is_explained_and_not_used(
 
 
 def test_an_expired_invitation_says_so(app, admin, organisation, outbox):
-    log_in(app, admin).post(
+    log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "ny@example.com"}
     )
     path = invitation_path(outbox[0].get_body(("plain",)))
-    client = log_in(app, factories.user(email="ny@example.com"))
+    client = log_in(app.test_client(), factories.user(email="ny@example.com"), form=True)
     app.config["INVITE_TOKEN_MAX_AGE"] = -1  # every link is now older than its lifetime
     response = client.post(path)
     assert response.status_code == 410
@@ -159,11 +153,11 @@ def test_an_expired_invitation_says_so(app, admin, organisation, outbox):
 
 
 def test_a_tampered_invitation_link_is_refused(app, admin, organisation, outbox):
-    log_in(app, admin).post(
+    log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "ny@example.com"}
     )
     path = invitation_path(outbox[0].get_body(("plain",)))
-    client = log_in(app, factories.user(email="ny@example.com"))
+    client = log_in(app.test_client(), factories.user(email="ny@example.com"), form=True)
     for bad in (path[:-3] + "abc", "/organisationer/inbjudan/inte-en-token"):
         response = client.post(bad)
         assert response.status_code == 404
@@ -175,7 +169,7 @@ def test_inviting_a_present_member_is_refused_and_the_address_kept(
     app, admin, organisation, outbox
 ):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": colleague.email}
     )
     html = response.get_data(as_text=True)
@@ -185,7 +179,7 @@ def test_inviting_a_present_member_is_refused_and_the_address_kept(
 
 
 def test_an_invalid_address_is_refused_and_kept(app, admin, organisation, outbox):
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "inte en adress"}
     )
     assert response.status_code == 422
@@ -197,7 +191,7 @@ def test_plain_members_and_outsiders_cannot_invite(app, organisation, outbox):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
     outsider = factories.member()
     for person in (colleague, outsider):
-        response = log_in(app, person).post(
+        response = log_in(app.test_client(), person, form=True).post(
             f"/organisationer/{organisation.id}/medlemmar/bjud-in",
             data={"email": "ny@example.com"},
         )
@@ -211,11 +205,11 @@ def test_a_user_can_belong_to_several_organisations(app, outbox):
     second = factories.member()
     joiner = factories.member(email="flera@example.com")
     for inviter in (first, second):
-        log_in(app, inviter).post(
+        log_in(app.test_client(), inviter, form=True).post(
             f"/organisationer/{inviter.acting_organisation_id}/medlemmar/bjud-in",
             data={"email": "flera@example.com"},
         )
-    client = log_in(app, joiner)
+    client = log_in(app.test_client(), joiner, form=True)
     for message in outbox:
         assert client.post(invitation_path(message.get_body(("plain",)))).status_code == 303
     html = client.get("/organisationer/mina").get_data(as_text=True)
@@ -229,7 +223,7 @@ def test_a_user_can_belong_to_several_organisations(app, outbox):
 def test_an_administrator_removes_a_member(app, admin, organisation):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
     membership_id = colleague.memberships[0].id
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/{membership_id}/ta-bort"
     )
     assert response.status_code == 303
@@ -239,7 +233,7 @@ def test_an_administrator_removes_a_member(app, admin, organisation):
 
 def test_a_member_may_leave_but_not_remove_others(app, admin, organisation):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
-    client = log_in(app, colleague)
+    client = log_in(app.test_client(), colleague, form=True)
     admin_membership = admin.memberships[0].id
     refused = client.post(f"/organisationer/{organisation.id}/medlemmar/{admin_membership}/ta-bort")
     assert refused.status_code == 403
@@ -252,7 +246,7 @@ def test_a_member_may_leave_but_not_remove_others(app, admin, organisation):
 
 
 def test_the_last_administrator_can_neither_leave_nor_step_down(app, admin, organisation):
-    client = log_in(app, admin)
+    client = log_in(app.test_client(), admin, form=True)
     own = admin.memberships[0].id
     for url, data in (
         (f"/organisationer/{organisation.id}/medlemmar/{own}/ta-bort", {}),
@@ -271,7 +265,7 @@ def test_the_last_administrator_can_neither_leave_nor_step_down(app, admin, orga
 
 def test_granting_the_role_lets_the_first_administrator_step_down(app, admin, organisation):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
-    client = log_in(app, admin)
+    client = log_in(app.test_client(), admin, form=True)
     base = f"/organisationer/{organisation.id}/medlemmar"
     assert (
         client.post(
@@ -288,7 +282,7 @@ def test_granting_the_role_lets_the_first_administrator_step_down(app, admin, or
 
 def test_handing_over_swaps_the_roles_in_one_step(app, admin, organisation):
     colleague = factories.member(role=Role.MEMBER, org=organisation)
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/medlemmar/{colleague.memberships[0].id}/overlamna"
     )
     assert response.status_code == 303
@@ -298,7 +292,7 @@ def test_handing_over_swaps_the_roles_in_one_step(app, admin, organisation):
 def test_the_last_administrator_cannot_be_removed_by_anyone(app, admin, organisation):
     """Even a second administrator who then steps down leaves one administrator behind."""
     other_admin = factories.member(role=Role.ADMIN, org=organisation)
-    client = log_in(app, other_admin)
+    client = log_in(app.test_client(), other_admin, form=True)
     base = f"/organisationer/{organisation.id}/medlemmar"
     assert client.post(f"{base}/{admin.memberships[0].id}/ta-bort").status_code == 303
     response = client.post(f"{base}/{other_admin.memberships[0].id}/ta-bort")
@@ -317,14 +311,14 @@ def test_outsiders_and_plain_members_cannot_change_memberships(
     outsider = factories.member()
     url = f"/organisationer/{organisation.id}/medlemmar/{target.memberships[0].id}/{action}"
     for person in (outsider, colleague):
-        assert log_in(app, person).post(url, data=data).status_code == 403
+        assert log_in(app.test_client(), person, form=True).post(url, data=data).status_code == 403
     assert roles(organisation.id)[target.email] is Role.MEMBER
 
 
 def test_a_membership_of_another_organisation_is_404(app, admin, organisation):
     elsewhere = factories.member(role=Role.MEMBER)
     url = f"/organisationer/{organisation.id}/medlemmar/{elsewhere.memberships[0].id}/ta-bort"
-    assert log_in(app, admin).post(url).status_code == 404
+    assert log_in(app.test_client(), admin, form=True).post(url).status_code == 404
     assert elsewhere.email in roles(elsewhere.acting_organisation_id)
 
 
@@ -343,7 +337,7 @@ def test_a_user_in_two_organisations_switches_which_one_they_act_for(app):
     first = user.acting_organisation
     second = factories.organisation(name="Andra Föreningen")
     factories.membership(user, second, Role.MEMBER)
-    client = log_in(app, user)
+    client = log_in(app.test_client(), user, form=True)
     html = client.get("/organisationer/mina").get_data(as_text=True)
     assert "Du agerar för den här organisationen." in html
     assert "Agera för Andra Föreningen" in html and f"Agera för {first.name}" not in html
@@ -359,7 +353,7 @@ def test_a_user_in_two_organisations_switches_which_one_they_act_for(app):
 def test_nobody_can_act_for_an_organisation_they_do_not_belong_to(app, client):
     user = factories.member()
     other = factories.organisation()
-    logged_in = log_in(app, user)
+    logged_in = log_in(app.test_client(), user, form=True)
     assert (
         logged_in.post("/organisationer/agera-for", data={"organisation_id": other.id}).status_code
         == 403
@@ -380,7 +374,11 @@ def test_nobody_can_act_for_an_organisation_they_do_not_belong_to(app, client):
 
 def test_my_organisations_needs_a_log_in_and_explains_an_empty_list(app, client):
     assert client.get("/organisationer/mina").status_code == 302
-    html = log_in(app, factories.user()).get("/organisationer/mina").get_data(as_text=True)
+    html = (
+        log_in(app.test_client(), factories.user(), form=True)
+        .get("/organisationer/mina")
+        .get_data(as_text=True)
+    )
     assert "Du är inte med i någon organisation ännu." in html
 
 

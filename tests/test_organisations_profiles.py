@@ -10,17 +10,7 @@ from marketplace.extensions import db
 from marketplace.organisations import orgnr
 from marketplace.organisations.models import LegalForm, Membership, Organisation, Role, Sector
 from tests import factories
-from tests.conftest import BOOSTED, HTMX
-
-
-def log_in(app, user):
-    """A separate browser for `user`, logged in through the real log-in form."""
-    client = app.test_client()
-    response = client.post(
-        "/konto/logga-in", data={"email": user.email, "password": factories.PASSWORD}
-    )
-    assert response.status_code == 303, response.get_data(as_text=True)
-    return client
+from tests.conftest import BOOSTED, HTMX, log_in
 
 
 def in_swedish(app, lazy_text) -> str:
@@ -64,7 +54,7 @@ def organisations() -> list[Organisation]:
 def test_registering_an_organisation_makes_the_creator_its_administrator_and_acting_member(
     app, user
 ):
-    client = log_in(app, user)
+    client = log_in(app.test_client(), user, form=True)
     response = client.post(
         "/organisationer/ny", data=form_data(org_number="16 802002 8711", website="www.example.se")
     )
@@ -87,13 +77,15 @@ def test_registering_an_organisation_makes_the_creator_its_administrator_and_act
 def test_the_registration_form_lists_every_municipality_grouped_by_county_without_javascript(
     app, user
 ):
-    html = log_in(app, user).get("/organisationer/ny").get_data(as_text=True)
+    html = (
+        log_in(app.test_client(), user, form=True).get("/organisationer/ny").get_data(as_text=True)
+    )
     assert html.count("<optgroup") == 21
     assert '<optgroup label="Kalmar län">' in html and '<option value="1280">Malmö</option>' in html
 
 
 def test_choosing_a_county_with_htmx_narrows_the_municipality_list_to_that_county(app, user):
-    client = log_in(app, user)
+    client = log_in(app.test_client(), user, form=True)
     response = client.get("/kommuner?county=08&municipality=0880", headers=HTMX)
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="municipality-field">')
@@ -102,7 +94,7 @@ def test_choosing_a_county_with_htmx_narrows_the_municipality_list_to_that_count
 
 
 def test_an_unconfirmed_user_is_sent_to_confirm_their_address_first(app):
-    client = log_in(app, factories.user(confirmed=False))
+    client = log_in(app.test_client(), factories.user(confirmed=False), form=True)
     response = client.post("/organisationer/ny", data=form_data())
     assert response.status_code == 303
     assert response.headers["Location"] == "/konto/obekraftad"
@@ -128,7 +120,9 @@ def test_anonymous_visitors_are_asked_to_log_in_before_registering(client):
 def test_a_bad_organisation_number_is_explained_and_everything_typed_is_kept(
     app, user, typed, message
 ):
-    response = log_in(app, user).post("/organisationer/ny", data=form_data(org_number=typed))
+    response = log_in(app.test_client(), user, form=True).post(
+        "/organisationer/ny", data=form_data(org_number=typed)
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert in_swedish(app, message) in html
@@ -144,7 +138,9 @@ def test_a_bad_organisation_number_is_explained_and_everything_typed_is_kept(
 
 def test_two_organisations_cannot_register_the_same_number(app, user):
     factories.organisation(org_number="802002-8711")
-    response = log_in(app, user).post("/organisationer/ny", data=form_data(org_number="8020028711"))
+    response = log_in(app.test_client(), user, form=True).post(
+        "/organisationer/ny", data=form_data(org_number="8020028711")
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "har redan registrerat det här organisationsnumret" in html
@@ -153,7 +149,7 @@ def test_two_organisations_cannot_register_the_same_number(app, user):
 
 
 def test_a_municipality_outside_the_chosen_county_is_refused(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny", data=form_data(county="01", municipality="1280")
     )
     html = response.get_data(as_text=True)
@@ -165,7 +161,9 @@ def test_a_municipality_outside_the_chosen_county_is_refused(app, user):
 
 
 def test_at_least_one_challenge_must_be_chosen(app, user):
-    response = log_in(app, user).post("/organisationer/ny", data=form_data(challenges=[]))
+    response = log_in(app.test_client(), user, form=True).post(
+        "/organisationer/ny", data=form_data(challenges=[])
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Välj minst en samhällsutmaning." in html
@@ -187,14 +185,16 @@ def test_at_least_one_challenge_must_be_chosen(app, user):
     ],
 )
 def test_other_bad_input_is_refused_next_to_its_field(app, user, field, value, message):
-    response = log_in(app, user).post("/organisationer/ny", data=form_data(**{field: value}))
+    response = log_in(app.test_client(), user, form=True).post(
+        "/organisationer/ny", data=form_data(**{field: value})
+    )
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert organisations() == []
 
 
 def test_invisible_control_characters_are_dropped_before_saving(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny",
         data=form_data(name="Noll\x00byte  förening", description="Rad ett\x00\r\nRad två"),
     )
@@ -205,7 +205,7 @@ def test_invisible_control_characters_are_dropped_before_saving(app, user):
 
 
 def test_leaving_the_number_field_suggests_sector_and_legal_form_inline(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny",
         data={"org_number": "802002-8711", "validate_only": "1", "name": ""},
         headers=HTMX,
@@ -220,7 +220,7 @@ def test_leaving_the_number_field_suggests_sector_and_legal_form_inline(app, use
 
 
 def test_the_inline_check_reports_a_bad_number_at_once(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny", data={"org_number": "551900-1233", "validate_only": "1"}, headers=HTMX
     )
     assert response.status_code == 422
@@ -228,7 +228,7 @@ def test_the_inline_check_reports_a_bad_number_at_once(app, user):
 
 
 def test_the_inline_check_never_overrides_what_the_user_chose(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny",
         data={"org_number": "556448-1397", "sector": "civil", "validate_only": "1"},
         headers=HTMX,
@@ -240,7 +240,7 @@ def test_the_inline_check_never_overrides_what_the_user_chose(app, user):
 
 
 def test_without_javascript_the_suggestion_appears_when_the_form_comes_back(app, user):
-    response = log_in(app, user).post(
+    response = log_in(app.test_client(), user, form=True).post(
         "/organisationer/ny", data=form_data(org_number="556448-1397", sector="", legal_form="")
     )
     html = response.get_data(as_text=True)
@@ -259,7 +259,7 @@ def test_an_administrator_edits_the_profile_and_the_search_index_and_ads_follow(
     organisation = admin.acting_organisation
     ad = factories.ad(org=organisation)
     old_slug = organisation.slug
-    client = log_in(app, admin)
+    client = log_in(app.test_client(), admin, form=True)
     form = client.get(f"/organisationer/{organisation.id}/redigera").get_data(as_text=True)
     assert f'value="{organisation.name}"' in form and selected(form, "0880")
     response = client.post(
@@ -281,7 +281,7 @@ def test_an_administrator_edits_the_profile_and_the_search_index_and_ads_follow(
 def test_an_organisation_may_keep_its_own_number_when_editing(app):
     organisation = factories.organisation(org_number="802002-8711")
     admin = factories.member(org=organisation)
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation.id}/redigera", data=form_data(org_number="802002-8711")
     )
     assert response.status_code == 303
@@ -291,7 +291,7 @@ def test_editing_cannot_take_another_organisations_number(app):
     factories.organisation(org_number="556448-1397")
     admin = factories.member()
     organisation_id = admin.acting_organisation_id
-    response = log_in(app, admin).post(
+    response = log_in(app.test_client(), admin, form=True).post(
         f"/organisationer/{organisation_id}/redigera", data=form_data(org_number="556448-1397")
     )
     assert response.status_code == 422
@@ -302,7 +302,7 @@ def test_editing_cannot_take_another_organisations_number(app):
 def test_only_administrators_may_edit_and_nothing_changes_for_others(app, role):
     organisation = factories.organisation(name="Originalet")
     other = factories.member(role=role, org=organisation) if role else factories.member()
-    client = log_in(app, other)
+    client = log_in(app.test_client(), other, form=True)
     url = f"/organisationer/{organisation.id}/redigera"
     assert client.get(url).status_code == 403
     assert client.post(url, data=form_data(name="Kapad")).status_code == 403
@@ -317,7 +317,12 @@ def test_anonymous_visitors_are_asked_to_log_in_before_editing(client):
 
 
 def test_editing_an_organisation_that_does_not_exist_is_404(app):
-    assert log_in(app, factories.member()).get("/organisationer/9999/redigera").status_code == 404
+    assert (
+        log_in(app.test_client(), factories.member(), form=True)
+        .get("/organisationer/9999/redigera")
+        .status_code
+        == 404
+    )
 
 
 # --- The organisation page -----------------------------------------------------------------
@@ -366,7 +371,7 @@ def test_administrators_see_links_to_edit_and_manage_members(app):
     admin = factories.member()
     organisation = admin.acting_organisation
     html = (
-        log_in(app, admin)
+        log_in(app.test_client(), admin, form=True)
         .get(f"/organisationer/{organisation.id}-{organisation.slug}")
         .get_data(as_text=True)
     )
@@ -386,7 +391,7 @@ def test_boosted_navigation_to_an_organisation_gets_the_whole_page(client):
 def test_a_site_administrator_verifies_an_organisation_and_the_badge_shows_everywhere(app):
     organisation = factories.organisation(name="Verifierade Föreningen")
     site_admin = factories.user(is_site_admin=True)
-    client = log_in(app, site_admin)
+    client = log_in(app.test_client(), site_admin, form=True)
     response = client.post(f"/organisationer/{organisation.id}/verifiera")
     assert response.status_code == 303
     db.session.expire_all()
@@ -403,7 +408,9 @@ def test_nobody_else_can_verify_and_nothing_changes(app, client):
     organisation = factories.organisation()
     admin_of_it = factories.member(org=organisation)
     assert (
-        log_in(app, admin_of_it).post(f"/organisationer/{organisation.id}/verifiera").status_code
+        log_in(app.test_client(), admin_of_it, form=True)
+        .post(f"/organisationer/{organisation.id}/verifiera")
+        .status_code
         == 403
     )
     anonymous = client.post(f"/organisationer/{organisation.id}/verifiera")

@@ -22,8 +22,7 @@ from marketplace.organisations.models import LegalForm, Organisation, Role, Sect
 from marketplace.partnerships import iop, services
 from marketplace.partnerships.models import Partnership, PartnershipApproval, PartnershipVersion
 from tests import factories
-from tests.conftest import HTMX
-from tests.test_contact import log_in
+from tests.conftest import HTMX, log_in
 
 PURPOSE = "Att nyanlända familjer i Kalmar ska förstå hur vården fungerar och hitta rätt."
 OTHER_PURPOSE = "Att sprida vårdens information på arabiska, dari och tigrinja via språkcaféet."

@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace import create_app
-from marketplace.config import TestConfig
-from marketplace.extensions import db
-from tests.conftest import FreshContextClient, reset_database
 from tests.test_partnerships import PURPOSE, build, client_for, save, the_partnership
 
 
 @pytest.fixture
-def limited_app():
-    app = create_app(
-        TestConfig,
+def limited_app(make_app):
+    return make_app(
         RATELIMIT_ENABLED=True,
         RATELIMIT_STORAGE_URI="memory://",
         RATELIMIT_PARTNERSHIP="3 per hour",
         RATELIMIT_PARTNERSHIP_EXPORT="1 per hour",
-        MAIL_BACKEND="memory",
     )
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_database()
-        yield app
-        db.session.remove()
-        db.drop_all()
-        db.engine.dispose()
 
 
 def test_saves_beyond_the_limit_are_refused_with_429_and_change_nothing(limited_app):

@@ -96,6 +96,7 @@ def test_bitset_facets_count_what_the_sql_facets_count_for_every_kind_of_search(
         assert got == expected, query
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("walk_steps", [0, 10**9], ids=["pick-from-ids", "walk-the-order"])
 def test_results_and_totals_from_bitsets_are_the_sql_rules_results_in_the_same_order(
     app, monkeypatch, walk_steps

@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad
 from marketplace.alerts.models import Rhythm, SavedSearch
-from marketplace.contact.models import Conversation, Message
+from marketplace.contact.models import Message
 from marketplace.extensions import db
-from marketplace.moderation.models import ContentKind, Report, ReportReason
-from marketplace.notifications.models import OutboxEmail, OutboxStatus
+from marketplace.moderation.models import Report, ReportReason
+from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Membership, Organisation, Role
 from tests import factories
-from tests.test_moderation import fresh, log_in
+from tests.conftest import log_in
+from tests.test_moderation import fresh
 
 PAGES = [
     "/konto/mina-uppgifter",
@@ -30,15 +31,6 @@ def count(model, *conditions) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*conditions))
 
 
-def mail_row(to: str, subject: str, key: str) -> OutboxEmail:
-    row = OutboxEmail(
-        key=key, recipient=to, subject=subject, text_body="…", status=OutboxStatus.SENT
-    )
-    db.session.add(row)
-    db.session.commit()
-    return row
-
-
 def person_with_history():
     """Anna: a member of two organisations (one shared with Bo), who has written an ad and
     messages, saved a search, reported something and received e-mail."""
@@ -49,42 +41,25 @@ def person_with_history():
     other = factories.organisation(name="Studieförbundet Norr")
     olof = factories.member(org=other, name="Olof Annan")
     other_ad = factories.ad(org=other, title="Lokal att låna ut")
-    conversation = Conversation(
-        ad=other_ad,
-        ad_title=other_ad.title,
-        ad_organisation_id=other.id,
-        interested_organisation_id=shared.id,
-        started_by_id=anna.id,
+    conversation = factories.conversation(other_ad, interested=shared, started_by=anna)
+    factories.message(
+        conversation, anna, "Hej, vi vill gärna låna lokalen på lördagar.", on_behalf_of=shared
     )
-    db.session.add_all(
-        [
-            conversation,
-            Message(
-                conversation=conversation,
-                organisation_id=shared.id,
-                author=anna,
-                body="Hej, vi vill gärna låna lokalen på lördagar.",
-            ),
-            Message(
-                conversation=conversation,
-                organisation_id=other.id,
-                author=olof,
-                body="Olofs hemliga svar med hans telefonnummer 070-123 45 67.",
-            ),
-            SavedSearch(user=anna, name="Läxhjälp i Kalmar", text="läxhjälp", rhythm=Rhythm.DAILY),
-            Report(
-                kind=ContentKind.AD,
-                ad_id=other_ad.id,
-                content_label=other_ad.title,
-                reporter_id=anna.id,
-                reason=ReportReason.INACCURATE,
-                text="Fel adress i annonsen.",
-            ),
-        ]
+    factories.message(
+        conversation,
+        olof,
+        "Olofs hemliga svar med hans telefonnummer 070-123 45 67.",
+        on_behalf_of=other,
+    )
+    db.session.add(
+        SavedSearch(user=anna, name="Läxhjälp i Kalmar", text="läxhjälp", rhythm=Rhythm.DAILY)
     )
     db.session.commit()
-    mail_row(anna.email, "Bekräfta din e-postadress", "confirm:anna")
-    mail_row(bo.email, "Bos hemliga post", "other:bo")
+    factories.report(anna, other_ad, reason=ReportReason.INACCURATE, text="Fel adress i annonsen.")
+    factories.outbox_email(
+        subject="Bekräfta din e-postadress", recipient=anna.email, key="confirm:anna"
+    )
+    factories.outbox_email(subject="Bos hemliga post", recipient=bo.email, key="other:bo")
     return anna, bo, shared, ad, conversation
 
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from marketplace.accounts.models import User
 from marketplace.extensions import db
-from marketplace.notifications.models import OutboxEmail, OutboxStatus
+from marketplace.notifications.models import OutboxEmail
 from marketplace.privacy import services, tasks
 from tests import factories
 
@@ -26,17 +26,7 @@ def subjects() -> set[str]:
 
 
 def mail(subject: str, created_at: datetime, to: str = "someone@example.com") -> None:
-    db.session.add(
-        OutboxEmail(
-            key=subject,
-            recipient=to,
-            subject=subject,
-            text_body="…",
-            status=OutboxStatus.SENT,
-            created_at=created_at,
-        )
-    )
-    db.session.commit()
+    factories.outbox_email(subject=subject, recipient=to, created_at=created_at)
 
 
 def test_unconfirmed_accounts_are_removed_after_seven_days_and_no_sooner(app):

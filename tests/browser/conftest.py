@@ -2,8 +2,8 @@
 
 The live server is the real app on 127.0.0.1 (CSRF on, real SMTP to the `smtp_server`
 fixture) with its own database: an SQLite file under a temporary directory, or, when
-DATABASE_URL is set, a PostgreSQL database of its own (`<name>_browser`), so the live
-server never shares tables with the per-test databases of the rest of the suite.
+DATABASE_URL is set, a PostgreSQL database of its own (`<worker's database>_browser`), so the
+live server never shares tables with the per-test databases of the rest of the suite.
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from flask import Flask, got_request_exception, url_for
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from marketplace import create_app
-from marketplace.config import ROOT, TestConfig, database_url
+from marketplace.config import ROOT, TestConfig
 from marketplace.extensions import db
 from tests.conftest import reset_database
+from tests.databases import own_database_url
 
 CHROMIUM = "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps calling home on a closed network.
@@ -123,26 +123,10 @@ class LiveServer:
 
 
 def _browser_database_url(tmp_dir: Path) -> str:
-    """The live server's own database: never the one the rest of the suite drops per test."""
-    if not os.environ.get("DATABASE_URL"):
-        return f"sqlite:///{tmp_dir / 'browser.db'}"
-    url = sa.engine.make_url(database_url())
-    name = f"{url.database}_browser"
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker:  # each xdist worker has its own live server
-        name += f"_{worker}"
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            exists = connection.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            )
-            if not exists:
-                quoted = admin.dialect.identifier_preparer.quote(name)
-                connection.exec_driver_sql(f"CREATE DATABASE {quoted}")
-    finally:
-        admin.dispose()
-    return url.set(database=name).render_as_string(hide_password=False)
+    """The live server's own database: never the one the rest of the suite empties per test.
+
+    DATABASE_URL already names this xdist worker's database (tests/databases.py)."""
+    return own_database_url("browser") or f"sqlite:///{tmp_dir / 'browser.db'}"
 
 
 @pytest.fixture(scope="session")

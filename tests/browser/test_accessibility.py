@@ -7,7 +7,7 @@ import pytest
 from tests.browser.conftest import new_page
 from tests.browser.site import cases, log_in_as, visit
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 

@@ -26,7 +26,7 @@ from marketplace.extensions import db
 from tests import factories
 from tests.browser.conftest import new_page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAIL_TIMEOUT = 10.0
 LOGGED_IN = "header form[action$='/konto/logga-ut'] button"
@@ -243,7 +243,6 @@ def ad_id_titled(live_server, title: str) -> int | None:
         return db.session.scalar(sa.select(Ad.id).where(Ad.title == title))
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("javascript", [True, False], ids=["with-htmx", "without-javascript"])
 def test_two_organisations_find_each_other_talk_and_get_alerted(
     browser, clean_database, smtp_server, javascript

@@ -81,6 +81,7 @@ class InlineCode(HTMLParser):
 JAVASCRIPT_TYPES = {"text/javascript", "module", "application/javascript"}
 
 
+@pytest.mark.slow
 def test_no_page_carries_inline_script_or_style_that_the_csp_would_block(
     browser, live_server, site_data, page_sources
 ):

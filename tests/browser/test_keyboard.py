@@ -12,7 +12,7 @@ from marketplace.ads.models import AdKind
 from tests import factories
 from tests.browser.conftest import new_page
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 MAX_TABS = 40
 JAVASCRIPT = pytest.mark.parametrize(

@@ -1,10 +1,8 @@
 """Security suite fixtures: a small world of organisations, ads, conversations and saved searches,
-database snapshots ("nothing changed"), and apps with CSRF on or an https BASE_URL."""
+database snapshots ("nothing changed"), and the app with CSRF on."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -12,23 +10,21 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from marketplace import create_app
 from marketplace.accounts import tokens
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad, AdKind
 from marketplace.alerts import services as alert_services
 from marketplace.alerts.models import Rhythm, SavedSearch
 from marketplace.clock import today, utcnow
-from marketplace.config import TestConfig
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Invitation, Membership, Organisation, Role
+from marketplace.partnerships import services as partnership_services
 from marketplace.partnerships.models import Partnership
 from marketplace.search.services import AdQuery
 from tests import factories
-from tests.conftest import FreshContextClient, reset_database
 
 MESSAGE = "Hej! Vi har en lokal på lördagar och vill gärna hjälpa till med läxhjälpen."
 
@@ -168,8 +164,6 @@ def _moderation(admin: User, reporter: User, ad: Ad):
 
 def _partnerships(org, owner: User, third_org, third: User) -> tuple[Partnership, Partnership]:
     """An agreement both have approved (org's ad, third wrote) and a draft (org wrote to third)."""
-    from marketplace.partnerships import services as partnership_services
-
     text = "Hej! Vi vill gärna samverka kring språkcaféet och skriva en överenskommelse."
     ad = factories.ad(org=org, title="Vi söker en partner till språkcaféet")
     message = contact_services.show_interest(third, third_org, ad, text)
@@ -189,18 +183,6 @@ def world(app) -> World:
     return build_world()
 
 
-def log_in(client, user: User | None, **request):
-    """Log a client in as `user` through the session (the log-in form has its own tests).
-
-    `request` (e.g. base_url) describes the site the session cookie is set for."""
-    if user is None:
-        return client
-    with client.session_transaction(**request) as session:
-        session["_user_id"] = user.session_token
-        session["_fresh"] = True
-    return client
-
-
 def snapshot() -> dict[str, list[tuple]]:
     """Every row of every table, in a stable order: two equal snapshots mean nothing changed."""
     db.session.rollback()  # see what the requests committed, not this session's cached view
@@ -216,29 +198,7 @@ def changed_tables(before: dict, after: dict) -> list[str]:
     return [name for name in before if before[name] != after.get(name)]
 
 
-@contextmanager
-def make_app(**overrides) -> Iterator[Flask]:
-    """A fresh app and database of its own (for CSRF on, an https BASE_URL, hypothesis runs)."""
-    config = {"MAIL_BACKEND": "memory", **overrides}
-    app = create_app(TestConfig, **config)
-    app.test_client_class = FreshContextClient
-    with app.app_context():
-        reset_database()
-        try:
-            yield app
-        finally:
-            db.session.remove()
-            db.drop_all()
-            db.engine.dispose()
-
-
 @pytest.fixture
-def csrf_app(smtp_server) -> Iterator[Flask]:
+def csrf_app(make_app) -> Flask:
     """The app as in production: CSRF protection on."""
-    with make_app(
-        WTF_CSRF_ENABLED=True,
-        MAIL_BACKEND="smtp",
-        MAIL_SERVER=smtp_server.hostname,
-        MAIL_PORT=smtp_server.port,
-    ) as app:
-        yield app
+    return make_app(WTF_CSRF_ENABLED=True)

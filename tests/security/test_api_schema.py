@@ -54,6 +54,7 @@ def seeded_app(app):
     return app
 
 
+@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=20,

@@ -21,8 +21,8 @@ from marketplace.ads.models import Ad
 from marketplace.config import TestConfig
 from marketplace.extensions import db
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import MESSAGE, World, changed_tables, log_in, snapshot
+from tests.conftest import HTMX, log_in
+from tests.security.conftest import MESSAGE, World, changed_tables, snapshot
 from tests.security.routes import (
     ANONYMOUS_POST,
     DEV_ONLY,

@@ -11,7 +11,8 @@ import re
 import pytest
 from flask import url_for
 
-from tests.security.conftest import build_world, changed_tables, log_in, snapshot
+from tests.conftest import log_in
+from tests.security.conftest import build_world, changed_tables, snapshot
 from tests.security.routes import DEV_ONLY, ROUTES
 
 # POST routes that take no CSRF token, and why that is safe.

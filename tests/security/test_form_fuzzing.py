@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from marketplace import reference
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in
+from tests.conftest import HTMX, log_in
+from tests.test_partnerships import build, client_for
 
 ANSWERS = {200, 204, 303, 400, 403, 422}  # 204: success of an htmx (HX-Redirect) request
 FUZZ = settings(
@@ -132,8 +132,6 @@ def test_the_log_in_form_never_fails_whatever_is_posted(app, data, extra):
 @pytest.fixture
 def agreement(app):
     """A started Samverkansöverenskommelse and a member of one party: (client, URL)."""
-    from tests.test_partnerships import build, client_for
-
     world = build()
     client = client_for(app, world.anna)
     client.post(world.url)

@@ -13,8 +13,7 @@ import pytest
 
 from marketplace.config import ROOT
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in, make_app
+from tests.conftest import HTMX, log_in
 
 FORBIDDEN_SOURCES = ("'unsafe-inline'", "'unsafe-eval'", "data: 'self'", "*;")
 
@@ -93,17 +92,18 @@ def test_the_embed_may_be_framed_but_keeps_the_rest_of_the_policy(client):
     assert_secure_headers(client.get("/inbaddning/skapa"))
 
 
-def test_a_server_error_page_carries_the_headers_too():
-    with make_app(PROPAGATE_EXCEPTIONS=False) as app:
+@pytest.mark.usefixtures("fresh_app")  # it adds a route
+def test_a_server_error_page_carries_the_headers_too(make_app):
+    app = make_app(PROPAGATE_EXCEPTIONS=False, MAIL_BACKEND="memory")
 
-        @app.get("/__boom")
-        def boom():
-            raise RuntimeError("on purpose")
+    @app.get("/__boom")
+    def boom():
+        raise RuntimeError("on purpose")
 
-        response = app.test_client().get("/__boom")
-        assert response.status_code == 500
-        assert "Traceback" not in response.get_data(as_text=True)
-        assert_secure_headers(response)
+    response = app.test_client().get("/__boom")
+    assert response.status_code == 500
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert_secure_headers(response)
 
 
 def test_a_csrf_failure_page_carries_the_headers(csrf_app):
@@ -277,9 +277,9 @@ def test_a_405_names_the_methods_that_work(client):
     assert set(options.headers["Allow"].replace(" ", "").split(",")) == {"GET", "HEAD", "OPTIONS"}
 
 
-def test_an_app_built_with_an_https_base_url_sends_hsts_on_every_response():
-    with make_app(BASE_URL="https://samverkanstorget.example.se") as app:
-        client = app.test_client()
-        for path in ("/", "/api/v1/ads", "/finns-inte", "/static/site.css", "/inbaddning"):
-            hsts = client.get(path).headers.get("Strict-Transport-Security", "")
-            assert "max-age=" in hsts, path
+def test_an_app_built_with_an_https_base_url_sends_hsts_on_every_response(make_app):
+    app = make_app(BASE_URL="https://samverkanstorget.example.se", MAIL_BACKEND="memory")
+    client = app.test_client()
+    for path in ("/", "/api/v1/ads", "/finns-inte", "/static/site.css", "/inbaddning"):
+        hsts = client.get(path).headers.get("Strict-Transport-Security", "")
+        assert "max-age=" in hsts, path

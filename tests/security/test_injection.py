@@ -13,8 +13,7 @@ from marketplace.accounts.models import User
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in
+from tests.conftest import HTMX, log_in
 from tests.security.routes import ad_form
 
 HOSTILE_QUERIES = [

@@ -10,8 +10,7 @@ import pytest
 
 from marketplace.security import is_safe_redirect
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in
+from tests.conftest import HTMX, log_in
 
 HOST = "localhost"
 

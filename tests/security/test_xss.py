@@ -17,8 +17,7 @@ from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation
 from tests import factories
-from tests.conftest import HTMX
-from tests.security.conftest import log_in
+from tests.conftest import HTMX, log_in
 from tests.security.routes import ad_form, organisation_form
 
 # Every way out of a text node or an attribute at once (kept under the 120-character name and
@@ -116,6 +115,7 @@ def payload(request) -> str:
     return PAYLOADS[request.param]
 
 
+@pytest.mark.slow
 def test_hostile_text_in_every_field_is_shown_only_as_text(app, outbox, payload):
     client = app.test_client()
 
