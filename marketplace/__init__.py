@@ -124,7 +124,8 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     from marketplace.moderation.views import bp as moderation_bp
+    from marketplace.partnerships.views import bp as partnerships_bp
     from marketplace.privacy.views import bp as privacy_bp
 
-    for blueprint in (moderation_bp, privacy_bp):
+    for blueprint in (moderation_bp, privacy_bp, partnerships_bp):
         app.register_blueprint(blueprint)

@@ -6,8 +6,9 @@ Two files under demo_data/:
   and every ad, the open ones and those from the past year. Its dates are moved on loading so
   that the newest ad is published today: the demo never looks stale.
 - history.toml: one coordinator per organisation, the conversations between them
-  ("Visa intresse" and the replies), which ads were closed and what they led to. Times are
-  days after the ad was published, so they move with the ads.
+  ("Visa intresse" and the replies), which ads were closed and what they led to, and two
+  Samverkansöverenskommelser (one approved IOP, one draft). Times are days after the ad was
+  published, so they move with the ads.
 
 On an empty database the year is replayed in order through the services, each event with the
 clock frozen at the moment it happened (marketplace.clock.frozen_at): the organisations join,
@@ -53,6 +54,9 @@ from marketplace.insights.models import CollaborationForm
 from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice
 from marketplace.organisations.models import Membership, Organisation, Role
+from marketplace.partnerships import services as partnerships
+from marketplace.partnerships.models import Partnership
+from marketplace.partnerships.sections import SECTIONS_BY_KEY
 
 DEMO_DIR = Path(__file__).resolve().parent / "demo_data"
 DEMO_FILE = DEMO_DIR / "demo.json"
@@ -76,7 +80,7 @@ OUTCOME_TIME = time(14, 0)
 JOINED_BEFORE_FIRST_AD = timedelta(days=14)
 
 # Same-moment events run in this order: an ad exists before anyone writes about it.
-_PUBLISH, _MESSAGE, _READ, _CLOSE, _ASK, _OUTCOME = range(6)
+_PUBLISH, _MESSAGE, _READ, _AGREE, _CLOSE, _ASK, _OUTCOME = range(7)
 
 
 class DemoRefused(Exception):
@@ -155,6 +159,7 @@ class _Summary:
     closed: int = 0
     outcomes: int = 0
     matches: int = 0
+    agreements: int = 0
 
     def add(self, report: imports.ImportReport) -> None:
         for name in ("organisations", "ads"):
@@ -167,7 +172,7 @@ class _Summary:
         return (
             f"{self.imported}; history: {self.people} people, {self.conversations} "
             f"conversations ({self.messages} messages), {self.matches} match notices, "
-            f"{self.closed} ads closed, {self.outcomes} outcomes"
+            f"{self.closed} ads closed, {self.outcomes} outcomes, {self.agreements} agreements"
         )
 
 
@@ -198,6 +203,7 @@ class _Replay:
             self.join()
         self.plan_ads()
         self.plan_conversations()
+        self.plan_agreements()
         self.plan_closings()
         with _fresh_word_statistics():
             for event in sorted(self.events, key=lambda event: (event.at, event.order)):
@@ -361,6 +367,80 @@ class _Replay:
         if conversation is None:
             raise DemoDataError(f"conversation {number} in history.toml is gone")
         return conversation
+
+    # Samverkansöverenskommelser: started, written section by section, approved, the outcome
+
+    def plan_agreements(self) -> None:
+        numbers = {
+            (thread["ad"], thread["interested"]): number
+            for number, thread in enumerate(self.history.get("conversations", []))
+        }
+        for agreement in self.history.get("agreements", []):
+            ref = agreement["ad"]
+            number = numbers.get((ref, agreement["interested"]))
+            if number is None:
+                raise DemoDataError(f"history.toml: no conversation about {ref} for its agreement")
+            sides = {"ad": self.ads[ref]["organisation"], "interested": agreement["interested"]}
+            what = f"the agreement about {ref}"
+            at = self.moment(ref, agreement["day"], agreement["at"])
+            start = partial(self.start_agreement, number, sides[agreement["by"]])
+            self.schedule(at, _AGREE, start, what)
+            steps = [
+                (save, partial(self.save_agreement, number, sides[save["by"]], save))
+                for save in agreement.get("saves", [])
+            ] + [
+                (approval, partial(self.approve_agreement, number, sides[approval["by"]]))
+                for approval in agreement.get("approvals", [])
+            ]
+            for step, action in steps:
+                if step.get("section") and step["section"] not in SECTIONS_BY_KEY:
+                    raise DemoDataError(f"history.toml: {what} has no section {step['section']!r}")
+                moment = self.moment(ref, step["day"], step["at"])
+                if moment <= at:
+                    raise DemoDataError(f"history.toml: {what} changes before it starts")
+                self.schedule(moment, _AGREE, action, what)
+            outcome = agreement.get("outcome")
+            if outcome is not None:
+                record = partial(self.record_agreement, number, sides["ad"], outcome["as"])
+                self.schedule(
+                    self.moment(ref, outcome["day"], outcome["at"]), _OUTCOME, record, what
+                )
+
+    def partnership(self, number: int) -> Partnership:
+        partnership = partnerships.partnership_of(self.conversation(number))
+        if partnership is None:
+            raise DemoDataError(f"the agreement of conversation {number} was not started")
+        return partnership
+
+    def start_agreement(self, number: int, by: str) -> None:
+        partnerships.start_partnership(self.person(by), self.conversation(number))
+        self.summary.agreements += 1
+
+    def save_agreement(self, number: int, by: str, save: dict) -> None:
+        partnership = self.partnership(number)
+        section = SECTIONS_BY_KEY[save["section"]]
+        values = {name: partnership.content.get(name, "") for name in section.names}
+        values.update(save["fields"])
+        partnerships.save_section(
+            self.person(by),
+            self.conversation(number),
+            partnership,
+            section.key,
+            values,
+            partnership.version,
+        )
+
+    def approve_agreement(self, number: int, by: str) -> None:
+        partnership = self.partnership(number)
+        partnerships.approve(
+            self.person(by), self.conversation(number), partnership, partnership.version
+        )
+
+    def record_agreement(self, number: int, by: str, form: str) -> None:
+        partnerships.record_outcome(
+            self.person(by), self.conversation(number), self.partnership(number), form
+        )
+        self.summary.outcomes += 1
 
     # Closing ads, the outcome question and the answers
 

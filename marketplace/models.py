@@ -14,3 +14,8 @@ from marketplace.organisations.models import (  # noqa: F401
     Organisation,
     OrganisationChallenge,
 )
+from marketplace.partnerships.models import (  # noqa: F401
+    Partnership,
+    PartnershipApproval,
+    PartnershipVersion,
+)

@@ -26,6 +26,7 @@ from marketplace.insights.models import CollaborationForm, Outcome, OutcomeReque
 from marketplace.matching.models import MatchNotice
 from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import Membership, Organisation
+from marketplace.partnerships.models import Partnership
 from tests.conftest import FreshContextClient, log_in, reset_database
 from tests.databases import own_database_url
 
@@ -228,6 +229,27 @@ def test_a_language_cafe_answered_the_regions_need_and_it_became_an_iop(demo_sit
     )
     assert conversation.interested_organisation_id == cafe.id
     assert count(Message.id) > 2 * count(Conversation.id)  # people answer each other
+
+
+def test_the_region_and_the_cafe_approved_their_agreement_and_a_shelters_draft_is_unclear(client):
+    """One approved Samverkansöverenskommelse (its outcome recorded from it) and one draft."""
+    approved, draft = db.session.scalars(sa.select(Partnership).order_by(Partnership.id)).all()
+    log_in(client, "anna.lindqvist@example.org", form=True, password=demo.DEMO_PASSWORD)
+    html = client.get(f"/inkorg/{approved.conversation_id}/overenskommelse").get_data(as_text=True)
+    assert re.search(
+        r"Godkänd av Region Kalmar län [\d-]+, Föreningen Språkvän Kalmar [\d-]+", html
+    )
+    assert "Förutsättningar för IOP finns" in html and "120\u00a0000 kr per år" in html
+    assert "Registrerat" in html  # the ad's outcome, recorded from the agreement
+    pdf = client.get(f"/inkorg/{approved.conversation_id}/overenskommelse.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF-")
+    assert client.get(f"/inkorg/{draft.conversation_id}/overenskommelse").status_code == 404
+
+    log_in(client, "per.nilsson@example.org", form=True, password=demo.DEMO_PASSWORD)
+    html = client.get(f"/inkorg/{draft.conversation_id}/overenskommelse").get_data(as_text=True)
+    assert "Oklart — se punkt 1 och 3" in html
+    assert "Utkast: inte godkänt av båda parter." in html
+    assert "Kvinnojouren Vilja" in html
 
 
 # The ads

@@ -38,6 +38,10 @@ class SiteData:
     other_ad: dict = field(default_factory=dict)  # another organisation's
     other_organisation_id: int = 0  # other_ad's
     conversation: dict = field(default_factory=dict)  # about the member's ad
+    # The conversation's Samverkansöverenskommelse (a draft with an unclear IOP check), and a
+    # conversation (the member wrote about other_ad) that has none yet.
+    agreement: dict = field(default_factory=dict)
+    new_agreement: dict = field(default_factory=dict)
     report: dict = field(default_factory=dict)  # the member's open report about other_ad
     hidden_ad: dict = field(default_factory=dict)  # the member's organisation's, hidden
     challenge: str = "integration"
@@ -85,6 +89,7 @@ def seed(live: LiveServer) -> SiteData:
         data.other_ad = {"ad_id": other_ad.id, "slug": other_ad.slug}
         data.other_organisation_id = region.id
         data.conversation = _conversation(region, member_ad=ad)
+        data.agreement, data.new_agreement = _agreements(data, org, member, other_ad)
         data.site_admin_token = _moderation(data, org, region, member, other_ad)
     return data
 
@@ -136,6 +141,59 @@ def _conversation(region, member_ad) -> dict:
         writer, region, member_ad, "Hej! Vi vill gärna höra mer om läxhjälpen och ses i vår."
     )
     return {"conversation_id": message.conversation_id, "message_id": message.id}
+
+
+def _agreements(data: SiteData, org, member, other_ad) -> tuple[dict, dict]:
+    """A draft agreement in the member's conversation, and a conversation without one."""
+    try:
+        from marketplace.partnerships import services as partnerships
+    except ImportError:  # agreements not built yet
+        return {}, {}
+    from marketplace.contact import services as contact
+    from marketplace.contact.models import Conversation
+
+    conversation = db.session.get(Conversation, data.conversation["conversation_id"])
+    partnership = partnerships.start_partnership(member, conversation)
+    answers = {f"iop_{n}": "yes" for n in range(1, 8)} | {"iop_3": "unsure", "iop_5": "unsure"}
+    for key, values in (
+        (
+            "syfte",
+            {"purpose": "Läxhjälp för barn i Norrliden på lördagar.", "challenges": "Utbildning"},
+        ),
+        (
+            "insatser",
+            {
+                "a_volunteers": "Tolv volontärer",
+                "b_money": "150000",
+                "b_premises": "Skolans bibliotek",
+            },
+        ),
+        ("iop", answers),
+    ):
+        partnerships.save_section(
+            member, conversation, partnership, key, values, partnership.version
+        )
+    partnerships.approve(member, conversation, partnership, partnership.version)
+    message = contact.show_interest(
+        member, org, other_ad, "Hej! Vi skulle gärna låna lokalerna till vår läxhjälp."
+    )
+    return (
+        {"conversation_id": conversation.id, "key": "syfte"},
+        {"conversation_id": message.conversation_id},
+    )
+
+
+def type_too_long_purpose(page, live: LiveServer, data: SiteData, site_page: SitePage):
+    """Save the purpose with a text over its limit: the form comes back (422) with the text."""
+    box = page.locator("main textarea[name='purpose']")
+    box.fill("Läxhjälp " * 400)
+    with page.expect_response(lambda response: response.request.method == "POST") as posted:
+        page.locator("main form[method='post'] [type='submit']").first.click()
+    page.wait_for_selector("[aria-invalid='true'], .form-errors")
+    page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
+    return posted.value
 
 
 @dataclass(frozen=True)
@@ -298,6 +356,47 @@ PAGES: list[SitePage] = [
     ),
     SitePage("inbox", "contact.index", visitors=(MEMBER,)),
     SitePage("conversation", "contact.detail", values=lambda d: d.conversation, visitors=(MEMBER,)),
+    # Samverkansöverenskommelse
+    SitePage(
+        "new agreement", "partnerships.detail", values=lambda d: d.new_agreement, visitors=(MEMBER,)
+    ),
+    SitePage("agreement", "partnerships.detail", values=lambda d: d.agreement, visitors=(MEMBER,)),
+    SitePage(
+        "agreement section", "partnerships.edit", values=lambda d: d.agreement, visitors=(MEMBER,)
+    ),
+    SitePage(
+        "agreement section with errors",
+        "partnerships.edit",
+        values=lambda d: d.agreement,
+        visitors=(MEMBER,),
+        posts_to="partnerships.save",
+        status=422,
+        then=type_too_long_purpose,
+    ),
+    SitePage(
+        "agreement contributions",
+        "partnerships.edit",
+        values=lambda d: d.agreement | {"key": "insatser"},
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "agreement IOP check",
+        "partnerships.edit",
+        values=lambda d: d.agreement | {"key": "iop"},
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "agreement versions",
+        "partnerships.history",
+        values=lambda d: d.agreement,
+        visitors=(MEMBER,),
+    ),
+    SitePage(
+        "agreement print-out",
+        "partnerships.printable",
+        values=lambda d: d.agreement,
+        visitors=(MEMBER,),
+    ),
     # Matching, saved searches, statistics
     SitePage("ad matches", "matching.ad_matches", values=lambda d: d.ad, visitors=(MEMBER,)),
     SitePage(

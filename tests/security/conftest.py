@@ -21,6 +21,8 @@ from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import Invitation, Membership, Organisation, Role
+from marketplace.partnerships import services as partnership_services
+from marketplace.partnerships.models import Partnership
 from marketplace.search.services import AdQuery
 from tests import factories
 
@@ -58,6 +60,10 @@ class World:
     suspended: User
     report: object  # moderation.models.Report: third reported the ad
     hidden_ad: Ad  # org's ad that a moderator hid (its members may appeal)
+    # Samverkansöverenskommelser between org and third_org (`conversation` has none yet): one
+    # approved by both (about another ad of org's), one draft (org wrote about third's ad).
+    agreement: Partnership
+    draft: Partnership
 
     # Signed links, valid for their intended user.
     confirm_token: str = ""
@@ -103,6 +109,7 @@ def build_world() -> World:
         hidden_at=utcnow(),
         hidden_reason="Reklam, inte samverkan.",
     )
+    agreement, draft = _partnerships(org, owner, third_org, third)
     world = World(
         org=org,
         owner=owner,
@@ -125,6 +132,8 @@ def build_world() -> World:
         suspended=suspended,
         report=report,
         hidden_ad=hidden_ad,
+        agreement=agreement,
+        draft=draft,
     )
     world.confirm_token = tokens.make(tokens.CONFIRM, {"id": newcomer.id, "email": newcomer.email})
     world.reset_token = tokens.make(
@@ -151,6 +160,22 @@ def _moderation(admin: User, reporter: User, ad: Ad):
         reporter, ContentKind.AD, ad, ReportReason.SPAM, "Det här är reklam, inte samverkan."
     )
     return moderator, suspended, report
+
+
+def _partnerships(org, owner: User, third_org, third: User) -> tuple[Partnership, Partnership]:
+    """An agreement both have approved (org's ad, third wrote) and a draft (org wrote to third)."""
+    text = "Hej! Vi vill gärna samverka kring språkcaféet och skriva en överenskommelse."
+    ad = factories.ad(org=org, title="Vi söker en partner till språkcaféet")
+    message = contact_services.show_interest(third, third_org, ad, text)
+    conversation = db.session.get(Conversation, message.conversation_id)
+    agreement = partnership_services.start_partnership(owner, conversation)
+    partnership_services.approve(owner, conversation, agreement, 1)
+    partnership_services.approve(third, conversation, agreement, 1)
+    offer = factories.ad(org=third_org, kind=AdKind.OFFER, title="Vi erbjuder samtalsledare")
+    message = contact_services.show_interest(owner, org, offer, text)
+    conversation = db.session.get(Conversation, message.conversation_id)
+    draft = partnership_services.start_partnership(owner, conversation)
+    return agreement, draft
 
 
 @pytest.fixture

@@ -115,6 +115,14 @@ def organisation_form(_: World) -> dict:
     }
 
 
+def _agreement(w: World) -> dict:
+    return {"conversation_id": w.agreement.conversation_id}
+
+
+def _agreement_section(w: World) -> dict:
+    return {"conversation_id": w.agreement.conversation_id, "key": "syfte"}
+
+
 def saved_search_form(_: World) -> dict:
     return {"name": "Lokaler i Kalmar", "rhythm": "weekly", "q": "lokal", "county": "08"}
 
@@ -283,6 +291,45 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"message": "Tack för ert meddelande! Vi hör av oss på tisdag."},
         actor="colleague",
     ),
+    # --- Samverkansöverenskommelser (parties: members of the conversation's two organisations)
+    "partnerships.detail": route(MEMBER, values=_agreement, actor="colleague"),
+    "partnerships.start": route(
+        MEMBER,
+        "POST",
+        values=lambda w: {"conversation_id": w.conversation.id},
+        actor="colleague",
+        note="Either party starts the one agreement of a conversation.",
+    ),
+    "partnerships.edit": route(MEMBER, values=_agreement_section, actor="colleague"),
+    "partnerships.save": route(
+        MEMBER,
+        "POST",
+        values=_agreement_section,
+        data=lambda w: {
+            "purpose": "Att fler nyanlända hittar till språkcaféet och till vården.",
+            "challenges": "Integration",
+            "base_version": "1",
+        },
+        actor="colleague",
+    ),
+    "partnerships.approve": route(
+        MEMBER,
+        "POST",
+        values=lambda w: {"conversation_id": w.draft.conversation_id},
+        data=lambda w: {"version": "1"},
+        actor="colleague",
+    ),
+    "partnerships.outcome": route(
+        MEMBER,
+        "POST",
+        values=_agreement,
+        data=lambda w: {"record_as": "iop"},
+        actor="colleague",
+        note="Once both have approved; only the ad's organisation records its outcome.",
+    ),
+    "partnerships.history": route(MEMBER, values=_agreement, actor="colleague"),
+    "partnerships.printable": route(MEMBER, values=_agreement, actor="colleague"),
+    "partnerships.pdf": route(MEMBER, values=_agreement, actor="colleague"),
     # --- saved searches (personal: the owner is the user who saved it)
     "alerts.index": route(LOGIN),
     "alerts.new": route(LOGIN, "GET POST", data=saved_search_form, actor="outsider"),

@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from marketplace import reference
 from tests import factories
 from tests.conftest import HTMX, log_in
+from tests.test_partnerships import build, client_for
 
 ANSWERS = {200, 204, 303, 400, 403, 422}  # 204: success of an htmx (HX-Redirect) request
 FUZZ = settings(
@@ -125,6 +127,53 @@ def test_the_organisation_form_never_fails_whatever_is_posted(app, user, data, e
 def test_the_log_in_form_never_fails_whatever_is_posted(app, data, extra):
     response = app.test_client().post("/konto/logga-in", data=data, headers=extra)
     assert response.status_code in ANSWERS
+
+
+@pytest.fixture
+def agreement(app):
+    """A started Samverkansöverenskommelse and a member of one party: (client, URL)."""
+    world = build()
+    client = client_for(app, world.anna)
+    client.post(world.url)
+    return client, world.url
+
+
+SECTION_KEYS = ["parter", "syfte", "insatser", "period", "iop", "tvister"]
+ANSWER = choice(["yes", "no", "unsure", ""])
+
+
+@FUZZ
+@given(
+    key=st.sampled_from(SECTION_KEYS),
+    data=st.fixed_dictionaries(
+        {
+            "base_version": st.one_of(short_text, st.integers(-5, 10**12).map(str)),
+            "a_name": text,
+            "b_org_number": st.one_of(short_text, st.from_regex(r"\A[0-9]{6}-?[0-9]{4}\Z")),
+            "purpose": text,
+            "a_money": st.one_of(short_text, st.integers(-(10**12), 10**14).map(str)),
+            "b_staff_hours": short_text,
+            "starts_on": day,
+            "ends_on": day,
+            "iop_1": ANSWER,
+            "iop_3": ANSWER,
+            "disputes": text,
+        }
+    ),
+    extra=headers,
+)
+def test_the_agreement_sections_never_fail_whatever_is_posted(agreement, key, data, extra):
+    client, url = agreement
+    response = client.post(f"{url}/{key}", data=data, headers=extra)
+    assert response.status_code in ANSWERS | {409}
+
+
+@FUZZ
+@given(version=st.one_of(short_text, st.integers(-5, 10**12).map(str)), extra=headers)
+def test_approving_an_agreement_never_fails_whatever_version_is_posted(agreement, version, extra):
+    client, url = agreement
+    response = client.post(f"{url}/godkann", data={"version": version}, headers=extra)
+    assert response.status_code in ANSWERS | {409}
 
 
 def test_the_fuzzed_forms_do_accept_good_input(app, member):

@@ -1,0 +1,1 @@
+"""Samverkansöverenskommelse: a shared agreement between the two parties of a conversation."""
