@@ -1,7 +1,11 @@
-"""Score the matching on the hard cases (tests/data/matching_cases_hard.json): MRR and hit@1.
+"""Score the matching on the hard cases: MRR and hit@1.
 
     .venv/bin/python bench/matching_hard.py                                  # in-memory SQLite
     .venv/bin/python bench/matching_hard.py --database-url postgresql+psycopg://postgres@127.0.0.1/x
+
+Two sets: tests/data/matching_cases_hard.json (the target) and matching_cases_heldout.json (other
+towns and topics, written before matching used marketplace.language and never used to tune it
+case by case); `--set hard` or `--set heldout` scores one of them.
 
 Every case's ads go into one fresh database (as in tests/test_matching_cases.py); for each need,
 `find_matches` ranks the other ads and the partner's rank gives the reciprocal rank (0 when it
@@ -19,7 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-SET = ROOT / "tests" / "data" / "matching_cases_hard.json"
+SETS = {
+    "hard": ROOT / "tests" / "data" / "matching_cases_hard.json",
+    "heldout": ROOT / "tests" / "data" / "matching_cases_heldout.json",
+}
 
 
 def load(factories, data: dict) -> list[tuple[str, object, object]]:
@@ -61,11 +68,11 @@ def load(factories, data: dict) -> list[tuple[str, object, object]]:
     return cases
 
 
-def score(limit: int = 10) -> dict:
+def score(name: str = "hard", limit: int = 10) -> dict:
     from marketplace.matching import services
     from tests import factories
 
-    data = json.loads(SET.read_text(encoding="utf-8"))
+    data = json.loads(SETS[name].read_text(encoding="utf-8"))
     cases = load(factories, data)
     reciprocal, misses = [], []
     for name, need, partner in cases:
@@ -85,6 +92,7 @@ def score(limit: int = 10) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--set", choices=[*SETS, "both"], default="both")
     args = parser.parse_args()
     if args.database_url:
         os.environ["DATABASE_URL"] = args.database_url
@@ -93,15 +101,19 @@ def main() -> None:
     from marketplace.extensions import db
 
     app = create_app(TestConfig)
-    with app.app_context():
-        db.drop_all()
-        db.create_all()
-        result = score()
-        db.session.remove()
-        db.drop_all()
-    print(f"{result['cases']} cases: MRR {result['mrr']:.3f}, hit@1 {result['hit_at_1']:.1%}")
-    for name, rank in result["misses"]:
-        print(f"  rank {rank or '>10'}: {name}")
+    for name in SETS if args.set == "both" else [args.set]:
+        with app.app_context():
+            db.drop_all()
+            db.create_all()
+            result = score(name)
+            db.session.remove()
+            db.drop_all()
+        print(
+            f"{name} ({SETS[name].name}), {result['cases']} cases: "
+            f"MRR {result['mrr']:.3f}, hit@1 {result['hit_at_1']:.1%}"
+        )
+        for case, rank in result["misses"]:
+            print(f"  rank {rank or '>10'}: {case}")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 
 from marketplace.ads.models import Ad, AdKind, AdStatus
 from marketplace.clock import today, utcnow
@@ -336,7 +336,7 @@ def test_rarer_shared_words_weigh_more_than_common_ones(app):
     assert services.score_pair(a, rare).score > services.score_pair(a, common).score
 
 
-def test_document_frequencies_count_every_ad_with_the_term(app):
+def test_document_frequencies_count_every_ad_with_the_lemma(app):
     offer(forening(), title="Läxhjälp på lördagar", body="Läxhjälp och fika.")
     need(
         factories.municipality(),
@@ -344,16 +344,66 @@ def test_document_frequencies_count_every_ad_with_the_term(app):
         body="Mer läxhjälp.",
         status=AdStatus.PARTNER_FOUND,
     )
-    offer(forening(), title="Cyklar", body="Cyklar till alla.")
-    expected = Counter(
-        term for terms in db.session.scalars(sa.select(Ad.search_terms)) for term in terms.split()
-    )
+    offer(forening(), title="Cyklar", body="En cykel till alla.")
 
     stats = matching_terms.term_stats()
 
     assert stats.documents == 3
-    assert stats.df == dict(expected)
-    assert stats.df["laxhjalp"] == 2  # closed ads count too: the same on both databases
+    assert stats.df["läxhjälp"] == 2  # once per ad, closed ads too: the same on both databases
+    assert stats.df["hjälp"] == 2  # as a part of "läxhjälp"
+    assert stats.df["cykel"] == 1  # "Cyklar" and "cykel" are one lemma
+    assert "och" not in stats.df and "till" not in stats.df
+
+
+def test_a_sector_the_need_does_not_seek_ranks_below_one_it_does_other_things_equal(app):
+    a = need(factories.municipality(), seeks_civil=True, seeks_public=False, seeks_business=False)
+    offer(
+        factories.organisation(name="Bolaget AB", sector=Sector.BUSINESS, county_code="08"),
+        title="Läxhjälp på arabiska från bolaget",
+    )
+    offer(forening(), title="Läxhjälp på arabiska från föreningen")
+
+    assert found(a) == ["Läxhjälp på arabiska från föreningen", "Läxhjälp på arabiska från bolaget"]
+
+
+def test_reasons_say_which_words_connect_the_ads_in_the_reader_s_language(app):
+    a = need(
+        factories.municipality(),
+        title="Tolkar till föräldramöten",
+        body="Vi behöver tolkar på arabiska.",
+    )
+    b = offer(
+        forening(),
+        title="Språkstöd på arabiska",
+        body="Våra volontärer ger språkstöd i läxhjälpsgruppen och på möten.",
+    )
+    c = need(factories.municipality(), title="Läxhjälp", body="Vi söker läxhjälp på arabiska.")
+
+    reasons = services.score_pair(a, b).describe(own=True)
+    assert "Liknande ord: tolkar ≈ språkstöd" in reasons
+    assert "Gemensamma ord: arabiska" in reasons
+    [part] = [text for text in services.score_pair(c, b).describe(own=True) if "ord:" in text]
+    assert part.startswith("Gemensamma ord: ")
+    assert "läxhjälp (i läxhjälpsgruppen)" in part and "arabiska" in part
+
+    with force_locale("en"):
+        english = services.score_pair(c, b).describe(own=True)
+    assert any(
+        text.startswith("Words in common: ") and "läxhjälp (in läxhjälpsgruppen)" in text
+        for text in english
+    )
+
+
+def test_stop_words_are_never_shared_words(app):
+    a = need(
+        factories.municipality(), title="Vi har vuxit ur lokalen", body="Och nu söker vi en ny."
+    )
+    b = offer(forening(), title="Lokal för den som vuxit ur sin", body="Och den är ny.")
+
+    words = " ".join(services.score_pair(a, b).describe(own=True))
+
+    for word in ("ur", "och", "Och", "ny", "vi", "den"):
+        assert f" {word}," not in words and not words.endswith(f" {word}")
 
 
 def test_the_score_is_the_same_seen_from_either_side(app):

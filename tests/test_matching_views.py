@@ -96,7 +96,37 @@ def test_htmx_gets_only_the_matches_fragment(client, need, helpers, room):
     assert html.lstrip().startswith('<section id="matches"')
     assert "<html" not in html
     assert "HX-Request" in response.headers["Vary"]
-    assert html.index("Läxhjälp på arabiska") < html.index("Möteslokal att hyra")
+    assert "1 bra matchning" in html and "Läxhjälp på arabiska" in html
+    # the room to rent shares no words: a weaker match, one link away (and without JavaScript)
+    assert "Möteslokal att hyra" not in html
+    assert f'href="/annonser/{need.id}/matchningar?alla=1#matches"' in html
+    assert f'data-hx-get="/annonser/{need.id}/matchningar?alla=1"' in html
+    assert "Visa en svagare matchning" in html
+
+    everything = client.get(matches_url(need) + "?alla=1", headers=HTMX).get_data(as_text=True)
+    assert everything.index("Läxhjälp på arabiska") < everything.index("Möteslokal att hyra")
+    assert "1 svagare matchning" in everything and "Visa en svagare" not in everything
+
+
+def test_only_weaker_matches_say_there_is_no_good_one_and_offer_them(client, need, room):
+    html = client.get(matches_url(need)).get_data(as_text=True)
+
+    assert "Inga bra matchningar just nu" in html and "Möteslokal att hyra" not in html
+    everything = client.get(matches_url(need) + "?alla=1").get_data(as_text=True)
+    assert "Möteslokal att hyra" in everything
+
+
+def test_each_match_reads_as_sentences(client, need, helpers):
+    member = factories.member(org=need.organisation)
+    html = log_in(client, member).get(matches_url(need), headers=HTMX).get_data(as_text=True)
+
+    [summary] = re.findall(r'<p class="match-summary">(.*?)</p>', html)
+    assert summary.startswith("Båda arbetar med integration och etablering i Kalmar. ")
+    assert "Båda skriver om " in summary and "arabiska" in summary
+    assert summary.endswith(
+        "Ni söker idéburna organisationer och Språkbron söker offentliga aktörer: "
+        "ni passar varandra."
+    )
 
 
 def test_without_javascript_the_matches_are_a_page_of_their_own(client, need, helpers):
@@ -151,10 +181,11 @@ def test_a_closed_ad_has_no_matches(client, need, helpers):
 
 
 def test_matches_seen_again_follow_the_ads_as_they_change(client, need, helpers, room):
-    first = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+    url = matches_url(need) + "?alla=1"
+    first = client.get(url, headers=HTMX).get_data(as_text=True)
     helpers.status = AdStatus.PARTNER_FOUND  # the partner was found elsewhere
     db.session.commit()
-    again = client.get(matches_url(need), headers=HTMX).get_data(as_text=True)
+    again = client.get(url, headers=HTMX).get_data(as_text=True)
 
     assert "Läxhjälp på arabiska" in first and "Möteslokal att hyra" in first
     assert "Läxhjälp på arabiska" not in again and "Möteslokal att hyra" in again

@@ -15,41 +15,49 @@ SCORE. `score_pair(a, b)` is a weighted sum of five components, each between 0 a
 score is between 0 and 1 too. It is symmetric: score(a, b) == score(b, a).
 
     component   weight  1.0 means                                  less
-    text         0.40   many shared rare words                     1 - exp(-cosine / 0.15) of
-                                                                   the IDF-weighted term vectors
-    challenges   0.20   every challenge of the ad with fewer is    shared / fewer (overlap
-                        also the other's                           coefficient)
-    geography    0.15   the same municipality                      same county, or either ad
+    text         0.25   many shared rare words                     1 - exp(-similarity / 0.15),
+                                                                   see TEXT below
+    geography    0.25   the same municipality                      same county, or either ad
                                                                    for all of Sweden 0.7;
                                                                    neighbouring county 0.4;
                                                                    farther 0
-    sector       0.15   each seeks the other's sector              one way 0.5, neither 0
+    challenges   0.20   every challenge of the ad with fewer is    shared / fewer (overlap
+                        also the other's                           coefficient)
+    sector       0.20   each seeks the other's sector              one way 0.5, neither 0
     kinds        0.10   need with offer                            an idea with a need or an
                                                                    offer 0.6; other pairs are
                                                                    never matched
 
-Text weighs most on purpose: two ads in the same town about the same challenge are common, and
-only their words tell a room to rent from Arabic-speaking homework helpers. Without a single
-shared word a pair scores at most 0.60. Every component that adds to the score adds a reason.
+Text and place weigh most: two ads in the same town about the same challenge are common, and
+only their words tell a room to rent from Arabic-speaking homework helpers; an offer that says
+the same far away helps less than a nearby one that says it in other words. An ad from a sector
+the other does not seek scores 0.10 less than one from a sector it seeks, other things equal.
+Without a single connected word a pair scores at most 0.75. Every component that adds to the
+score adds a reason; `Match.good` (score >= 0.6 and text >= 0.3) sorts the pages' matches into
+the good ones and the weaker ones shown on request.
 
-TEXT (terms.py). Terms are the stemmed, accent-folded terms of marketplace.search.text, the ones
-the search index holds in `Ad.search_terms` (title, body, organisation name), without Swedish
-function words and place names (geography has its own component). Each term weighs its inverse
-document frequency, idf = ln((1 + N) / (1 + df)) + 1, so "läxhjälp" counts far more than "barn".
-Swedish compounds: a term of 5+ letters that begins the other ad's term ("senior" in
-"seniordans", "arabisk" in "arabisktalande") counts half.
+TEXT (terms.py). An ad's words are its title, body and organisation name through the Swedish
+analysis the search uses (marketplace.language): the lemmas of its words ("tolkar" -> tolk),
+the lemmas of its compounds' parts ("läxhjälpsgruppen" -> läxhjälp, läxa, hjälp) and their
+curated synonyms ("tolk" -> språkstöd), without function words, everyday verbs and place names
+(geography has its own component). Each lemma weighs its inverse document frequency,
+idf = ln((1 + N) / (1 + df)) + 1, times a factor for how common it is in Swedish at large
+(wordfreq, 1 for "läxhjälp", 0.2 for "barn"), and twice that in a title. The similarity is the
+cosine of the two ads' weighted lemma vectors, where a lemma one ad writes and the other has in
+a compound counts 0.5, a part of both ads' compounds 0.25, and a curated synonym 0.5: below the
+word itself. The reasons name what connected the ads, as each writes it: "Gemensamma ord:
+arabiska, läxhjälp (i läxhjälpsgruppen)", "Liknande ord: tolk ≈ språkstöd".
 
-DOCUMENT FREQUENCIES (`term_stats`) come from the full-text index in one aggregate query: the
-FTS5 vocabulary table fts_ad_vocab on SQLite, the same stored terms split with
-string_to_array() on PostgreSQL. Both count every ad in the index, open or closed (neither
-database can count only open ads cheaply, and a word's rarity hardly changes when ads close),
-so both give the same numbers and the same ranking. The table is kept in the process for
-MATCHING_DF_MAX_AGE seconds (default 3600: rarity changes slowly, and at 100,000 ads a rebuild
-takes about a second; 0 in tests, so each test sees its own data).
+DOCUMENT FREQUENCIES (`term_stats`) are counted on the newest 2,000 ads (all of them on a
+smaller site), open or closed, and scaled to the number of ads: a word's rarity hardly changes
+with the rest, and the same rows on either database give the same numbers. Analysing them also
+fills the per-process cache of analysed ads (one entry per ad version: its id and a hash of its
+texts, so an edited ad is analysed again). The table is kept in the process for
+MATCHING_DF_MAX_AGE seconds (default 3600; 0 in tests, so each test sees its own data).
 
 CANDIDATES (candidates.py) come from indexed filters, never from scoring every ad in Python:
 open, not expired, another organisation, a complementary kind, and either a shared challenge or
-one of the ad's rarer terms (the full-text index). With more than NEAR_ONLY_ABOVE ads, an ad
+one of the ad's rarer lemmas (the full-text index, asked for the ad's words with that lemma). With more than NEAR_ONLY_ABOVE ads, an ad
 sharing only a challenge must also be near (same or neighbouring county, or all of Sweden); ads
 sharing rare words come from anywhere. An integer pre-score (the weights above in whole points)
 keeps the best CANDIDATE_CAP, the newer ad on equal points. The filters and the pre-score work
@@ -60,7 +68,7 @@ bitsets on either database give the same candidates.
 
 SCORING the candidates reads their kind, place, sectors and challenges from lists kept with
 those bitsets (candidates.attributes), and their words only while the text can still change
-the top list: without the text a score is at most the other components plus 0.40, so
+the top list: without the text a score is at most the other components plus 0.25, so
 candidates are taken best bound first and the rest are never read (services._best; exact,
 not a heuristic). Only the shown matches are loaded as whole ads. The pages keep an ad's ranking
 until the data changes (marketplace.caching); the API and the match e-mails rank afresh.

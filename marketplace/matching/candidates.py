@@ -28,10 +28,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from marketplace import reference
-from marketplace.ads.models import Ad, AdKind, open_ads_condition
+from marketplace.ads.models import Ad, AdKind
 from marketplace.extensions import db
 from marketplace.matching.scoring import COMPLEMENTS, Profile
-from marketplace.matching.terms import Terms, TermStats
+from marketplace.matching.terms import Terms, TermStats, index_terms
 from marketplace.organisations.models import Sector
 from marketplace.search import facets
 from marketplace.search import index as search_index
@@ -229,10 +229,31 @@ def _assign(values: list, indexes: Iterable[int], value: object) -> None:
 
 
 def rare_terms(terms: Terms, stats: TermStats) -> list[str]:
-    """The ad's rarest terms that some other ad has too (not the very common ones)."""
+    """The ad's rarest lemmas (not the very common ones), twice RARE_TERMS of them: those no
+    other ad has are left out once the index has been asked (`rare_hits`)."""
     most = max(RARE_FLOOR, int(stats.documents * RARE_SHARE))
-    usable = [t for t in terms.terms if 2 <= stats.df.get(t, 0) <= most]
-    return sorted(usable, key=lambda t: (stats.df[t], t))[:RARE_TERMS]
+    usable = [t for t in terms.terms if stats.df.get(t, 0) <= most]
+    return sorted(usable, key=lambda t: (stats.df.get(t, 0), t))[: 2 * RARE_TERMS]
+
+
+def rare_hits(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> dict[str, int]:
+    """The ad's RARE_TERMS rarest lemmas that other ads have too, with those ads (a bitset, from
+    the search index: the ad's words with that lemma as the index holds them)."""
+    rare = rare_terms(terms, stats)
+    if not rare:
+        return {}
+    stems = index_terms(ad, rare)
+    hits = term_hits([stem for term in rare for stem in stems.get(term, ())], snap)
+    found: dict[str, int] = {}
+    for term in rare:
+        bitset = 0
+        for stem in stems.get(term, ()):
+            bitset |= hits[stem]
+        if bitset & ~(1 << ad.id):
+            found[term] = bitset
+            if len(found) == RARE_TERMS:
+                break
+    return found
 
 
 def candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> list[int]:
@@ -283,13 +304,12 @@ def candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot)
     tally.add(3, facets.any_of(snap.sector, [sector.value for sector in ad.seeking]))
 
     reach = shares_challenge
-    rare = rare_terms(terms, stats)
-    if rare:
-        total = sum(stats.idf(t) for t in rare)
-        hits = term_hits(rare, snap)
-        for term in rare:
-            tally.add(max(1, round(14 * stats.idf(term) / total)), hits[term])
-            reach |= hits[term]
+    hits = rare_hits(ad, terms, stats, snap)
+    if hits:
+        total = sum(stats.idf(t) for t in hits)
+        for term, bitset in hits.items():
+            tally.add(max(1, round(14 * stats.idf(term) / total)), bitset)
+            reach |= bitset
     return facets.ids(tally.best(CANDIDATE_CAP, eligible & reach))
 
 
@@ -317,13 +337,3 @@ def profiles(ids: list[int], known: Attributes) -> list[Profile]:
         )
         for ad_id in ids
     ]
-
-
-def search_terms_of_open(ids: list[int]) -> dict[int, str]:
-    """The stored search terms of those of these ads that are still open.
-
-    The snapshot behind the candidates may be a few minutes old when another process wrote
-    (without a shared cache): an ad closed or hidden since is left out here, so never matched.
-    """
-    statement = sa.select(Ad.id, Ad.search_terms).where(Ad.id.in_(ids), open_ads_condition())
-    return dict(db.session.execute(statement).all())  # type: ignore[arg-type]

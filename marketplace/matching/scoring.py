@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 from marketplace import reference
 from marketplace.ads.models import Ad, AdKind
-from marketplace.matching.terms import Terms, TermStats, beginnings, compound_partners
+from marketplace.language import synonyms
+from marketplace.matching.terms import Terms, TermStats
 from marketplace.organisations.models import Sector
 
-WEIGHTS = {"text": 0.40, "challenges": 0.20, "geography": 0.15, "sector": 0.15, "kinds": 0.10}
+WEIGHTS = {"text": 0.25, "challenges": 0.20, "geography": 0.25, "sector": 0.20, "kinds": 0.10}
 
 # Which kinds complement which, and how well (the relation is symmetric).
 COMPLEMENTS: dict[AdKind, dict[AdKind, float]] = {
@@ -27,7 +28,9 @@ COMPLEMENTS: dict[AdKind, dict[AdKind, float]] = {
 GEOGRAPHY = {"municipality": 1.0, "county": 0.7, "nationwide": 0.7, "neighbour": 0.4, "far": 0.0}
 
 TEXT_SCALE = 0.15  # text = 1 - exp(-cosine / TEXT_SCALE): 0.05 -> 0.28, 0.15 -> 0.63, 0.35 -> 0.90
-COMPOUND_SHARE = 0.5  # a compound match counts half an exact one
+PART_SHARE = 0.5  # a lemma in one ad that is part of the other's compound ("hjälp", "läxhjälp")
+PARTS_SHARE = 0.25  # a part of both ads' compounds ("teater": "ungdomsteater", "teatergrupp")
+RELATED_SHARE = 0.5  # curated synonyms ("tolk", "språkstöd"): below the word itself
 MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 
@@ -106,17 +109,11 @@ class Scored:
     score: float
     components: dict[str, float]
     reasons: list[Reason]  # words not yet looked up
-    shared_terms: list[str]
+    connections: list[tuple[str, str, str]]  # Scorer.connections
 
 
 class Scorer:
-    """Scores other ads against one ad; what depends on that ad alone is worked out once.
-
-    Compound pairs ("senior" ~ "seniordans") are looked up, not searched for: `partners` holds
-    every term another ad may have that pairs with one of ours (terms.compound_partners). Only
-    another ad's terms the table does not know yet (written since it was built) are compared
-    letter by letter.
-    """
+    """Scores other ads against one ad; what depends on that ad alone is worked out once."""
 
     def __init__(self, ours: Profile, terms: Terms, stats: TermStats) -> None:
         self.ours, self.terms, self.stats = ours, terms, stats
@@ -124,19 +121,12 @@ class Scorer:
         self.kinds = {kind.value: weight for kind, weight in COMPLEMENTS[ours.kind].items()}
         self.seeking = tuple(sector.value for sector in ours.seeking)
         self.sector = ours.sector.value
-        self.long, self.partners = compound_partners(self.terms.terms, stats)
-        self.partner_terms = frozenset(self.partners)
 
-    def components(self, theirs: Profile, terms: Terms) -> tuple[dict[str, float], set[str]]:
-        """The five components (each 0..1) and the shared terms: all that ranking needs."""
+    def components(self, theirs: Profile, terms: Terms) -> dict[str, float]:
+        """The five components (each 0..1): all that ranking needs."""
         components = self.without_text(theirs)
-        return components, self.add_text(components, terms)
-
-    def add_text(self, components: dict[str, float], theirs: Terms) -> set[str]:
-        """Add the text component (summed last) to the others; returns the shared terms."""
-        similarity, shared = self.text_similarity(theirs)
-        components["text"] = 1.0 - math.exp(-similarity / TEXT_SCALE)  # as services._best does
-        return shared
+        components["text"] = text_component(self.text_similarity(terms))
+        return components
 
     def without_text(self, theirs: Profile) -> dict[str, float]:
         """The components but the text, in the order they are summed."""
@@ -170,34 +160,70 @@ class Scorer:
             ((sector in self.seeking) + (self.sector in seeking)) / 2,
         )
 
-    def text_similarity(self, theirs: Terms) -> tuple[float, set[str]]:
-        """IDF-weighted cosine of the two ads' terms (compound pairs count half), and the shared
-        terms (`terms.rarest_first` orders them for a reason). Symmetric: the same pairs are found
-        from either side."""
-        ours, stats = self.terms, self.stats
-        if not ours.terms or not theirs.terms:
-            return 0.0, set()
-        idf, squared = stats.weights, stats.squared
-        their_terms = theirs.terms
-        shared = ours.terms & their_terms
-        dot = sum(map(squared.__getitem__, shared))
-        matched = set(shared)
-        for term in their_terms & self.partner_terms:
-            for other in self.partners[term]:
-                if other not in their_terms:  # else the other is shared
-                    dot += COMPOUND_SHARE * idf[term] * idf[other]
-                    matched.add(term)
-        for term in their_terms - stats.vocabulary:  # not in the table: no partner listed yet
-            if term in ours.terms:
-                continue
-            for other in beginnings(term):
-                if other in self.long and other not in their_terms:
-                    dot += COMPOUND_SHARE * idf[term] * idf[other]
-                    matched.add(term)
+    def text_similarity(self, theirs: Terms) -> float:
+        """How much the two ads' words say the same, 0..1: a weighted cosine of their exact
+        lemmas (each weighs its idf, twice that in a title: Terms.boost), where a lemma that is part
+        of the other's compound counts PART_SHARE, one that is a part of both PARTS_SHARE, and
+        a curated synonym RELATED_SHARE (half from each side, so a pair of synonyms counts
+        once). Symmetric: the same from either side."""
+        ours = self.terms
+        if not ours.exact or not theirs.exact:
+            return 0.0
+        our_boost, their_boost = ours.boost, theirs.boost
+        squared = self.stats.squared
+
+        def weigh(found: frozenset[str]) -> float:
+            return sum(squared[term] * our_boost(term) * their_boost(term) for term in found)
+
+        dot = weigh(ours.exact & theirs.exact)
+        dot += PART_SHARE * (weigh(ours.exact & theirs.parts) + weigh(ours.parts & theirs.exact))
+        dot += PARTS_SHARE * weigh(ours.parts & theirs.parts)
+        dot += (RELATED_SHARE / 2) * (
+            weigh(ours.exact & theirs.related) + weigh(ours.related & theirs.exact)
+        )
         if dot == 0:
-            return 0.0, set()
-        similarity = dot / (ours.norm(stats) * theirs.norm(stats))
-        return min(1.0, similarity), matched
+            return 0.0
+        return min(1.0, dot / (ours.norm(self.stats) * theirs.norm(self.stats)))
+
+    def connections(self, theirs: Terms) -> list[tuple[str, str, str]]:
+        """What connects the two ads' words, strongest first, as (kind, our lemma, their
+        lemma): "same" (both write it), "part" (one writes it, the other has it in a compound),
+        "related" (curated synonyms). For the reasons: only worked out for shown matches."""
+        ours, squared = self.terms, self.stats.squared
+        found: list[tuple[float, str, str, str]] = []
+        for term in ours.exact & theirs.exact:
+            found.append((squared[term], "same", term, term))
+        for term in (ours.exact & theirs.parts) | (ours.parts & theirs.exact):
+            found.append((PART_SHARE * squared[term], "part", term, term))
+        index = synonyms.related_index()
+        said = {item[2] for item in found}  # a word both have needs no synonym
+        ours_said = set(said)
+        for term in (ours.exact & theirs.related) - ours_said:
+            theirs_related = index.get(term, frozenset()) - ours_said
+            for other in sorted(theirs_related & theirs.exact) or sorted(
+                theirs_related & theirs.parts
+            ):
+                if other not in said:
+                    said.add(other)
+                    weight = RELATED_SHARE * (squared[term] + squared[other]) / 2
+                    found.append((weight, "related", term, other))
+                break
+        for term in ours.related & theirs.exact:
+            if term in said:
+                continue
+            mine = index.get(term, frozenset()) - ours_said
+            for other in sorted(mine & ours.exact) or sorted(mine & ours.parts):
+                said.add(term)
+                weight = RELATED_SHARE * (squared[term] + squared[other]) / 2
+                found.append((weight, "related", other, term))
+                break
+        found.sort(key=lambda item: (-item[0], item[1], item[2]))
+        return [(kind, our, their) for _weight, kind, our, their in found]
+
+
+def text_component(similarity: float) -> float:
+    """The text component of a text similarity: 1 - exp(-similarity / TEXT_SCALE)."""
+    return 1.0 - math.exp(-similarity / TEXT_SCALE)
 
 
 NOT_TEXT = ("kinds", "challenges", "geography", "sector")

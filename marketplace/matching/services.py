@@ -6,7 +6,6 @@ for how a match is found and scored.
 from __future__ import annotations
 
 import heapq
-import math
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -20,18 +19,21 @@ from marketplace.matching import candidates, scoring, suggestions, wording
 from marketplace.matching.scoring import (
     MIN_SCORE,
     NOT_TEXT,
-    TEXT_SCALE,
     WEIGHTS,
     Profile,
     Reason,
     Scored,
     Scorer,
+    text_component,
 )
-from marketplace.matching.terms import rarest_first, term_stats
+from marketplace.matching.terms import Terms, ad_terms, term_stats, terms_of_open
 from marketplace.organisations.models import Organisation
 from marketplace.search import facets
 
-TEXT_BATCH = 150  # candidates whose words are read at a time (most ads need one batch)
+TEXT_BATCH = 50  # candidates whose words are read (and analysed) at a time
+# A "good" match (shown first; the others behind "Visa fler, svagare"): ...
+GOOD_SCORE = 0.6  # ... at least this score ...
+GOOD_TEXT = 0.3  # ... and words in common that say this much (the text component)
 
 
 @dataclass
@@ -48,17 +50,24 @@ class Match:
     def percent(self) -> int:
         return round(self.score * 100)
 
+    @property
+    def good(self) -> bool:
+        """A match worth showing first: a high score with words in common (GOOD_SCORE and
+        GOOD_TEXT); the others are offered as "weaker" matches."""
+        return self.score >= GOOD_SCORE and self.components["text"] >= GOOD_TEXT
+
     def describe(self, own: bool = False) -> list[str]:
         """The reasons in words: `own` when the reader speaks for the source ad ("Ni söker")."""
         return wording.describe(self.reasons, self.source, self.ad, own)
 
+    def summary(self, own: bool = False) -> str:
+        """The reasons as a few sentences ("Båda arbetar med integration i Kalmar. …")."""
+        return wording.summary(self.reasons, self.source, self.ad, own)
+
 
 def _match(ours: Ad, theirs: Ad, scored: Scored) -> Match:
-    """A Match for the page: the shared words as the other ad writes them."""
-    reasons = list(scored.reasons)
-    words = wording.surface_words(theirs, scored.shared_terms) if scored.shared_terms else ()
-    if words:
-        reasons.append(Reason("words", words))
+    """A Match for the page: what connects the two ads' words, as each ad writes them."""
+    reasons = list(scored.reasons) + wording.word_reasons(ours, theirs, scored.connections)
     return Match(
         source=ours, ad=theirs, score=scored.score, components=scored.components, reasons=reasons
     )
@@ -68,13 +77,14 @@ def score_pair(ours: Ad, theirs: Ad) -> Match:
     """How well `theirs` complements `ours`, with every reason (no filters applied)."""
     stats = term_stats()
     our_profile, their_profile = Profile.of(ours), Profile.of(theirs)
-    scorer = Scorer(our_profile, stats.terms(ours.search_terms), stats)
-    components, shared = scorer.components(their_profile, stats.terms(theirs.search_terms))
+    scorer = Scorer(our_profile, ad_terms(ours), stats)
+    their_terms = ad_terms(theirs)
+    components = scorer.components(their_profile, their_terms)
     scored = Scored(
         score=scoring.total(components),
         components=components,
         reasons=scoring.reasons(our_profile, their_profile),
-        shared_terms=rarest_first(shared, stats),
+        connections=scorer.connections(their_terms),
     )
     return _match(ours, theirs, scored)
 
@@ -103,18 +113,19 @@ def _kept_ranking(ad_id: int, limit: int) -> list[tuple]:
 
 def _ranked(ad: Ad, limit: int) -> list[tuple]:
     """The best matches as plain values, best first: (ad id, score, components, reasons as
-    (code, values) but the words, shared stems rarest first). Nothing here depends on the
-    language or on who asks."""
+    (code, values) but the words, what connects the words as Scorer.connections gives it).
+    Nothing here depends on the language or on who asks."""
     if not ad.is_open(today()) or limit < 1:
         return []
     stats = term_stats()
-    ours, terms = Profile.of(ad), stats.terms(ad.search_terms)
+    ours, terms = Profile.of(ad), ad_terms(ad)
     snap = facets.snapshot()  # one for the whole ranking (another thread may replace it)
     known = candidates.attributes(snap)
     ids = candidates.candidate_ids(ad, terms, stats, snap)
     if not ids:
         return []
-    kept = _best(Scorer(ours, terms, stats), ids, limit, known)
+    scorer = Scorer(ours, terms, stats)
+    kept = _best(scorer, ids, limit, known)
     profiles = {p.id: p for p in candidates.profiles([item[1] for item in kept], known)}
     return [
         (
@@ -122,9 +133,9 @@ def _ranked(ad: Ad, limit: int) -> list[tuple]:
             score,
             {**dict(zip(NOT_TEXT, parts, strict=True)), "text": text},
             [(reason.code, reason.values) for reason in scoring.reasons(ours, profiles[ad_id])],
-            rarest_first(shared, stats),
+            scorer.connections(their_terms),
         )
-        for score, ad_id, parts, text, shared in kept
+        for score, ad_id, parts, text, their_terms in kept
     ]
 
 
@@ -149,16 +160,16 @@ def _shown(ad: Ad, ranked: list[tuple]) -> list[Match]:
                 score=score,
                 components=dict(components),
                 reasons=[Reason(code, tuple(values)) for code, values in reasons],
-                shared_terms=list(shared),
+                connections=[tuple(item) for item in connections],
             ),
         )
-        for ad_id, score, components, reasons, shared in ranked
+        for ad_id, score, components, reasons, connections in ranked
         if ad_id in shown  # deleted since the ranking was kept
     ]
 
 
 def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attributes) -> list[tuple]:
-    """The `limit` best (score, id, other components, text component, shared terms) with at
+    """The `limit` best (score, id, other components, text component, their Terms) with at
     least MIN_SCORE, best first (the newer ad first on equal scores).
 
     The text, the one component that needs an ad's words, is worked out best bound first and
@@ -167,7 +178,7 @@ def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attribut
     monotonic, so the bound holds for the floating-point sums too). The words are read
     TEXT_BATCH ads at a time, as they are needed; most candidates' are never read.
     """
-    stats, parts_of = scorer.stats, scorer.parts
+    parts_of = scorer.parts
     bounded = []
     for ad_id in ids:
         parts = parts_of(
@@ -182,7 +193,7 @@ def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attribut
     bounded.sort(key=lambda item: (item[0], item[1]), reverse=True)
     text_weight = WEIGHTS["text"]
     kept: list[tuple] = []  # a heap: the worst kept first
-    texts: dict[int, str | None] = {}
+    texts: dict[int, Terms | None] = {}
     for index, (partial, ad_id, parts) in enumerate(bounded):
         bound = partial + text_weight
         if bound < MIN_SCORE or (len(kept) == limit and bound < kept[0][0]):
@@ -190,16 +201,15 @@ def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attribut
         if ad_id not in texts:
             batch = [item[1] for item in bounded[index : index + TEXT_BATCH]]
             texts.update(dict.fromkeys(batch))  # None: no longer open
-            texts.update(candidates.search_terms_of_open(batch))
-        words = texts[ad_id]
-        if words is None:
+            texts.update(terms_of_open(batch))
+        terms = texts[ad_id]
+        if terms is None:
             continue
-        similarity, shared = scorer.text_similarity(stats.terms(words))
-        text = 1.0 - math.exp(-similarity / TEXT_SCALE)
+        text = text_component(scorer.text_similarity(terms))
         score = partial + text_weight * text  # as scoring.total sums it
         if score < MIN_SCORE:
             continue
-        item = (score, ad_id, parts, text, shared)
+        item = (score, ad_id, parts, text, terms)
         if len(kept) < limit:
             heapq.heappush(kept, item)
         elif item[:2] > kept[0][:2]:
@@ -212,20 +222,36 @@ def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attribut
 
 @dataclass
 class AdMatches:
-    """What the ad page's matches block shows."""
+    """What the ad page's matches block shows: the good matches, and the weaker ones when
+    asked for (`everything`) or when there is no good one to show."""
 
     ad: Ad
     open: bool
-    matches: list[Match]
+    good: list[Match]
+    weaker: list[Match]
+    everything: bool
     suggestions: list[suggestions.Suggestion]
 
+    @property
+    def matches(self) -> list[Match]:
+        """All matches found, best first."""
+        return self.good + self.weaker
 
-def matches_for_ad(ad: Ad, *, own: bool, limit: int = 10) -> AdMatches:
-    """Matches for the ad page; its own organisation also gets organisations to contact."""
+    @property
+    def shown(self) -> list[Match]:
+        return self.matches if self.everything else self.good
+
+
+def matches_for_ad(ad: Ad, *, own: bool, everything: bool = False, limit: int = 10) -> AdMatches:
+    """Matches for the ad page (the good ones unless `everything`); its own organisation also
+    gets organisations to contact."""
+    found = _page_matches(ad, limit)
     return AdMatches(
         ad=ad,
         open=ad.is_open(today()),
-        matches=_page_matches(ad, limit),
+        good=[match for match in found if match.good],
+        weaker=[match for match in found if not match.good],
+        everything=everything,
         suggestions=(
             suggestions.suggest_organisations(ad)
             if own and suggestions.wants_suggestions(ad)
@@ -237,15 +263,21 @@ def matches_for_ad(ad: Ad, *, own: bool, limit: int = 10) -> AdMatches:
 @dataclass
 class AdWithMatches:
     ad: Ad
-    matches: list[Match]
+    matches: list[Match]  # the good ones
+    weaker: int = 0  # and how many weaker ones among its best, on the ad's matches page
 
 
 def organisation_matches(organisation: Organisation, per_ad: int = 5) -> list[AdWithMatches]:
-    """Every open ad of the organisation with its best matches (newest ad first)."""
+    """Every open ad of the organisation with its best good matches (newest ad first)."""
     ads = db.session.scalars(
         sa.select(Ad)
         .where(Ad.organisation_id == organisation.id, open_ads_condition())
         .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
         .order_by(Ad.published_at.desc(), Ad.id.desc())
     ).all()
-    return [AdWithMatches(ad=ad, matches=_page_matches(ad, per_ad)) for ad in ads]
+    shown = []
+    for ad in ads:
+        found = _page_matches(ad, per_ad)
+        good = [match for match in found if match.good]
+        shown.append(AdWithMatches(ad=ad, matches=good, weaker=len(found) - len(good)))
+    return shown

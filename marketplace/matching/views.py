@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 from flask_login import current_user
 
 from marketplace.ads import services as ad_services
@@ -16,15 +16,17 @@ bp = Blueprint("matching", __name__)
 
 @bp.get("/annonser/<int:ad_id>/matchningar")
 def ad_matches(ad_id: int):
-    """The ad page loads this block with htmx; without JavaScript it is a page of its own."""
+    """The ad page loads this block with htmx; without JavaScript it is a page of its own.
+    The good matches come first; ?alla=1 also shows the weaker ones."""
     ad = visible_ad_or_404(ad_id)  # hidden: as gone as its page (its members see a notice)
     own = ad_services.can_manage(current_user, ad)
+    everything = request.args.get("alla") == "1"
     return render_page(
         "matching/ad.html",
         fragment="matches",
         ad=ad,
         own=own,
-        result=services.matches_for_ad(ad, own=own),
+        result=services.matches_for_ad(ad, own=own, everything=everything),
     )
 
 
