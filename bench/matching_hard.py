@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 SETS = {
     "hard": ROOT / "tests" / "data" / "matching_cases_hard.json",
     "heldout": ROOT / "tests" / "data" / "matching_cases_heldout.json",
+    "fresh": ROOT / "tests" / "data" / "matching_cases_fresh.json",
 }
 
 

@@ -27,6 +27,7 @@ from tests import factories
 DATA = Path(__file__).parent / "data"
 SET = json.loads((DATA / "matching_cases_hard.json").read_text(encoding="utf-8"))
 HELD_OUT = json.loads((DATA / "matching_cases_heldout.json").read_text(encoding="utf-8"))
+FRESH = json.loads((DATA / "matching_cases_fresh.json").read_text(encoding="utf-8"))
 CASES = SET["cases"]
 
 
@@ -47,14 +48,14 @@ def literal(ad: dict) -> set[str]:
 
 def test_there_are_at_least_thirty_cases_with_four_distractors_each():
     assert len(CASES) >= 30
-    assert len(HELD_OUT["cases"]) >= 20
-    for data in (SET, HELD_OUT):
+    assert len(HELD_OUT["cases"]) >= 20 and len(FRESH["cases"]) >= 20
+    for data in (SET, HELD_OUT, FRESH):
         cases = data["cases"]
         assert all(len(case["distractors"]) >= 4 for case in cases)
         assert len({case["name"] for case in cases}) == len(cases)
 
 
-@pytest.mark.parametrize("data", [SET, HELD_OUT], ids=["hard", "heldout"])
+@pytest.mark.parametrize("data", [SET, HELD_OUT, FRESH], ids=["hard", "heldout", "fresh"])
 def test_every_ad_is_valid_data(data):
     organisations = data["organisations"]
     challenges = reference.challenges()
@@ -70,7 +71,7 @@ def test_every_ad_is_valid_data(data):
             assert 10 <= len(ad["title"]) <= 120 and len(ad["body"]) >= 20
 
 
-@pytest.mark.parametrize("data", [SET, HELD_OUT], ids=["hard", "heldout"])
+@pytest.mark.parametrize("data", [SET, HELD_OUT, FRESH], ids=["hard", "heldout", "fresh"])
 def test_the_partner_shares_fewer_literal_words_than_a_distractor_in_most_cases(data):
     harder = 0
     for case in data["cases"]:
