@@ -24,6 +24,11 @@ LEMMAS: dict[str, tuple[str, ...]] = {
     "ideella": ("ideell",),
     "unga": ("ung",),
     "ungas": ("ung",),
+    # A plural with a vowel change the dictionary files under another word (nät).
+    "nätter": ("natt",),
+    "nätterna": ("natt",),
+    "nätternas": ("natt",),
+    "nätters": ("natt",),
     # Loanwords of the sector the dictionary does not inflect (or does not know).
     "volontär": ("volontär",),
     "volontärer": ("volontär",),
