@@ -253,9 +253,9 @@ def build(out: Path) -> dict:
         if stem + "de" in forms or stem + "te" in forms:  # ringa: ringade and ringde
             continue
         for form in forms:
+            verb = {lemma, links.get(lemma)}
             if form.startswith(stem + "er") and lemma in lemmas_of.get(form, ()):
-                if len(lemmas_of[form] - {lemma, links.get(lemma)}) >= 1:
-                    lemmas_of[form] -= {lemma, links.get(lemma)}
+                lemmas_of[form] = lemmas_of[form] - verb or lemmas_of[form]
 
     lemma_keys = sorted({lemma for lemmas in lemmas_of.values() for lemma in lemmas})
     lemma_trie = marisa_trie.Trie(lemma_keys)
@@ -281,6 +281,7 @@ def build(out: Path) -> dict:
     forms_trie = marisa_trie.RecordTrie("<IB", form_records)
 
     begins: dict[str, set[str]] = defaultdict(set)
+
     def modifier_lemmas(lemma: str) -> set[str]:
         if lemma in paradigms:
             return {links.get(lemma, lemma)}

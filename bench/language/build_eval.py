@@ -79,10 +79,11 @@ _VERB_NOUN_UNRELATED = """
 """
 VERB_NOUN_UNRELATED = frozenset(tuple(pair.split("/")) for pair in _VERB_NOUN_UNRELATED.split())
 # Candidates for the plural slice that are no noun of that plural (checked by hand).
-NOT_PLURAL_NOUNS = frozenset("""
+_NOT_PLURAL_NOUNS = """
     fysik idrott för ung värde klipp möss titt hål lopp tal pip musik romantik arbete spel kul
     bröd arme pol film stift börd stall
-""".split())
+"""
+NOT_PLURAL_NOUNS = frozenset(_NOT_PLURAL_NOUNS.split())
 # Candidates for the present-tense slice whose present is not the one drawn (ringa: ringer;
 # "later" and "meter" are other words).
 NOT_PRESENT_VERBS = frozenset(["ringa", "lata", "meta"])
@@ -137,9 +138,9 @@ def present_and_plurals(zipf, paradigms, entries, names, seed):
     for item in plurals:
         noun, plural = item["query"], item["doc"]
         verb = noun + "a"
-        if verb in entries and verb + "r" != plural:  # "hoppar" is both: no negative
-            if (plural, verb) in VERB_NOUN_UNRELATED:
-                negatives.append({"a": plural, "b": verb})
+        # "hoppar" is both a plural and a present tense: no negative
+        if verb in entries and verb + "r" != plural and (plural, verb) in VERB_NOUN_UNRELATED:
+            negatives.append({"a": plural, "b": verb})
     rng.shuffle(verbs)
     rng.shuffle(plurals)
     rng.shuffle(negatives)
