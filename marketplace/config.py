@@ -69,6 +69,8 @@ class Config:
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
     RATELIMIT_AD_POSTING = os.environ.get("RATELIMIT_AD_POSTING", "20 per day")  # per person
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;30 per day")  # per person
+    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "5 per hour;20 per day")  # per person
+    RATELIMIT_DOMAIN_PROOF = os.environ.get("RATELIMIT_DOMAIN_PROOF", "5 per hour")  # per person
     # Samverkansöverenskommelser, per person: saves, starts, approvals; and PDFs made.
     RATELIMIT_PARTNERSHIP = os.environ.get("RATELIMIT_PARTNERSHIP", "120 per hour;500 per day")
     RATELIMIT_PARTNERSHIP_EXPORT = os.environ.get("RATELIMIT_PARTNERSHIP_EXPORT", "30 per hour")
