@@ -451,6 +451,8 @@ def test_imported_records_carry_their_refs_in_the_api(app, client):
                     "municipality": "0880",
                     "description": "Kommunen söker idéburna partner för IOP.",
                     "challenges": ["violence-prevention"],
+                    "verified_via": "domain",
+                    "domains": ["kalmar.se"],
                 }
             ],
             "ads": [

@@ -550,3 +550,60 @@ def test_the_badge_and_how_show_in_the_inbox_the_conversation_and_the_mail(app, 
     factories.ad(org=unverified_public, title="Lokaler")
     assert "Ej verifierad" in app.test_client().get("/annonser").get_data(as_text=True)
     _ = ApplicationStatus  # the statuses are part of the model's public face
+
+
+# --- Who runs the site -------------------------------------------------------------------------
+
+
+def test_the_pages_name_the_operator_and_mark_demo_values(client):
+    about = client.get("/om").get_data(as_text=True)
+    assert "Vem driver Samverkanstorget?" in about and "Demo:" in about
+    assert "Exempelföreningen Samverkanstorget" in about and 'id="verifiering"' in about
+    privacy = client.get("/integritet").get_data(as_text=True)
+    assert "Personuppgiftsansvarig" in privacy and "Exempelföreningen Samverkanstorget" in privacy
+    assert "art. 6.1 b" in privacy and "art. 6.1 f" in privacy and "Tolv månader." in privacy
+    assert "https://www.imy.se/" in privacy
+    statement = client.get("/tillganglighet").get_data(as_text=True)
+    assert "delvis förenlig" in statement and "https://www.digg.se/tdosanmalan" in statement
+    assert "Senaste bedömningen gjordes den 7 december 2026" in statement
+
+
+def test_a_configured_operator_is_shown_without_the_demo_mark(make_app):
+    app = make_app(
+        SITE_OPERATOR_DEMO=False,
+        SITE_OPERATOR_NAME="Region Exempel",
+        SITE_OPERATOR_ORG_NUMBER="232100-0000",
+        SITE_OPERATOR_EMAIL="torget@region.example.org",
+    )
+    about = app.test_client().get("/om").get_data(as_text=True)
+    assert "Region Exempel" in about and "torget@region.example.org" in about
+    assert "Demo:" not in about
+
+
+def test_a_site_administrator_adds_an_official_domain_that_then_lets_a_municipality_register(app):
+    site_admin = factories.user(is_site_admin=True)
+    admin_client = log_in(app.test_client(), site_admin)
+    free = admin_client.post(
+        "/organisationer/granskning/domaner", data={"body": "kommun-0861", "domain": "hotmail.com"}
+    )
+    assert free.status_code == 422 and 'value="hotmail.com"' in free.get_data(as_text=True)
+    added = admin_client.post(
+        "/organisationer/granskning/domaner", data={"body": "kommun-0861", "domain": "Mönsteras.se"}
+    )
+    assert added.status_code == 422  # not a domain as typed (IDN must be given in ASCII)
+    added = admin_client.post(
+        "/organisationer/granskning/domaner", data={"body": "kommun-0861", "domain": "monsteras.se"}
+    )
+    assert added.status_code == 303
+    person = factories.user(email="kim@monsteras.se")
+    data = form_data(name="Mönsterås kommun", legal_form="kommun", municipality="0861")
+    assert (
+        log_in(app.test_client(), person).post("/organisationer/ny", data=data).status_code == 303
+    )
+    ordinary = log_in(app.test_client(), factories.member())
+    assert (
+        ordinary.post(
+            "/organisationer/granskning/domaner", data={"body": "kommun-0861", "domain": "x.se"}
+        ).status_code
+        == 403
+    )

@@ -46,10 +46,10 @@ from marketplace.organisations.services import (
     OrganisationDetails,
     duplicate_message,
     find_by_org_number,
+    is_domain,
     is_free_mail,
 )
 
-_DOMAIN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_DOMAINS = 5
 
 
@@ -206,7 +206,7 @@ class OrganisationForm(PlaceFields, FlaskForm):
         if len(domains) > MAX_DOMAINS:
             raise ValidationError(_l("Ange högst fem domäner."))
         for domain in domains:
-            if not _DOMAIN.match(domain):
+            if not is_domain(domain):
                 raise ValidationError(
                     _l(
                         "%(domain)s är ingen domän. Skriv till exempel regionkalmar.se.",
@@ -492,3 +492,28 @@ class JoinForm(FlaskForm):
         filters=[plain_text],
         render_kw={"rows": 3, "maxlength": 1000},
     )
+
+
+class OfficialDomainForm(FlaskForm):
+    """A site administrator adds an official e-mail domain to a region, municipality or board."""
+
+    body = SelectField(
+        _l("Offentlig organisation"), validators=[InputRequired(_l("Välj organisation."))]
+    )
+    domain = StringField(
+        _l("E-postdomän"),
+        validators=[InputRequired(_l("Skriv domänen, till exempel kalmar.se.")), Length(max=253)],
+        filters=[single_line],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from marketplace.organisations.names import public_bodies
+
+        super().__init__(*args, **kwargs)
+        bodies = sorted(
+            public_bodies().values(), key=lambda body: reference.swedish_sort_key(body.name)
+        )
+        self.body.choices = [SelectChoice("", _l("Välj organisation"))] + [
+            SelectChoice(body.code, body.name) for body in bodies
+        ]

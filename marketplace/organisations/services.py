@@ -6,6 +6,7 @@ and commit once. E-mails are queued before the commit and dispatched after it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -202,6 +203,12 @@ FREE_MAIL_DOMAINS = frozenset(
     ]
 )
 _FREE_MAIL_FAMILIES = ("yahoo.", "gmx.", "yandex.")
+# A host name as people write e-mail domains (internationalised ones in their ASCII form).
+DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def is_domain(value: str) -> bool:
+    return bool(DOMAIN_PATTERN.match(value))
 
 
 def email_domain(address: str) -> str:
@@ -235,7 +242,7 @@ def add_official_domain(actor: User, body_code: str, domain: str) -> PublicBodyD
     domain = domain.strip().lower().rstrip(".")
     if body_code not in names.public_bodies():
         raise InvalidDetails(_("Det finns ingen sådan offentlig organisation."))
-    if is_free_mail(domain) or "." not in domain:
+    if is_free_mail(domain) or not is_domain(domain):
         raise InvalidDetails(
             _("%(domain)s kan inte vara en offentlig organisations domän.", domain=domain)
         )
@@ -250,6 +257,17 @@ def add_official_domain(actor: User, body_code: str, domain: str) -> PublicBodyD
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def added_official_domains() -> list[PublicBodyDomain]:
+    """The domains site administrators added, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(PublicBodyDomain).order_by(
+                PublicBodyDomain.created_at.desc(), PublicBodyDomain.id.desc()
+            )
+        )
+    )
 
 
 def _holder(body_code: str, exclude_id: int | None) -> Organisation | None:

@@ -20,6 +20,7 @@ from marketplace.organisations.forms import (
     DirectoryForm,
     InviteForm,
     JoinForm,
+    OfficialDomainForm,
     OrganisationForm,
     RevokeForm,
 )
@@ -495,12 +496,34 @@ def revoke_verification(organisation_id: int):
 def review_queue():
     if not trust.may_review_any(current_user):
         abort(403)
+    return _review_page(DecisionForm(formdata=None), None, OfficialDomainForm(formdata=None))
+
+
+def _review_page(form: DecisionForm, failed: int | None, domain_form: OfficialDomainForm):
     return render_page(
         "organisations/review.html",
         applications=trust.review_queue(current_user),
-        form=DecisionForm(formdata=None),
-        failed=None,
+        form=form,
+        failed=failed,
+        domain_form=domain_form,
+        added_domains=services.added_official_domains() if current_user.is_site_admin else [],
+        bodies=names.public_bodies(),
     )
+
+
+@bp.post("/granskning/domaner")
+@site_admin_required
+def add_official_domain():
+    form = OfficialDomainForm()
+    if form.validate_on_submit():
+        try:
+            services.add_official_domain(current_user, form.body.data, form.domain.data)
+        except services.InvalidDetails as error:
+            form.domain.errors.append(error.message)
+        else:
+            flash(_("Domänen %(domain)s är tillagd.", domain=form.domain.data.lower()), "success")
+            return see_other(url_for("organisations.review_queue"))
+    return _review_page(DecisionForm(formdata=None), None, form), 422
 
 
 @bp.post("/granskning/<int:application_id>")
@@ -526,12 +549,7 @@ def decide_application(application_id: int):
                 "success",
             )
             return see_other(url_for("organisations.review_queue"))
-    return render_page(
-        "organisations/review.html",
-        applications=trust.review_queue(current_user),
-        form=form,
-        failed=application.id,
-    ), 422
+    return _review_page(form, application.id, OfficialDomainForm(formdata=None)), 422
 
 
 # --- Join requests -----------------------------------------------------------------------------
