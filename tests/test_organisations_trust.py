@@ -607,3 +607,79 @@ def test_a_site_administrator_adds_an_official_domain_that_then_lets_a_municipal
         ).status_code
         == 403
     )
+
+
+def test_the_feed_and_the_embed_say_who_is_verified_and_how(client):
+    from tests.test_search_views import parse_feed
+
+    verified = region(
+        verified_at=utcnow(), verified_via="domain", verified_domain="regionkalmar.se"
+    )
+    factories.ad(org=verified, title="Lokaler för självhjälpsgrupper")
+    unverified = factories.organisation(name="Mörbylånga kommun", sector=Sector.PUBLIC)
+    factories.ad(org=unverified, title="Skjuts till träffarna")
+
+    feed = parse_feed(client.get("/annonser/flode.atom").data)
+    atom = "{http://www.w3.org/2005/Atom}"
+    labels = {
+        entry.find(f"{atom}author/{atom}name").text: [
+            c.get("label")
+            for c in entry.findall(f"{atom}category")
+            if c.get("scheme", "").endswith("#verifiering")
+        ]
+        for entry in feed.findall(f"{atom}entry")
+    }
+    assert labels["Region Kalmar län"] == ["Verifierad via e-postdomän regionkalmar.se"]
+    assert labels["Mörbylånga kommun"] == ["Ej verifierad offentlig organisation"]
+
+    embed = client.get("/inbaddning").get_data(as_text=True)
+    assert "Verifierad via e-postdomän regionkalmar.se" in embed and "Ej verifierad" in embed
+
+
+def test_two_officials_registering_the_same_body_at_once_leave_one_holder(app, monkeypatch):
+    """The unique index on the body is the last guard when both checks ran before either commit."""
+    from marketplace.organisations import services
+
+    first = region(public_body="region-08", name="Region Kalmar län")
+    second = factories.user(email="nils@regionkalmar.se")
+    details = services.OrganisationDetails(
+        name="Region Kalmar län",
+        sector=Sector.PUBLIC,
+        legal_form=LegalForm.REGION,
+        county_code="08",
+        challenges=["integration"],
+    )
+    # The check ran before the first registration committed, so it let the name through.
+    monkeypatch.setattr(services, "check_name", lambda name, actor, organisation=None: "region-08")
+    with app.test_request_context(), pytest.raises(services.NameTaken) as refused:
+        services.create_organisation(second, details)
+    assert refused.value.existing.id == first.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
+
+
+def test_an_import_cannot_give_one_public_body_to_two_records(app):
+    from marketplace.imports import services as imports
+
+    record = {
+        "name": "Region Kalmar län",
+        "sector": "public",
+        "county": "08",
+        "description": "Regionen.",
+        "challenges": ["integration"],
+        "verified_via": "review",
+    }
+    with pytest.raises(imports.ImportRejected) as rejected:
+        imports.import_data(
+            {
+                "organisations": [
+                    {"ref": "a", **record},
+                    {"ref": "b", **record, "name": "REGION KALMAR LÄN"},
+                ],
+                "ads": [],
+            }
+        )
+    assert "the same public body as organisations[0] (region-08)" in str(rejected.value.problems)
+    region(public_body="region-08")
+    with pytest.raises(imports.ImportRejected) as held:
+        imports.import_data({"organisations": [{"ref": "c", **record}], "ads": []})
+    assert "region-08 is already held by" in str(held.value.problems)

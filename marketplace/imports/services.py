@@ -717,6 +717,7 @@ def _check_against_database(
     organisations: list[_OrganisationRow], ads: list[_AdRow], existing: _Existing
 ) -> list[str]:
     problems = []
+    bodies: dict[str, str] = {}  # public body -> the first record in the file holding it
     for row in organisations:
         number = row.values["org_number"]
         owner = existing.numbers.get(number) if number else None
@@ -724,6 +725,22 @@ def _check_against_database(
             problems.append(
                 f'{row.path}.org_number: "{number}" already belongs to another organisation '
                 f'("{owner[2]}", id {owner[0]})'
+            )
+        body = row.values["public_body"]
+        if body is None:
+            continue
+        if body in bodies:
+            problems.append(f"{row.path}.name: the same public body as {bodies[body]} ({body})")
+            continue
+        bodies[body] = row.path
+        holder = db.session.execute(
+            sa.select(Organisation.id, Organisation.import_ref, Organisation.name).where(
+                Organisation.public_body == body
+            )
+        ).first()
+        if holder is not None and holder.import_ref != row.ref:
+            problems.append(
+                f'{row.path}.name: {body} is already held by "{holder.name}" (id {holder.id})'
             )
     in_file = {row.ref for row in organisations}
     for row in ads:

@@ -62,7 +62,8 @@ class Organisation(db.Model):
     verified_domain: so.Mapped[str | None] = so.mapped_column(sa.String(253))
     # The region, municipality or county administrative board whose reserved name it holds
     # ("region-08", "kommun-0880", "lansstyrelse-08"; marketplace.organisations.names).
-    public_body: so.Mapped[str | None] = so.mapped_column(sa.String(20), index=True)
+    # One organisation per body (NULLs never collide in a unique index).
+    public_body: so.Mapped[str | None] = so.mapped_column(sa.String(20), unique=True, index=True)
     # Its web and e-mail domains, lower-case, one space between (for the domain proof).
     domains: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     # The name as compared for near-duplicates (names.skeleton).

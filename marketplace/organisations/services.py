@@ -353,12 +353,16 @@ def _apply(organisation: Organisation, details: OrganisationDetails, number: str
     ]
 
 
-def _commit_or_duplicate() -> None:
-    """Commit; a unique-index clash means someone registered the same number a moment earlier."""
+def _commit_or_duplicate(body: str | None = None) -> None:
+    """Commit; a unique-index clash means someone registered the same number, or took the same
+    public body's name, a moment earlier."""
     try:
         db.session.commit()
     except sa.exc.IntegrityError as error:
         db.session.rollback()
+        holder = _holder(body, None) if body else None
+        if holder is not None:
+            raise NameTaken(reserved_message(), holder, names.public_bodies()[body]) from error
         raise DuplicateOrgNumber(duplicate_message()) from error
 
 
@@ -379,7 +383,7 @@ def create_organisation(creator: User, details: OrganisationDetails) -> Organisa
     db.session.add(organisation)
     db.session.add(Membership(user=creator, organisation=organisation, role=Role.ADMIN))
     creator.acting_organisation = organisation
-    _commit_or_duplicate()
+    _commit_or_duplicate(body)
     return organisation
 
 
@@ -402,7 +406,7 @@ def update_organisation(
     lost = organisation.is_verified and _needs_new_look(organisation, before)
     if lost:
         lose_verification(organisation, lost)
-    _commit_or_duplicate()
+    _commit_or_duplicate(body)
     if lost:
         notifications.dispatch()
     return organisation

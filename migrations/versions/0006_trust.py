@@ -85,7 +85,7 @@ def upgrade():
         batch_op.add_column(sa.Column('name_skeleton', sa.String(length=800), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('auto_approve_joins', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index(batch_op.f('ix_organisation_name_skeleton'), ['name_skeleton'], unique=False)
-        batch_op.create_index(batch_op.f('ix_organisation_public_body'), ['public_body'], unique=False)
+        batch_op.create_index(batch_op.f('ix_organisation_public_body'), ['public_body'], unique=True)
 
     # ### end Alembic commands ###
 
