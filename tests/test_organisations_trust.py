@@ -134,6 +134,10 @@ def test_someone_at_the_bodys_own_domain_registers_it_and_proves_the_domain(app,
     response = client.post("/organisationer/ny", data=form_data())
     assert response.status_code == 303
     organisation = db.session.scalar(sa.select(Organisation))
+    # The next step is proving the domain: the verification page offers the link.
+    assert response.headers["Location"] == f"/organisationer/{organisation.id}/verifiering"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Skicka en bekräftelselänk till eva@regionkalmar.se" in page
     assert organisation.public_body == "region-08" and organisation.domain_list == [
         "regionkalmar.se"
     ]

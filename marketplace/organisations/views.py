@@ -100,6 +100,11 @@ def _save(form: OrganisationForm, template: str, save):
             abort(403)
         else:
             flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
+            if organisation.public_body and not organisation.is_verified:
+                # A region, municipality or county board: the next step is proving the domain.
+                return see_other(
+                    url_for("organisations.verification", organisation_id=organisation.id)
+                )
             return see_other(_detail_url(organisation))
     form.suggest_from_org_number()
     return _render_form(form, template, name_taken), 422 if form.is_submitted() else 200
