@@ -2,9 +2,9 @@
 
 An association registers, confirms its address from the e-mail, registers its organisation and
 posts an ad. A region's officer registers the region with an address on its own domain (the
-name is reserved), proves the domain from the e-mailed link, and finds the ad by searching the way people type (no accents,
-another form of the words), shows interest, and the two write to each other through the inbox
-while the SMTP server catches every e-mail. Then the region saves a search ("Direkt"), the
+name is reserved), proves the domain from the e-mailed link, and finds the ad by searching the
+way people type (no accents, another form of the words), shows interest, and the two write to
+each other through the inbox while the SMTP server catches every e-mail. Then the region saves a search ("Direkt"), the
 association posts a second ad, and the alert's link leads to it.
 
 Every step goes through the pages as a person would use them; the database is only read.
