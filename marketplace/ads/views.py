@@ -25,7 +25,7 @@ from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.contact.forms import interest_panel
 from marketplace.extensions import limiter
-from marketplace.htmx import render_page, see_other
+from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
@@ -59,9 +59,9 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
 @bp.get("")
 def index():
     form = AdSearchForm()
-    result = search_ads(
-        form.to_query(), page=form.page_number(), per_page=current_app.config["PER_PAGE"]
-    )
+    query = form.to_query()
+    query.live = is_partial_request()  # typing in the live search: the last word as a prefix
+    result = search_ads(query, page=form.page_number(), per_page=current_app.config["PER_PAGE"])
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
     return render_page(

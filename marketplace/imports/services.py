@@ -42,6 +42,7 @@ from marketplace.organisations.models import (
     Sector,
 )
 from marketplace.search import index as search_index
+from marketplace.search.models import log_changes
 from marketplace.search.text import fold, index_terms
 
 DEFAULT_LIFETIME = timedelta(days=ad_services.DEFAULT_LIFETIME_DAYS)
@@ -742,6 +743,8 @@ def _write_organisations(
         links[ids[values["import_ref"]]] = by_ref[values["import_ref"]].challenges
     if updates:
         _update(Organisation, updates)
+        # Their ads' sector and name in the search engine (search/models.py).
+        log_changes(db.session.connection(), organisations=[values["id"] for values in updates])
     _replace_links(OrganisationChallenge, "organisation_id", links, relinked)
     report.organisations.created += len(inserts)
     report.organisations.updated += len(updates)
