@@ -569,6 +569,24 @@ def text_query(query: language.Query) -> Query | None:
     return _either(*alternatives)
 
 
+def finds(query: language.Query, doc: language.DocumentTerms, challenges: Iterable[str]) -> bool:
+    """Whether the search's words find an ad (its terms and challenges), as `text_query` does in
+    the index: for code that has one ad in hand (alerts for a just-published ad)."""
+    if not query.words:
+        return True
+    if language.match(query, doc) is not None:
+        return True
+    tagged = set(challenges)
+    for slug in query.challenges:
+        if slug not in tagged:
+            continue
+        named = _challenge_words(slug)
+        rest = [w for w in query.words if not any(lemmas & set(w.exact) for lemmas in named)]
+        if all(language.match_word(w, doc) is not None for w in rest):
+            return True
+    return False
+
+
 def _filter(query: Query) -> Query:
     return Query.const_score_query(query, 0.0)
 
