@@ -169,7 +169,7 @@ def init_app(app: Flask) -> None:
         if why:
             click.echo(f"{index.root}: needs a rebuild ({why})")
             return
-        state = index._state  # noqa: SLF001
+        state = index._state
         top = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
         click.echo(
             f"{index.root}: {index.searcher().num_docs} ads, "
