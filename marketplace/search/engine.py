@@ -464,17 +464,26 @@ def follow(app, stop: threading.Event, interval: float = 1.0) -> None:
     """The machine's index writer (a thread of the worker): build if needed, then apply the
     change log as it grows, at least every `interval` seconds; prune the log hourly."""
     pruned_at = 0.0
+    failures = 0
     while not stop.is_set():
         try:
             with app.app_context():
                 engine = get()
+                if failures >= 3:  # an index it cannot write to (damaged files): a new one
+                    log.warning("search index: building a new one after %d failures", failures)
+                    engine.rebuild()
+                    failures = 0
                 if engine.catch_up() == -1:
                     stop.wait(10)  # another process writes this machine's index
                 if time.monotonic() - pruned_at > 3600:
                     prune()
                     pruned_at = time.monotonic()
                 db.session.remove()
-        except Exception:  # never let the follower die: log it and try again
+                failures = 0
+        except BaseException as error:  # never let the follower die (tantivy panics included)
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            failures += 1
             log.exception("search index follower")
             stop.wait(5)
         _wake.wait(interval)

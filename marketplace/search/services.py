@@ -322,7 +322,9 @@ def search_ads(
             return _engine_search(query, page, per_page, with_facets=with_facets)
         except engine.Unavailable as why:
             log.info("search from the database: %s", why)
-        except Exception:
+        except BaseException as error:  # tantivy's panics are BaseExceptions (pyo3)
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
             log.exception("search index failed; searching the database instead")
     return _database_search(query, page, per_page, with_facets=with_facets)
 
