@@ -78,6 +78,7 @@ EXACT = 1000.0
 PART = 100.0
 RELATED = 10.0
 CHALLENGE_ONLY = 1.0
+MAX_TIES = 2000  # equal scores put in newest-first order at the end of a relevance page
 WRITER_HEAP = 20_000_000
 REBUILD_HEAP = 120_000_000
 
@@ -685,6 +686,8 @@ def _by_relevance(searcher, wanted: Query, offset: int, limit: int) -> tuple[lis
         result = searcher.search(wanted, limit=fetch, count=True)
         hits = result.hits
         if len(hits) < fetch or len(hits) <= need or hits[-1][0] < hits[need - 1][0]:
+            break
+        if fetch >= need + MAX_TIES:  # more equal scores than that: the index's order decides
             break
         fetch *= 4
     addresses = [address for _score, address in hits]
