@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -84,7 +86,20 @@ def init_app(app: Flask) -> None:
         from marketplace.imports import services as imports
 
         try:
-            report = imports.import_file(path, dry_run=dry_run)
+            document = imports.read_file(path)
+            ads = document.get("ads") if isinstance(document, dict) else None
+            count = len(ads) if isinstance(ads, list) else 0
+            if sys.stderr.isatty():  # on a terminal: a progress bar (counts, estimate)
+                with click.progressbar(
+                    length=2 * count,
+                    label="Importing ads",
+                    show_pos=True,
+                    show_eta=True,
+                    file=sys.stderr,
+                ) as bar:
+                    report = imports.import_data(document, dry_run=dry_run, progress=bar.update)
+            else:
+                report = imports.import_data(document, dry_run=dry_run)
         except imports.ImportRejected as rejected:
             for problem in rejected.problems:
                 click.echo(problem, err=True)

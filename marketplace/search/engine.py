@@ -61,6 +61,7 @@ from marketplace.extensions import db
 from marketplace.language import synonyms
 from marketplace.language.normalise import fold_swedish
 from marketplace.organisations.models import Organisation
+from marketplace.search import models as search_models
 from marketplace.search.models import SearchChange
 
 log = logging.getLogger(__name__)
@@ -412,7 +413,6 @@ class Engine:
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
-_wake = threading.Event()
 
 
 _temporary: list[str] = []
@@ -443,11 +443,6 @@ def get() -> Engine:
 def reset_all() -> None:
     for engine in list(_engines.values()):
         engine.reset()
-
-
-def changed() -> None:
-    """A commit wrote change rows: wake this process's follower, if it has one."""
-    _wake.set()
 
 
 def prune() -> int:
@@ -487,8 +482,8 @@ def follow(app, stop: threading.Event, interval: float = 1.0) -> None:
             failures += 1
             log.exception("search index follower")
             stop.wait(5)
-        _wake.wait(interval)
-        _wake.clear()
+        search_models.wake.wait(interval)
+        search_models.wake.clear()
 
 
 def start_follower(app) -> threading.Event:

@@ -10,6 +10,7 @@ pruned after SEARCH_CHANGE_KEEP_DAYS (a machine that was away longer rebuilds it
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -54,22 +55,20 @@ def log_changes(
 
 
 def _after_flush(session: so.Session, _flush_context) -> None:
-    # Imported here: the ad and organisation models import this package.
-    from marketplace.ads.models import Ad, AdChallenge
-    from marketplace.organisations.models import Organisation
-
+    # By table name: the ad and organisation models import this package (no import cycle).
     ads: set[int] = set()
     organisations: set[int] = set()
     for instance in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(instance, Ad):
-            if instance in session.dirty and not session.is_modified(instance):
-                continue
+        table = getattr(type(instance), "__tablename__", None)
+        if table not in ("ad", "ad_challenge", "organisation"):
+            continue
+        if instance in session.dirty and not session.is_modified(instance):
+            continue
+        if table == "ad":
             ads.add(instance.id)
-        elif isinstance(instance, AdChallenge):
+        elif table == "ad_challenge":
             ads.add(instance.ad_id)
-        elif isinstance(instance, Organisation):
-            if instance in session.dirty and not session.is_modified(instance):
-                continue
+        else:
             organisations.add(instance.id)
     ads.discard(None)  # type: ignore[arg-type]
     organisations.discard(None)  # type: ignore[arg-type]
@@ -78,11 +77,14 @@ def _after_flush(session: so.Session, _flush_context) -> None:
         session.info[_PENDING] = True
 
 
+# Set after a commit that wrote change rows: wakes this process's index writer, if it has one
+# (search.engine.follow), instead of waiting for its next round.
+wake = threading.Event()
+
+
 def _after_commit(session: so.Session) -> None:
     if session.info.pop(_PENDING, False):
-        from marketplace.search import engine
-
-        engine.changed()
+        wake.set()
 
 
 def _after_rollback(session: so.Session) -> None:
