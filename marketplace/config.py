@@ -69,6 +69,8 @@ class Config:
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
     RATELIMIT_AD_POSTING = os.environ.get("RATELIMIT_AD_POSTING", "20 per day")  # per person
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;30 per day")  # per person
+    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "5 per hour;20 per day")  # per person
+    RATELIMIT_DOMAIN_PROOF = os.environ.get("RATELIMIT_DOMAIN_PROOF", "5 per hour")  # per person
     # Samverkansöverenskommelser, per person: saves, starts, approvals; and PDFs made.
     RATELIMIT_PARTNERSHIP = os.environ.get("RATELIMIT_PARTNERSHIP", "120 per hour;500 per day")
     RATELIMIT_PARTNERSHIP_EXPORT = os.environ.get("RATELIMIT_PARTNERSHIP_EXPORT", "30 per hour")
@@ -87,6 +89,20 @@ class Config:
     # SMTP connections a worker sends over at once: most of a message's time is spent waiting
     # for the server's replies (four round trips), so a few connections deliver several times more.
     MAIL_CONNECTIONS = int(os.environ.get("MAIL_CONNECTIONS", "2"))
+    # Who runs the service (/om, the privacy page, the accessibility statement). Without
+    # SITE_OPERATOR_NAME in the environment the pages show these demo values, marked as demo.
+    SITE_OPERATOR_DEMO = not os.environ.get("SITE_OPERATOR_NAME")
+    SITE_OPERATOR_NAME = os.environ.get("SITE_OPERATOR_NAME", "Exempelföreningen Samverkanstorget")
+    SITE_OPERATOR_ORG_NUMBER = os.environ.get("SITE_OPERATOR_ORG_NUMBER", "802000-0000")
+    SITE_OPERATOR_ADDRESS = os.environ.get("SITE_OPERATOR_ADDRESS", "Exempelgatan 1, 392 30 Kalmar")
+    SITE_OPERATOR_EMAIL = os.environ.get("SITE_OPERATOR_EMAIL", "kontakt@samverkanstorget.example")
+    SITE_OPERATOR_PHONE = os.environ.get("SITE_OPERATOR_PHONE", "")
+    SITE_OPERATOR_PRIVACY_EMAIL = os.environ.get(
+        "SITE_OPERATOR_PRIVACY_EMAIL", "dataskydd@samverkanstorget.example"
+    )
+    SITE_OPERATOR_ACCESSIBILITY_EMAIL = os.environ.get(
+        "SITE_OPERATOR_ACCESSIBILITY_EMAIL", "tillganglighet@samverkanstorget.example"
+    )
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Samverkanstorget <noreply@samverkanstorget.se>"
     )
@@ -110,6 +126,13 @@ class Config:
     # the match score (matching/terms.py: rarity changes slowly, a rebuild takes a second at
     # 100,000 ads) and the statistics (insights).
     FACET_SNAPSHOT_MAX_AGE = 300
+    # Ad search (marketplace/search/engine.py): "tantivy" (an index on disk, per machine, kept
+    # current from the change log by the worker) or "database" (SQL full text, no index files).
+    SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "tantivy")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE / "search-index"))
+    # Each search first applies the change log itself (one process, no worker: tests).
+    SEARCH_INDEX_SYNC = _env_bool("SEARCH_INDEX_SYNC")
+    SEARCH_CHANGE_KEEP_DAYS = 7  # change log rows kept; a machine away longer rebuilds
     MATCHING_DF_MAX_AGE = 3600
     INSIGHTS_CACHE_SECONDS = 60
     # Who may show the embeddable ad list (/inbaddning) in a frame: a CSP frame-ancestors value.
@@ -132,6 +155,10 @@ class TestConfig(Config):
     MAIL_BACKEND = "memory"
     HUEY_IMMEDIATE = True
     MATCHING_DF_MAX_AGE = 0  # each test's ads, not an earlier test's
+    # "": a temporary directory of this process's own (each pytest-xdist worker), emptied
+    # before each test.
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
+    SEARCH_INDEX_SYNC = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"
