@@ -109,8 +109,10 @@ def search_finder(data: dict, database_url: str) -> Finder:
         texts.update(item["doc"] for item in data[group])
     for item in data["compounds"]:
         texts.update((item["compound"], f"{item['head']} {item['modifier']}"))
-    for pair in data["lookalikes"]:
+    for pair in data["lookalikes"] + data["plural_verb_lookalikes"]:
         texts.update((pair["a"], pair["b"]))
+    for item in data["present_tense"] + data["plurals"]:
+        texts.update((item["query"], item["doc"]))
     org = Organisation(
         name="Q",
         slug="q",

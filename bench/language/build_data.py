@@ -165,13 +165,15 @@ def irregular_links(
     return links
 
 
-def suffix_forms(affixes: Affixes, lemma: str) -> set[str]:
+def suffix_forms(affixes: Affixes, lemma: str, known: set[str]) -> set[str]:
     """Every form any suffix rule of the dictionary makes of `lemma`, whatever flags the entry
     has: what Swedish inflection allows for a word of that shape. A rule that only cuts the
     final -a (the imperative "film" of filma) counts only for a present tense in -r ("kör" of
     köra); one that only adds -s (genitive, passive) counts not at all: both would confirm
     too many of simplemma's guesses ("film" -> filma, "läs" -> lä)."""
     found = set()
+    # "kör" of köra, a weak verb of the second conjugation (körde, kört); not "sur" of sura
+    weak = lemma.endswith("ra") and bool({lemma[:-1] + "de", lemma[:-1] + "t"} & known)
     for rules in affixes.suffixes.values():
         for rule in rules:
             if rule.strip and not lemma.endswith(rule.strip):
@@ -181,10 +183,23 @@ def suffix_forms(affixes: Affixes, lemma: str) -> set[str]:
             form = lemma[: len(lemma) - len(rule.strip)] + rule.add
             if rule.add == "s" and not rule.strip:
                 continue
-            if not rule.add and not (rule.strip == "a" and form.endswith("r")):
+            if not rule.add and not (rule.strip == "a" and form.endswith("r") and weak):
                 continue
             found.add(form)
     return found
+
+
+# Present tenses and plurals, and the plurals' definite and genitive forms: the forms whose
+# lemmas confirmed_lemmas completes. Others it would link are mostly a second reading of an
+# adjective or participle ("svalt" -> sval besides svalt), which only doubles the weight of the
+# word where two ads share it (matching counts every lemma of a word).
+PRESENT_OR_PLURAL = ("r", "rna", "rnas", "rs")
+# simplemma lemmas that confirmed_lemmas would give wrongly (checked by hand among the confirmed
+# forms with zipf >= 2.5): "vägarna" is no form of vägare, "tekniker" none of teknik, ...
+_WRONG_CONFIRMED = (
+    "vägare pasta markera böra länd maja björna mora skuldra teknik historik kritik peppa sug kära"
+)
+WRONG_CONFIRMED = frozenset(_WRONG_CONFIRMED.split())
 
 
 def confirmed_lemmas(
@@ -193,7 +208,7 @@ def confirmed_lemmas(
     simplemma: dict[str, str],
     affixes: Affixes,
 ) -> dict[str, str]:
-    """Form -> the lemma simplemma gives it, where the dictionary agrees but its grouping by
+    """Present tense or plural -> the lemma simplemma gives it, where the dictionary agrees but its grouping by
     spelling kept the two apart: the dictionary generates the form from that entry (skänka ->
     "skänker", also an entry of its own), or a suffix rule of the dictionary makes the form of
     it (visa -> "visar", leva -> "lever", helg -> "helger"; see suffix_forms)."""
@@ -204,14 +219,19 @@ def confirmed_lemmas(
     confirmed = {}
     made_of: dict[str, set[str]] = {}
     for form, lemmas in lemmas_of.items():
+        if not form.endswith(PRESENT_OR_PLURAL):
+            continue
         lemma = simplemma.get(form)
         if not lemma or lemma == form or lemma in lemmas or lemma not in paradigms:
             continue
-        if lemma in WRONG_LINKS or form in WRONG_LINKS:
+        if lemma in WRONG_LINKS or form in WRONG_LINKS or lemma in WRONG_CONFIRMED:
+            continue
+        # a noun in -er is no form of a verb in -ra ("buller" of bullra, "foster" of fostra)
+        if lemma.endswith("ra") and "er" in form[len(lemma) - 3 :] and not form.startswith(lemma):
             continue
         if lemma not in generated_by[form]:
             if lemma not in made_of:
-                made_of[lemma] = suffix_forms(affixes, lemma)
+                made_of[lemma] = suffix_forms(affixes, lemma, lemmas_of.keys())
             if form not in made_of[lemma]:
                 continue
         confirmed[form] = lemma
