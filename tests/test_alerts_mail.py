@@ -83,7 +83,7 @@ def test_an_immediate_alert_arrives_with_the_ad_the_reason_and_unsubscribe_heade
 
     [message] = outbox
     assert message["To"] == "anna@example.com"
-    assert message["Subject"] == "Ny annons för din bevakning ”Läxhjälp i Kalmar”"
+    assert message["Subject"] == "Ny annons för din bevakning: Läxhjälp i Kalmar"
     text = plain(message)
     assert "Vi söker partner för läxhjälp" in text
     assert "Söker · Kalmar Läxhjälpsförening · Kalmar, Kalmar län" in text
@@ -124,7 +124,7 @@ def test_every_word_must_match_and_the_last_one_may_be_the_start_of_a_word(app, 
     save(text="läxhjälp lörd", name="Lördagar")  # "lörd" as typed so far: lördagar
     save(text="läxhjälp söndag", name="Söndagar")
     publish()
-    assert [message["Subject"] for message in outbox] == ["Ny annons för din bevakning ”Lördagar”"]
+    assert [message["Subject"] for message in outbox] == ["Ny annons för din bevakning: Lördagar"]
 
 
 def test_paused_and_non_immediate_searches_get_no_immediate_alert(app, outbox):
@@ -184,8 +184,8 @@ def test_publishing_records_whom_to_alert_and_the_worker_writes_the_mails(app, o
 
     notifications.dispatch()  # the worker, after the commit
     assert sorted(message["Subject"] for message in outbox) == [
-        "Ny annons för din bevakning ”Andra”",
-        "Ny annons för din bevakning ”Första”",
+        "Ny annons för din bevakning: Andra",
+        "Ny annons för din bevakning: Första",
     ]
     ledger = db.session.scalars(
         sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
@@ -356,7 +356,7 @@ def test_a_daily_digest_bundles_the_new_ads_and_does_not_send_them_again(app, ou
     assert services.send_daily_digests() == 1
     [message] = outbox
     assert message["To"] == "bo@example.com"
-    assert message["Subject"] == "2 nya annonser för din bevakning ”Kalmar”"
+    assert message["Subject"] == "2 nya annonser för din bevakning: Kalmar"
     text = plain(message)
     assert "Läxhjälp på lördagar" in text and "Språkcafé i Kalmar" in text
     assert "Stockholmsannons" not in text
@@ -380,7 +380,7 @@ def test_a_weekly_digest_works_the_same_and_is_left_alone_by_the_daily_run(app, 
     assert services.send_weekly_digests() == 1
     assert services.send_weekly_digests() == 0
     [message] = outbox
-    assert message["Subject"] == "2 nya annonser för din bevakning ”Veckans läxhjälp”"
+    assert message["Subject"] == "2 nya annonser för din bevakning: Veckans läxhjälp"
     assert "Läxhjälp i Borgholm" in plain(message) and "Mer läxhjälp" in plain(message)
 
 

@@ -71,7 +71,7 @@ def test_registering_an_organisation_makes_the_creator_its_administrator_and_act
     assert membership.user_id == user.id and membership.role is Role.ADMIN
     assert db.session.get(type(user), user.id).acting_organisation_id == organisation.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Uppgifterna om Språkcafé Kalmar är sparade." in page
+    assert "Organisationen är skapad." in page
 
 
 def test_the_registration_form_lists_every_municipality_grouped_by_county_without_javascript(

@@ -89,7 +89,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+            flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
         try:
             user = services.register(
@@ -102,7 +102,7 @@ def register():
             form.email.errors.append(str(error))
         else:
             _start_session(user)
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+            flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 

@@ -79,7 +79,10 @@ def _save(form: OrganisationForm, template: str, save):
         except services.NotAllowed:
             abort(403)
         else:
-            flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
+            if form.organisation is None:
+                flash(_("Organisationen är skapad."), "success")
+            else:
+                flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
             return see_other(_detail_url(organisation))
     form.suggest_from_org_number()
     return _render_form(form, template), 422 if form.is_submitted() else 200
@@ -255,7 +258,7 @@ def act_for():
         membership = services.set_acting_organisation(current_user, organisation_id)
     except services.NotAllowed:
         abort(403)
-    flash(_("Du agerar nu för %(name)s.", name=membership.organisation.name), "success")
+    flash(_("Du företräder nu %(name)s.", name=membership.organisation.name), "success")
     return see_other(safe_next(url_for("organisations.mine")))
 
 

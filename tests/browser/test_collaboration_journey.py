@@ -354,7 +354,7 @@ def test_two_organisations_find_each_other_talk_and_get_alerted(
         # The association's next ad reaches the region at once, and the link opens it.
         second_ad_id = post_ad(ida_page, SECOND_AD_TITLE, SECOND_AD_BODY, javascript)
         alert = wait_for_mail(smtp_server, rolf.email, "bevakning")
-        assert alert["Subject"] == "Ny annons för din bevakning ”Läxhjälp i matematik”"
+        assert alert["Subject"] == "Ny annons för din bevakning: Läxhjälp i matematik"
         assert SECOND_AD_TITLE in text_of(alert)
         assert FIRST_AD_TITLE not in text_of(alert)
         ad_link = link_in(alert, f"/annonser/{second_ad_id}-")
