@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.conftest import new_page
-from tests.browser.site import MEMBER, log_in_as
+from tests.browser.site import MEMBER, PAGES, log_in_as, visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -156,5 +156,30 @@ def test_the_menu_opens_without_javascript(browser, live_server, site_data):
         assert not page.locator(".menu-panel").is_visible()
         page.locator(".menu summary").click()
         assert page.locator(".menu-panel a", has_text="Logga in").is_visible()
+    finally:
+        context.close()
+
+
+# The innermost elements that reach past the right edge (what to fix), ignoring folded menus.
+WIDER_THAN_SCREEN = """(width) => [...document.querySelectorAll("body *")]
+  .filter((el) => !el.closest("details:not([open])"))
+  .filter((el) => el.getBoundingClientRect().right > width + 1)
+  .filter((el) => ![...el.children].some((c) => c.getBoundingClientRect().right > width + 1))
+  .slice(0, 5)
+  .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}">`
+    + ` ${(el.textContent || "").trim().slice(0, 40)}`)"""
+
+OVERFLOW_PAGES = [page for page in PAGES if page.then is None]
+
+
+@pytest.mark.parametrize("site_page", OVERFLOW_PAGES, ids=[page.name for page in OVERFLOW_PAGES])
+def test_no_page_scrolls_sideways_at_320_px(browser, live_server, site_data, site_page):
+    visitor = site_page.visitors[-1] if site_page.visitors[-1] != "anonymous" else None
+    context, page = phone_page(browser, live_server, site_data, viewport=NARROWEST, visitor=visitor)
+    try:
+        visit(page, live_server, site_data, site_page, "sv")
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        culprits = page.evaluate(WIDER_THAN_SCREEN, NARROWEST["width"]) if wide > 320 else []
+        assert wide <= NARROWEST["width"], f"{page.url} is {wide} px wide at 320 px: {culprits}"
     finally:
         context.close()
