@@ -114,8 +114,8 @@ def confirm_email(token: str):
     except (LinkExpired, LinkInvalid, services.WrongAccount) as error:
         return _link_problem("confirm", error)
     flash(_("Tack! Din e-postadress %(email)s är bekräftad.", email=user.email), "success")
-    if current_user.is_authenticated:
-        return redirect(url_for("pages.index"))
+    if current_user.is_authenticated:  # Mina sidor: the next steps, ticked off as they are done
+        return redirect(url_for("home.index"))
     return redirect(url_for("accounts.login"))
 
 
@@ -158,7 +158,7 @@ def unconfirmed():
     deduct_when=_login_failed,
 )
 def login():
-    next_url = safe_next(url_for("pages.index"))
+    next_url = safe_next(url_for("home.index"))  # Mina sidor, unless they came from a page
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
     form = LoginForm()

@@ -137,6 +137,9 @@ def test_the_header_is_one_row(browser, live_server, site_data, visitor, width):
                 and box["y"] >= header["y"]
                 and box["y"] + box["height"] <= header["y"] + header["height"]
             ), selector
+        word = page.locator(".brand-word")
+        if word.is_visible():  # the word mark is whole, never cut off by the buttons
+            assert word.evaluate("el => el.scrollWidth <= el.clientWidth + 1"), "word mark cut"
         if visitor:
             assert page.locator(".unread-badge").inner_text().strip() != ""
         page.locator(".menu summary").click()
