@@ -186,3 +186,16 @@ def test_no_page_scrolls_sideways_at_320_px(browser, live_server, site_data, sit
         assert wide <= NARROWEST["width"], f"{page.url} is {wide} px wide at 320 px: {culprits}"
     finally:
         context.close()
+
+
+def test_the_start_page_is_at_most_two_and_a_half_phone_screens(browser, live_server, site_data):
+    context, page = phone_page(browser, live_server, site_data)
+    try:
+        page.goto("/")
+        height = page.evaluate("document.documentElement.scrollHeight")
+        assert height <= 2.5 * PHONE["height"], f"{height / PHONE['height']:.1f} screens"
+        figures = words(page.locator(".figure-list"))
+        assert "organisationer" in figures and "öppna annonser" in figures
+        assert page.get_by_role("heading", name="Så fungerar det").is_visible()
+    finally:
+        context.close()
