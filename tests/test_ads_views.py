@@ -428,3 +428,11 @@ def test_choosing_a_county_narrows_the_municipality_list(client):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="municipality-field">')
     assert "Västervik" in html and "Malmö" not in html
+
+
+def test_a_new_ad_starts_in_its_organisations_county_and_municipality(client):
+    org = factories.organisation(county_code="08", municipality_code="0880")
+    member = factories.member(org=org)
+    html = log_in(client, member).get("/annonser/ny").get_data(as_text=True)
+    assert '<option selected value="08">' in html
+    assert '<option selected value="0880">' in html

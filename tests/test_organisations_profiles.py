@@ -5,7 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.ads.models import Ad
+from marketplace.ads.models import Ad, AdStatus
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.organisations import orgnr
 from marketplace.organisations.models import LegalForm, Membership, Organisation, Role, Sector
@@ -438,3 +439,15 @@ def test_a_second_registration_with_the_same_number_loses_the_race_cleanly(app, 
     with app.test_request_context(), pytest.raises(services.DuplicateOrgNumber):
         services.create_organisation(second, details)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)) == 1
+
+
+def test_the_organisation_page_lists_its_open_ads_and_folds_the_ended_ones(client):
+    org = factories.organisation(name="Språkcafé Kalmar", slug="sprakcafe-kalmar")
+    factories.ad(org=org, title="Språkvänner sökes")
+    factories.ad(org=org, title="Lokal hittad", status=AdStatus.PARTNER_FOUND)
+    factories.ad(org=org, title="Dold annons", hidden_at=utcnow())
+    html = client.get(f"/organisationer/{org.id}-sprakcafe-kalmar").get_data(as_text=True)
+    assert "Öppna annonser" in html and "Språkvänner sökes" in html
+    assert "<summary>Avslutade annonser (1)</summary>" in html
+    assert html.index("Avslutade annonser") < html.index("Lokal hittad")
+    assert "Dold annons" not in html

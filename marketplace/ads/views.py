@@ -190,6 +190,7 @@ def new():
         status = 403 if request.method == "POST" else 200
         return render_page("ads/need_organisation.html"), status
     form = AdForm()
+    form.start_from(organisation)
     if form.is_submitted() and form.is_bot:  # honeypot: answer as if published, store nothing
         flash(_("Annonsen är publicerad."), "success")
         return see_other(url_for("ads.index"))

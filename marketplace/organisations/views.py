@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
+from marketplace.ads.services import organisation_ads
 from marketplace.extensions import db
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
@@ -105,10 +106,13 @@ def detail(organisation_id: int, slug: str):
         abort(404)  # hidden by a moderator: gone for the public
     if slug != organisation.slug:  # old names and bare ids lead to the one canonical address
         return redirect(_detail_url(organisation), code=301)
+    open_ads, ended_ads = organisation_ads(organisation.id)
     return render_page(
         "organisations/detail.html",
         organisation=organisation,
         membership=membership,
+        open_ads=open_ads,
+        ended_ads=ended_ads,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
         canonical_url=external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
