@@ -172,7 +172,9 @@ def log_in_with_the_keyboard(page, live_server, email: str) -> None:
 def test_a_keyboard_user_posts_an_ad_and_is_led_to_the_errors(browser, clean_database, javascript):
     live_server = clean_database
     with live_server.app_context():
-        email = factories.member(name="Karin Tangentbord").email
+        # An organisation in Stockholm: the new ad starts there, and the person moves it
+        org = factories.organisation(county_code="01", municipality_code=None)
+        email = factories.member(name="Karin Tangentbord", org=org).email
 
     context, page = new_page(browser, live_server, java_script_enabled=javascript)
     try:
@@ -218,6 +220,7 @@ def test_a_keyboard_user_posts_an_ad_and_is_led_to_the_errors(browser, clean_dat
         expect(form.get_by_label("Integration och etablering")).to_be_checked()
 
         tab_to(page, "#ad-form select[name='county']", max_tabs=60)
+        expect(page.locator("#ad-form select[name='county']")).to_have_value("01")
         choose_with_arrows(page, "#ad-form select[name='county']", "08")
         municipality = "#ad-form select[name='municipality']"
         if javascript:  # htmx has narrowed the municipalities to the county's own
