@@ -16,6 +16,7 @@ import re
 import sys
 from pathlib import Path
 
+from PIL import Image
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,7 +31,10 @@ def pages(page, base: str) -> list[tuple[str, str, bool]]:
     page.goto(base + "/annonser?q=spr%C3%A5kcaf%C3%A9")
     first_ad = page.locator("#results .card a").first.get_attribute("href") or "/annonser"
     page.goto(base + "/organisationer")
-    organisation = page.locator("main a[href*='/organisationer/']").first.get_attribute("href")
+    hrefs = page.locator("main a[href*='/organisationer/']").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))"
+    )
+    organisation = next((h for h in hrefs if re.search(r"/organisationer/\d+", h)), None)
     return [
         ("start", "/", False),
         ("search", "/annonser", False),
@@ -70,6 +74,13 @@ def resolve(page, base: str, path: str) -> str:
     return path
 
 
+def shrink(path: Path) -> None:
+    """256 colours are plenty for a page of text (a third of the size in the repository)."""
+    with Image.open(path) as image:
+        small = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    small.save(path, optimize=True)
+
+
 def shoot(base: str, only: str | None) -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     overflowing = 0
@@ -106,6 +117,7 @@ def shoot(base: str, only: str | None) -> int:
                         print(f"{name} at {width}px scrolls sideways ({wide}px)", file=sys.stderr)
                     target = OUT / f"{name}-{width}x{height}.png"
                     page.screenshot(path=str(target), full_page=True)
+                    shrink(target)
                     print(target.relative_to(ROOT))
                 context.close()
         browser.close()
