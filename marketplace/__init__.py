@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from marketplace import assets, caching, errors, htmx, i18n, security
+from marketplace import assets, caching, errors, htmx, httpcache, i18n, security
 from marketplace.config import DEV_SECRET_KEY, Config
 from marketplace.extensions import (
     babel,
@@ -74,6 +74,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
+    httpcache.init_app(app)  # last: its before_request runs after the others' checks
 
     from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
 

@@ -60,7 +60,10 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
 def index():
     form = AdSearchForm()
     result = search_ads(
-        form.to_query(), page=form.page_number(), per_page=current_app.config["PER_PAGE"]
+        form.to_query(),
+        page=form.page_number(),
+        per_page=current_app.config["PER_PAGE"],
+        load_items=False,  # the cards come from plain rows and the cache (ads/cards.py)
     )
     args = request.args.to_dict(flat=False)
     args.pop("page", None)

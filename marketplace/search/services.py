@@ -75,6 +75,7 @@ class AdSearchResult:
     sort: str = (
         "newest"  # the order actually used ("relevance" falls back to "newest" without text)
     )
+    ids: list[int] = field(default_factory=list)  # the page's ads, in order (items: as ORM objects)
 
     @property
     def pages(self) -> int:
@@ -298,9 +299,17 @@ def _ads_in_order(ids: list[int]) -> list[Ad]:
 
 
 def search_ads(
-    query: AdQuery, page: int = 1, per_page: int = 20, *, with_facets: bool = True
+    query: AdQuery,
+    page: int = 1,
+    per_page: int = 20,
+    *,
+    with_facets: bool = True,
+    load_items: bool = True,
 ) -> AdSearchResult:
-    """One page of open ads matching the query, with the total and (optionally) the facet counts."""
+    """One page of open ads matching the query, with the total and (optionally) the facet counts.
+
+    `ids` always holds the page's ads; `items` holds them as ORM objects unless `load_items` is
+    False (the search page draws its cards from plain rows and the cache, ads/cards.py)."""
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     terms = search_text.query_terms(query.text)
@@ -319,7 +328,8 @@ def search_ads(
     found = selection.found()
     ids = facets.page_ids(selection, found, sort, (page - 1) * per_page, per_page)
     return AdSearchResult(
-        items=_ads_in_order(ids),
+        items=_ads_in_order(ids) if load_items else [],
+        ids=ids,
         total=found.bit_count(),
         page=page,
         per_page=per_page,

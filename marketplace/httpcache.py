@@ -1,0 +1,217 @@
+"""HTTP caching of public pages: ETag, `Cache-Control: public` and 304s for anonymous visitors,
+a shared cache of whole answers for repeats, and `private, no-store` for everything personal.
+
+A request is *anonymous* when it is a GET or HEAD that carries no session cookie, no remember
+cookie and no Authorization header: nothing it could see is personal (no user, no flashed
+message, no form with errors, no CSRF token). Its answer is *public* when, besides, the view
+answered 200, set no cookie, left the session untouched and did not choose its own
+Cache-Control (the privacy export's `no-store`, the API's and the embed's `public` are kept as
+they are; a `public` one gets an ETag too).
+
+The ETag is worked out before the view runs, from what the page is made of:
+
+    the data generation (marketplace/caching.py; any committed write to a table a public page
+    shows moves it on), today's Swedish date (open ads end at midnight), the language, the
+    full URL, the htmx headers that pick a whole page or a fragment, and the build (templates,
+    translations, static files and code: a deploy changes it)
+
+so a repeat with `If-None-Match` is answered 304 without running the view, and a repeat without
+it is answered from the shared cache (Flask-Caching, under the same key) without rendering.
+With a per-process cache (SimpleCache, no CACHE_REDIS_URL) another process's write is not seen
+by this one's generation, so the key also carries the current HTTP_CACHE_LOCAL_SECONDS period
+(5 s): another process's pages are then at most that old (the writing process's own are fresh
+at once). With Redis every process shares the generation and a write is seen at once.
+
+Answers vary on Cookie (language cookie, session), HX-Request and HX-Boosted (htmx.py) and
+Accept-Encoding (Flask-Compress). Not on Accept-Language: the language is the visitor's choice
+(a cookie, marketplace/i18n.py), never the browser's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+
+from flask import Flask, Response, current_app, g, request, session
+
+from marketplace import caching
+from marketplace.clock import today
+from marketplace.extensions import cache, db
+from marketplace.i18n import select_locale
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Tables no public page shows: writing to them leaves every public page as it was.
+PRIVATE_TABLES = {
+    "conversation",
+    "conversation_read",
+    "message",
+    "match_notice",
+    "outbox_email",
+    "outbox_job",
+    "saved_search",
+    "saved_search_challenge",
+    "sent_alert",
+    "invitation",
+    "report",
+}
+# Never cached: the health check must ask the database; the language switch sets a cookie.
+UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
+HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+# What a stored answer keeps of the view's headers (security headers, Vary and compression are
+# added again on the way out, by the after_request hooks that run for every answer).
+KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "Cache-Control", "Link", "Location")
+PERSONAL = "private, no-store"
+
+_build: dict[str, str] = {}
+
+
+def build_version() -> str:
+    """A digest of what the pages are made of besides the data; computed once per process."""
+    if "digest" not in _build:
+        digest = hashlib.blake2b(digest_size=8)
+        for folder, pattern in (
+            ("templates", "**/*"),
+            ("translations", "**/*.mo"),
+            ("static", "**/*"),
+            ("marketplace", "**/*.py"),
+        ):
+            for path in sorted((ROOT / folder).glob(pattern)):
+                if path.is_file():
+                    digest.update(str(path.relative_to(ROOT)).encode())
+                    digest.update(path.read_bytes())
+        _build["digest"] = digest.hexdigest()
+    return _build["digest"]
+
+
+def is_anonymous_request() -> bool:
+    """A GET/HEAD without session, remember cookie or credentials: nothing personal to show."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    config = current_app.config
+    cookies = request.cookies
+    return (
+        config["SESSION_COOKIE_NAME"] not in cookies
+        and config["REMEMBER_COOKIE_NAME"] not in cookies
+        and "Authorization" not in request.headers
+    )
+
+
+def _cacheable_request() -> bool:
+    return (
+        current_app.config["HTTP_CACHE_ENABLED"]
+        and not current_app.debug
+        and request.endpoint is not None
+        and request.endpoint not in UNCACHED_ENDPOINTS
+        and is_anonymous_request()
+    )
+
+
+def _period() -> str:
+    """'' with a shared cache; else the current HTTP_CACHE_LOCAL_SECONDS period (see above)."""
+    if caching._shared():
+        return ""
+    seconds = max(1, int(current_app.config["HTTP_CACHE_LOCAL_SECONDS"]))
+    return str(int(time.time()) // seconds)
+
+
+def request_etag() -> str:
+    """The ETag of this request's public answer (a weak one: every encoding has the same)."""
+    headers = request.headers
+    parts = [
+        build_version(),
+        str(caching.generation()),
+        _period(),
+        today().isoformat(),
+        select_locale(),
+        request.url,
+        *(headers.get(name, "") for name in HTMX_HEADERS),
+    ]
+    return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _stored_key(etag: str) -> str:
+    return f"page:{etag}"
+
+
+def _public_headers(response: Response, etag: str) -> Response:
+    response.set_etag(etag, weak=True)
+    if "Cache-Control" not in response.headers:
+        response.cache_control.public = True
+        response.cache_control.max_age = current_app.config["HTTP_CACHE_MAX_AGE"]
+    response.vary.add("Cookie")
+    return response
+
+
+def answer_from_cache() -> Response | None:
+    """before_request: 304 for a matching If-None-Match, or the stored answer for a repeat."""
+    g.http_cache_etag = None
+    if not _cacheable_request():
+        return None
+    etag = request_etag()
+    g.http_cache_etag = etag
+    if request.if_none_match.contains_weak(etag):
+        g.http_cache_hit = True
+        return _public_headers(Response(status=304), etag)
+    stored = cache.get(_stored_key(etag)) if current_app.config["CACHE_ENABLED"] else None
+    if stored is None:
+        return None
+    status, headers, body = stored
+    g.http_cache_hit = True
+    response = Response(body, status=status)
+    for name, value in headers:
+        response.headers[name] = value
+    return _public_headers(response, etag)
+
+
+def _is_public_answer(response: Response) -> bool:
+    cache_control = response.headers.get("Cache-Control")
+    return (
+        response.status_code == 200
+        and not response.direct_passthrough  # files and streams
+        and not response.is_streamed
+        and "Set-Cookie" not in response.headers
+        and not session.modified
+        and (cache_control is None or "public" in cache_control)
+    )
+
+
+def finish(response: Response) -> Response:
+    """after_request: public answers get their ETag and are stored; personal ones no-store."""
+    etag = g.get("http_cache_etag")
+    if g.pop("http_cache_hit", False):
+        return response
+    if etag and _is_public_answer(response):
+        _public_headers(response, etag)
+        if current_app.config["CACHE_ENABLED"]:
+            headers = [
+                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
+            ]
+            try:
+                cache.set(
+                    _stored_key(etag),
+                    (response.status_code, headers, response.get_data()),
+                    timeout=current_app.config["HTTP_CACHE_MAX_AGE"]
+                    if caching._shared()
+                    else current_app.config["HTTP_CACHE_LOCAL_SECONDS"],
+                )
+            except Exception:  # a full or absent cache only costs speed
+                current_app.logger.warning("could not store a page in the cache", exc_info=True)
+        return response
+    if "Cache-Control" not in response.headers and (
+        not is_anonymous_request() or "Set-Cookie" in response.headers or session.modified
+    ):
+        response.headers["Cache-Control"] = PERSONAL  # someone's own page, or a form's token
+    elif "Cache-Control" not in response.headers and request.method in ("GET", "HEAD"):
+        response.headers["Cache-Control"] = "no-cache"  # errors, redirects: ask every time
+    return response
+
+
+def init_app(app: Flask) -> None:
+    app.config.setdefault("HTTP_CACHE_ENABLED", True)
+    app.config.setdefault("HTTP_CACHE_MAX_AGE", 60)  # seconds a browser may keep a public page
+    app.config.setdefault("HTTP_CACHE_LOCAL_SECONDS", 5)  # without Redis: see _period
+    caching.watch(set(db.metadata.tables) - PRIVATE_TABLES)
+    app.before_request(answer_from_cache)
+    app.after_request(finish)
