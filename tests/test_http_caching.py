@@ -251,12 +251,37 @@ def test_a_closed_ad_leaves_the_list_at_once(app):
     assert "Cykelverkstad" not in html and "Inga öppna annonser" in html
 
 
+SEARCHES = [
+    "/annonser",
+    "/annonser?q=läxhjälp",
+    "/annonser?q=läxhjälp&kind=need&county=01",
+    '/annonser?q="><script>alert(1)</script>&challenge=integration&sort=nyast',
+    "/annonser?county=01&municipality=0180&page=2",
+]
+
+
 def test_without_the_caches_the_pages_are_the_same(app):
     factories.ad(title="Läxhjälp i Uppsala", county_code=None)
     factories.ad(title="Språkcafé i Kalmar")
-    with_caches = anonymous(app).get("/annonser?q=läxhjälp").get_data(as_text=True)
-    assert anonymous(app).get("/annonser?q=läxhjälp").get_data(as_text=True) == with_caches
+    cached = {}
+    for path in SEARCHES + SEARCHES:  # the second round draws from the caches
+        cached[path] = anonymous(app).get(path).get_data(as_text=True)
     app.config.update(CACHE_ENABLED=False, HTTP_CACHE_ENABLED=False)
-    response = anonymous(app).get("/annonser?q=läxhjälp")
-    assert "ETag" not in response.headers
-    assert response.get_data(as_text=True) == with_caches
+    for path in SEARCHES:
+        response = anonymous(app).get(path)
+        assert "ETag" not in response.headers
+        assert response.get_data(as_text=True) == cached[path], path
+
+
+def test_the_filter_form_keeps_each_searchs_own_words_and_filters(app):
+    client = anonymous(app)
+    html = client.get('/annonser?q="><script>alert(1)</script>&kind=need').get_data(as_text=True)
+    assert "<script>alert(1)" not in html
+    assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"' in html
+    assert re.search(r'checked[^>]*value="need"|value="need"[^>]*checked', html)
+    html = client.get("/annonser?q=språkcafé&kind=need").get_data(as_text=True)  # same filters
+    assert 'value="språkcafé"' in html and "script" not in html.split("<main")[1].split("</form>")[0]
+    assert re.search(r'checked[^>]*value="need"|value="need"[^>]*checked', html)
+    html = client.get("/annonser?kind=offer").get_data(as_text=True)
+    assert 'name="q" type="search" value=""' in html or 'value="" ' in html
+    assert not re.search(r'checked[^>]*value="need"|value="need"[^>]*checked', html)
