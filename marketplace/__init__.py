@@ -48,7 +48,8 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined  # typos in templates fail tests
 
-    compress.init_app(app)  # first: its after_request hook runs last, on the finished response
+    httpcache.init_app_before_compression(app)  # its hook stores answers as they are sent
+    compress.init_app(app)  # early: its after_request hook runs (almost) last
     db.init_app(app)
     caching.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

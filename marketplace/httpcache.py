@@ -59,9 +59,8 @@ PRIVATE_TABLES = {
 # Never cached: the health check must ask the database; the language switch sets a cookie.
 UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
 HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
-# What a stored answer keeps of the view's headers (security headers, Vary and compression are
-# added again on the way out, by the after_request hooks that run for every answer).
-KEPT_HEADERS = ("Content-Type", "Content-Security-Policy", "Cache-Control", "Link", "Location")
+# A stored answer keeps every header but these (Date and the length are made again).
+UNSTORED_HEADERS = {"set-cookie", "date", "content-length"}
 PERSONAL = "private, no-store"
 
 _build: dict[str, str] = {}
@@ -125,14 +124,20 @@ def request_etag() -> str:
         _period(),
         today().isoformat(),
         select_locale(),
-        request.url,
+        request.scheme,
+        request.host,
+        request.script_root,
+        request.path,
+        request.query_string.decode("latin-1"),
         *(headers.get(name, "") for name in HTMX_HEADERS),
     ]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def _stored_key(etag: str) -> str:
-    return f"page:{etag}"
+    """Stored answers are compressed (Flask-Compress): one per Accept-Encoding a browser sends."""
+    encodings = request.headers.get("Accept-Encoding", "")
+    return f"page:{etag}:{hashlib.blake2b(encodings.encode(), digest_size=8).hexdigest()}"
 
 
 def _public_headers(response: Response, etag: str) -> Response:
@@ -159,10 +164,8 @@ def answer_from_cache() -> Response | None:
         return None
     status, headers, body = stored
     g.http_cache_hit = True
-    response = Response(body, status=status)
-    for name, value in headers:
-        response.headers[name] = value
-    return _public_headers(response, etag)
+    # As it left the app, compressed: Flask-Compress leaves an answer with Content-Encoding be.
+    return Response(body, status=status, headers=headers)
 
 
 def _is_public_answer(response: Response) -> bool:
@@ -178,26 +181,14 @@ def _is_public_answer(response: Response) -> bool:
 
 
 def finish(response: Response) -> Response:
-    """after_request: public answers get their ETag and are stored; personal ones no-store."""
+    """after_request: public answers get their ETag (and are stored, by `store`); personal ones
+    `private, no-store`; other anonymous ones (errors, redirects) `no-cache`."""
     etag = g.get("http_cache_etag")
-    if g.pop("http_cache_hit", False):
+    if g.get("http_cache_hit"):
         return response
     if etag and _is_public_answer(response):
         _public_headers(response, etag)
-        if current_app.config["CACHE_ENABLED"]:
-            headers = [
-                (name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers
-            ]
-            try:
-                cache.set(
-                    _stored_key(etag),
-                    (response.status_code, headers, response.get_data()),
-                    timeout=current_app.config["HTTP_CACHE_MAX_AGE"]
-                    if caching._shared()
-                    else current_app.config["HTTP_CACHE_LOCAL_SECONDS"],
-                )
-            except Exception:  # a full or absent cache only costs speed
-                current_app.logger.warning("could not store a page in the cache", exc_info=True)
+        g.http_cache_store = True
         return response
     if "Cache-Control" not in response.headers and (
         not is_anonymous_request() or "Set-Cookie" in response.headers or session.modified
@@ -208,7 +199,37 @@ def finish(response: Response) -> Response:
     return response
 
 
+def store(response: Response) -> Response:
+    """after_request, the very last (after compression): keep a public answer as it is sent."""
+    if not g.pop("http_cache_store", False) or not current_app.config["CACHE_ENABLED"]:
+        return response
+    headers = [
+        (name, value)
+        for name, value in response.headers.items()
+        if name.lower() not in UNSTORED_HEADERS
+    ]
+    timeout = current_app.config[
+        "HTTP_CACHE_MAX_AGE" if caching._shared() else "HTTP_CACHE_LOCAL_SECONDS"
+    ]
+    try:
+        cache.set(
+            _stored_key(g.http_cache_etag),
+            (response.status_code, headers, response.get_data()),
+            timeout=timeout,
+        )
+    except Exception:  # a full or absent cache only costs speed
+        current_app.logger.warning("could not store a page in the cache", exc_info=True)
+    return response
+
+
+def init_app_before_compression(app: Flask) -> None:
+    """Before Flask-Compress: hooks registered earlier run later, so `store` sees the answer
+    as it is sent."""
+    app.after_request(store)
+
+
 def init_app(app: Flask) -> None:
+    """After every other extension: the 304 and stored answers come after their checks."""
     app.config.setdefault("HTTP_CACHE_ENABLED", True)
     app.config.setdefault("HTTP_CACHE_MAX_AGE", 60)  # seconds a browser may keep a public page
     app.config.setdefault("HTTP_CACHE_LOCAL_SECONDS", 5)  # without Redis: see _period

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     make_response,
     redirect,
     render_template,
@@ -52,10 +51,16 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
     The same address url_for would build, without building it for each of a page's dozens of
     facet links: the route's path is looked up once per request (make bench).
     """
-    if "search_path" not in g:
-        g.search_path = url_for("ads.index")
-    args = request.args.to_dict(flat=False)
-    args.pop("page", None)
+    cached = request.environ.get("samverkanstorget.search_links")  # once per request
+    if cached is None:
+        base_args = request.args.to_dict(flat=False)
+        base_args.pop("page", None)
+        cached = request.environ["samverkanstorget.search_links"] = (
+            url_for("ads.index"),
+            base_args,
+        )
+    path, base_args = cached
+    args = {key: list(values) for key, values in base_args.items()}
     values = args.get(name, [])
     if value in values:
         values = [v for v in values if v != value]
@@ -69,8 +74,8 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
         args.pop(name, None)
     pairs = [(key, item) for key, items in args.items() for item in items]
     if not pairs:
-        return g.search_path
-    return f"{g.search_path}?{urlencode(pairs, safe=_QUERY_SAFE)}"
+        return path
+    return f"{path}?{urlencode(pairs, safe=_QUERY_SAFE)}"
 
 
 @bp.get("")
