@@ -134,6 +134,33 @@ def request_etag() -> str:
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 
 
+def drawing_cache_on() -> bool:
+    """Drawn HTML is kept unless caching is off, or in debug mode, where templates change
+    while the process runs (and the build's digest is computed once per process)."""
+    return current_app.config["CACHE_ENABLED"] and not current_app.debug
+
+
+def cache_get(key: str):
+    """The cached value, or None when there is none, caching is off or the cache is away."""
+    if not drawing_cache_on():
+        return None
+    try:
+        return cache.get(key)
+    except Exception:  # Redis down: a miss, drawn afresh
+        current_app.logger.warning("cache not answering", exc_info=True)
+        return None
+
+
+def cache_set(key: str, value, timeout: int) -> None:
+    """Keep a value if the cache is there; a full or absent cache only costs speed."""
+    if not drawing_cache_on():
+        return
+    try:
+        cache.set(key, value, timeout=timeout)
+    except Exception:
+        current_app.logger.warning("cache not answering", exc_info=True)
+
+
 def _stored_key(etag: str) -> str:
     """Stored answers are compressed (Flask-Compress): one per Accept-Encoding a browser sends."""
     encodings = request.headers.get("Accept-Encoding", "")
@@ -150,16 +177,23 @@ def _public_headers(response: Response, etag: str) -> Response:
 
 
 def answer_from_cache() -> Response | None:
-    """before_request: 304 for a matching If-None-Match, or the stored answer for a repeat."""
+    """before_request: 304 for a matching If-None-Match, or the stored answer for a repeat.
+
+    When the cache does not answer (Redis down), the page is drawn and sent without an ETag:
+    slower, never broken."""
     g.http_cache_etag = None
     if not _cacheable_request():
         return None
-    etag = request_etag()
+    try:
+        etag = request_etag()
+    except Exception:  # the generation lives in the cache
+        current_app.logger.warning("no data generation: pages go uncached", exc_info=True)
+        return None
     g.http_cache_etag = etag
     if request.if_none_match.contains_weak(etag):
         g.http_cache_hit = True
         return _public_headers(Response(status=304), etag)
-    stored = cache.get(_stored_key(etag)) if current_app.config["CACHE_ENABLED"] else None
+    stored = cache_get(_stored_key(etag))
     if stored is None:
         return None
     status, headers, body = stored
@@ -211,14 +245,11 @@ def store(response: Response) -> Response:
     timeout = current_app.config[
         "HTTP_CACHE_MAX_AGE" if caching._shared() else "HTTP_CACHE_LOCAL_SECONDS"
     ]
-    try:
-        cache.set(
-            _stored_key(g.http_cache_etag),
-            (response.status_code, headers, response.get_data()),
-            timeout=timeout,
-        )
-    except Exception:  # a full or absent cache only costs speed
-        current_app.logger.warning("could not store a page in the cache", exc_info=True)
+    cache_set(
+        _stored_key(g.http_cache_etag),
+        (response.status_code, headers, response.get_data()),
+        timeout,
+    )
     return response
 
 

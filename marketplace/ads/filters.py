@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import current_app
 from markupsafe import Markup, escape
 
-from marketplace.extensions import cache
 from marketplace.htmx import render_fragment
+from marketplace.httpcache import build_version, cache_get, cache_set
 from marketplace.i18n import current_language
 from marketplace.search.forms import AdSearchForm
 
@@ -27,8 +26,6 @@ _FILTERS = ("kind", "challenge", "county", "municipality", "seeking", "sector", 
 
 
 def _key(form: AdSearchForm) -> str:
-    from marketplace.httpcache import build_version
-
     values = repr([(name, getattr(form, name).data) for name in _FILTERS])
     digest = hashlib.blake2b(values.encode(), digest_size=16).hexdigest()
     return f"filters:{build_version()}:{current_language()}:{digest}"
@@ -45,13 +42,11 @@ def _draw(form: AdSearchForm) -> str:
 
 def filter_form_html(form: AdSearchForm) -> Markup:
     """The filter form for this search, as ads/index.html's `filters` block draws it."""
-    use_cache = current_app.config["CACHE_ENABLED"]
-    key = _key(form) if use_cache else ""
-    html = cache.get(key) if use_cache else None
+    key = _key(form)
+    html = cache_get(key)
     if html is None:
         html = _draw(form)
-        if use_cache:
-            cache.set(key, html, timeout=TIMEOUT)
+        cache_set(key, html, TIMEOUT)
     value = f'value="{PLACEHOLDER}"'
     words = f'value="{escape(form.q.data or "")}"' if form.q.data else 'value=""'
     # Drawn by the autoescaping template; the visitor's words are escaped above.

@@ -180,14 +180,17 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
     visitor = viewer()
     # A hidden ad's notice offers its people a review of what hid it: the ad or its organisation.
     hidden = (ContentKind.AD, ad) if ad.hidden_at else (ContentKind.ORGANISATION, ad.organisation)
+    can_manage = services.can_manage(current_user, ad)
+    # Forms (and their CSRF tokens, which make a session) only for those who may use them:
+    # for everyone else the ad's page is a public one (marketplace/httpcache.py).
     return {
         "ad": ad,
         "interest": interest_panel(visitor, ad),
         "appeal": moderation.appeal_offer(visitor, *hidden),
         "today": today(),
-        "can_manage": services.can_manage(current_user, ad),
-        "close_form": close_form or CloseForm(formdata=None),
-        "confirm_form": ConfirmForm(formdata=None),
+        "can_manage": can_manage,
+        "close_form": close_form or (CloseForm(formdata=None) if can_manage else None),
+        "confirm_form": ConfirmForm(formdata=None) if can_manage else None,
         "canonical_url": ad_url(ad, external=True),
     }
 
