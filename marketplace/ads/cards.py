@@ -22,8 +22,8 @@ from flask import current_app
 from markupsafe import Markup
 
 from marketplace.ads.models import Ad, AdChallenge, open_ads_condition
-from marketplace.extensions import cache, db
-from marketplace.httpcache import build_version, drawing_cache_on
+from marketplace.extensions import db
+from marketplace.httpcache import build_version, cache_get_many, cache_set_many
 from marketplace.i18n import current_language
 from marketplace.organisations.models import Organisation
 
@@ -111,22 +111,12 @@ def ad_cards(ads_or_ids: Iterable, heading: str = "h3") -> list[Markup]:
     shown = [ad_id for ad_id in ids if ad_id in versions]
     language = current_language()
     keys = {ad_id: _key(ad_id, versions[ad_id], language, heading) for ad_id in shown}
-    use_cache = drawing_cache_on()
-    found: dict = {}
-    if use_cache:
-        try:
-            found = dict(zip(shown, cache.get_many(*keys.values()), strict=True))
-        except Exception:  # Redis down: every card drawn afresh
-            current_app.logger.warning("cache not answering", exc_info=True)
+    found = dict(zip(shown, cache_get_many(*keys.values()), strict=True))
     missing = [ad_id for ad_id in shown if found.get(ad_id) is None]
     if missing:
         ads = card_ads(missing, versions)
         drawn = {ad_id: _draw(ads[ad_id], heading) for ad_id in missing if ad_id in ads}
         found.update(drawn)
-        if use_cache and drawn:
-            try:
-                cache.set_many({keys[ad_id]: html for ad_id, html in drawn.items()}, CARD_TIMEOUT)
-            except Exception:
-                current_app.logger.warning("cache not answering", exc_info=True)
+        cache_set_many({keys[ad_id]: html for ad_id, html in drawn.items()}, CARD_TIMEOUT)
     # Drawn by the card macro, which escapes what it shows.
     return [Markup(found[ad_id]) for ad_id in shown if found.get(ad_id) is not None]  # noqa: S704  # nosec B704
