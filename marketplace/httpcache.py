@@ -17,10 +17,11 @@ The ETag is worked out before the view runs, from what the page is made of:
 
 so a repeat with `If-None-Match` is answered 304 without running the view, and a repeat without
 it is answered from the shared cache (Flask-Caching, under the same key) without rendering.
-With a per-process cache (SimpleCache, no CACHE_REDIS_URL) another process's write is not seen
-by this one's generation, so the key also carries the current HTTP_CACHE_LOCAL_SECONDS period
-(5 s): another process's pages are then at most that old (the writing process's own are fresh
-at once). With Redis every process shares the generation and a write is seen at once.
+The key also carries the current HTTP_CACHE_STORE_SECONDS period (5 s), so no answer is kept
+or confirmed longer than that whatever the generation says: the search index is brought up to
+date after the commit (by the worker), and without Redis (SimpleCache) another process's write
+does not move this process's generation. With Redis every process shares the generation and
+the stored answers, and a committed write is seen at once.
 
 Answers vary on Cookie (language cookie, session), HX-Request and HX-Boosted (htmx.py) and
 Accept-Encoding (Flask-Compress). Not on Accept-Language: the language is the visitor's choice
@@ -57,6 +58,7 @@ PRIVATE_TABLES = {
     "sent_alert",
     "invitation",
     "report",
+    "search_change",  # the search index's change log, written with the changes it names
 }
 # Never cached: the health check must ask the database; the language switch sets a cookie.
 UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
@@ -110,10 +112,8 @@ def _cacheable_request() -> bool:
 
 
 def _period() -> str:
-    """'' with a shared cache; else the current HTTP_CACHE_LOCAL_SECONDS period (see above)."""
-    if caching._shared():
-        return ""
-    seconds = max(1, int(current_app.config["HTTP_CACHE_LOCAL_SECONDS"]))
+    """The current HTTP_CACHE_STORE_SECONDS period (see the module's docstring)."""
+    seconds = max(1, int(current_app.config["HTTP_CACHE_STORE_SECONDS"]))
     return str(int(time.time()) // seconds)
 
 
@@ -298,9 +298,7 @@ def store(response: Response) -> Response:
         for name, value in response.headers.items()
         if name.lower() not in UNSTORED_HEADERS
     ]
-    timeout = current_app.config[
-        "HTTP_CACHE_MAX_AGE" if caching._shared() else "HTTP_CACHE_LOCAL_SECONDS"
-    ]
+    timeout = current_app.config["HTTP_CACHE_STORE_SECONDS"]
     cache_set(
         _stored_key(g.http_cache_etag),
         (response.status_code, headers, response.get_data()),
@@ -319,7 +317,7 @@ def init_app(app: Flask) -> None:
     """After every other extension: the 304 and stored answers come after their checks."""
     app.config.setdefault("HTTP_CACHE_ENABLED", True)
     app.config.setdefault("HTTP_CACHE_MAX_AGE", 60)  # seconds a browser may keep a public page
-    app.config.setdefault("HTTP_CACHE_LOCAL_SECONDS", 5)  # without Redis: see _period
+    app.config.setdefault("HTTP_CACHE_STORE_SECONDS", 5)  # answers kept and confirmed: _period
     app.config.setdefault("HTTP_CACHE_LOCAL_ENTRIES", 4000)  # without Redis: LocalStore, ~20 MB
     caching.watch(set(db.metadata.tables) - PRIVATE_TABLES)
     app.before_request(answer_from_cache)

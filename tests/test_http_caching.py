@@ -29,13 +29,13 @@ PUBLIC_PAGES = ["/", "/annonser", "/annonser?q=läxhjälp&county=08", "/om", "/a
 
 @pytest.fixture
 def app(make_app):
-    # One period for the whole test: without Redis, stored pages turn over every few seconds.
-    return make_app(HTTP_CACHE_LOCAL_SECONDS=3600)
+    # One period for the whole test: without Redis, stored answers turn over every few seconds.
+    return make_app(HTTP_CACHE_STORE_SECONDS=3600)
 
 
 @pytest.fixture
 def csrf_app(make_app):
-    return make_app(HTTP_CACHE_LOCAL_SECONDS=3600, WTF_CSRF_ENABLED=True)
+    return make_app(HTTP_CACHE_STORE_SECONDS=3600, WTF_CSRF_ENABLED=True)
 
 
 def anonymous(app):
