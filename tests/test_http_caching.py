@@ -416,3 +416,16 @@ def test_when_redis_goes_down_public_pages_are_drawn_and_sent_uncached(make_app,
         assert response.status_code == 200, path
         assert "ETag" not in response.headers
         assert "Samverkanstorget" in response.get_data(as_text=True)
+
+
+def test_the_search_page_shows_an_organisations_verification_at_once(app):
+    from marketplace.clock import utcnow
+    from marketplace.extensions import db
+
+    ad = factories.ad(title="Läxhjälp i Uppsala")
+    (card,) = cards(anonymous(app).get("/annonser").get_data(as_text=True))
+    assert "Verifierad" not in card
+    ad.organisation.verified_at = utcnow()
+    db.session.commit()
+    (card,) = cards(anonymous(app).get("/annonser").get_data(as_text=True))
+    assert "Verifierad" in card

@@ -14,6 +14,7 @@ open are left out, as the search service's own page loading does.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 from types import SimpleNamespace
 
@@ -30,20 +31,25 @@ from marketplace.organisations.models import Organisation
 CARD_TIMEOUT = 24 * 60 * 60  # seconds; a changed card gets a new key, so this only frees memory
 
 
-class CardAd(SimpleNamespace):
-    """An ad as the card macro reads it: every column of its row, its challenges and its
-    organisation (every column, `is_verified`), with the model's properties that read only
-    columns. Not attached to any session."""
+def _readers(model: type, relationships: set[str]) -> dict:
+    """The model's properties and public methods, to read a plain row the way the model reads
+    its instance (those that follow a relationship are left out; the row carries the result)."""
+    return {
+        name: value
+        for name, value in vars(model).items()
+        if not name.startswith("_")
+        and name not in relationships
+        and (isinstance(value, property) or inspect.isfunction(value))
+    }
 
-    seeking = Ad.seeking
-    is_closed = Ad.is_closed
-    is_expired = Ad.is_expired
-    has_ended = Ad.has_ended
 
-
-class CardOrganisation(SimpleNamespace):
-    is_verified = Organisation.is_verified
-    is_hidden = Organisation.is_hidden
+# An ad as the card macro reads it: every column of its row, `challenge_slugs`, and its
+# organisation (every column, and the model's properties such as `is_verified`). Not attached
+# to any session.
+CardOrganisation = type(
+    "CardOrganisation", (SimpleNamespace,), _readers(Organisation, {"challenge_slugs"})
+)
+CardAd = type("CardAd", (SimpleNamespace,), _readers(Ad, {"challenge_slugs"}))
 
 
 def _ids(ads_or_ids: Iterable) -> list[int]:
