@@ -7,7 +7,7 @@ from pathlib import Path
 from flask import Flask
 from jinja2 import StrictUndefined
 
-from marketplace import assets, caching, errors, htmx, i18n, security
+from marketplace import assets, caching, errors, htmx, httpcache, i18n, security
 from marketplace.config import DEV_SECRET_KEY, Config
 from marketplace.extensions import (
     babel,
@@ -49,7 +49,8 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     if app.testing:
         app.jinja_env.undefined = StrictUndefined  # typos in templates fail tests
 
-    compress.init_app(app)  # first: its after_request hook runs last, on the finished response
+    httpcache.init_app_before_compression(app)  # its hook stores answers as they are sent
+    compress.init_app(app)  # early: its after_request hook runs (almost) last
     db.init_app(app)
     caching.init_app(app)
     search_models.install_listeners()  # ad/organisation writes into the search change log
@@ -76,6 +77,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     security.init_app(app)
     templating.init_app(app)
     assets.init_app(app)
+    httpcache.init_app(app)  # last: its before_request runs after the others' checks
 
     from marketplace import cli, tasks  # noqa: F401  tasks: every Huey task, for the worker
 

@@ -27,6 +27,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from marketplace import i18n, reference, urls
 from marketplace.ads import labels as ad_labels
+from marketplace.ads.cards import ad_cards
 from marketplace.ads.markup import linkify
 from marketplace.alerts.labels import rhythm_label
 from marketplace.assets import static_url
@@ -198,6 +199,7 @@ def init_app(app: Flask) -> None:
         url_with_query=url_with_query,
         static_url=static_url,
         ad_url=urls.ad_url,
+        ad_cards=ad_cards,  # cached cards for result lists
         external_url=urls.external_url,
         report_url=moderation_labels.report_url,
         # reference data and language

@@ -44,9 +44,14 @@ class InterestPanel:
     """What the "Visa intresse" part of an ad page shows: the state, and the form if it applies."""
 
     state: services.InterestState
-    form: MessageForm
+    form: MessageForm | None  # None for anonymous visitors, who are asked to log in
 
 
 def interest_panel(viewer: User | None, ad: Ad, form: MessageForm | None = None) -> InterestPanel:
-    """May this visitor show interest in the ad (and if not, why), with the form to do it."""
-    return InterestPanel(services.interest_state(viewer, ad), form or MessageForm(formdata=None))
+    """May this visitor show interest in the ad (and if not, why), with the form to do it.
+
+    An anonymous visitor gets no form: its CSRF token would give them a session, and the ad's
+    page could no longer be cached (marketplace/httpcache.py)."""
+    if form is None and viewer is not None:
+        form = MessageForm(formdata=None)
+    return InterestPanel(services.interest_state(viewer, ad), form)

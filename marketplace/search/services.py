@@ -90,6 +90,7 @@ class AdSearchResult:
     sort: str = (
         "newest"  # the order actually used ("relevance" falls back to "newest" without text)
     )
+    ids: list[int] = field(default_factory=list)  # the page's ads, in order (items: as ORM objects)
 
     @property
     def pages(self) -> int:
@@ -313,14 +314,24 @@ def _ads_in_order(ids: list[int]) -> list[Ad]:
 
 
 def search_ads(
-    query: AdQuery, page: int = 1, per_page: int = 20, *, with_facets: bool = True
+    query: AdQuery,
+    page: int = 1,
+    per_page: int = 20,
+    *,
+    with_facets: bool = True,
+    load_items: bool = True,
 ) -> AdSearchResult:
-    """One page of open ads matching the query, with the total and (optionally) the facet counts."""
+    """One page of open ads matching the query, with the total and (optionally) the facet counts.
+
+    `ids` always holds the page's ads; `items` holds them as ORM objects unless `load_items` is
+    False (the search page draws its cards from plain rows and the cache, ads/cards.py)."""
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
     if current_app.config["SEARCH_ENGINE"] == "tantivy":
         try:
-            return _engine_search(query, page, per_page, with_facets=with_facets)
+            return _engine_search(
+                query, page, per_page, with_facets=with_facets, load_items=load_items
+            )
         except engine.Unavailable as why:
             log.info("search from the database: %s", why)
         except BaseException as error:  # tantivy's panics are BaseExceptions (pyo3)
@@ -331,7 +342,7 @@ def search_ads(
 
 
 def _engine_search(
-    query: AdQuery, page: int, per_page: int, *, with_facets: bool
+    query: AdQuery, page: int, per_page: int, *, with_facets: bool, load_items: bool = True
 ) -> AdSearchResult:
     if current_app.config["SEARCH_INDEX_SYNC"]:
         engine.get().catch_up()
@@ -356,7 +367,8 @@ def _engine_search(
         with_facets=with_facets,
     )
     return AdSearchResult(
-        items=_ads_in_order(answer.ids),
+        items=_ads_in_order(answer.ids) if load_items else [],
+        ids=list(answer.ids),
         total=answer.total,
         page=page,
         per_page=per_page,
@@ -461,6 +473,7 @@ def _database_search(
     items, total = _sql_page(query, page, per_page)
     return AdSearchResult(
         items=items,
+        ids=[ad.id for ad in items],
         total=total,
         page=page,
         per_page=per_page,
