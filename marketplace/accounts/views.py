@@ -91,19 +91,18 @@ def register():
         if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
             flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
             return see_other(url_for("accounts.unconfirmed"))
-        try:
-            user = services.register(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=current_language(),
-            )
-        except services.EmailTaken as error:
-            form.email.errors.append(str(error))
-        else:
+        user = services.register(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=current_language(),
+        )
+        if user is not None:
             _start_session(user)
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
-            return see_other(url_for("accounts.unconfirmed"))
+        else:  # the address has an account: its owner gets an e-mail; the answer is the same
+            session["registered_email"] = services.normalise_email(form.email.data)
+        flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+        return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 
 
@@ -139,11 +138,17 @@ def resend_confirmation_page():
 
 
 @bp.get("/obekraftad")
-@login_required
 def unconfirmed():
+    if not current_user.is_authenticated:
+        # After registering an address that has an account (its owner was mailed): the same
+        # page, without the buttons that need an account.
+        email = session.get("registered_email")
+        if not email:
+            return login_manager.unauthorized()
+        return render_page("accounts/unconfirmed.html", email=email)
     if current_user.is_confirmed:
         return redirect(url_for("pages.index"))
-    return render_page("accounts/unconfirmed.html")
+    return render_page("accounts/unconfirmed.html", email=current_user.email)
 
 
 # --- Log-in and log-out ---------------------------------------------------------------------
