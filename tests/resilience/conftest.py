@@ -67,3 +67,38 @@ def redis_server(tmp_path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+def on_postgresql() -> bool:
+    import os
+
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
+# Concurrent requests need connections of their own: the in-memory SQLite test database is one
+# connection shared by every thread, so races are tested on PostgreSQL (CI runs both).
+requires_postgresql = pytest.mark.skipif(
+    not on_postgresql(), reason="concurrent requests need PostgreSQL (DATABASE_URL)"
+)
+
+
+def at_once(count: int, request) -> list:
+    """Run `request(number)` in `count` threads released together; their results, in order."""
+    import threading
+
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(number: int) -> None:
+        barrier.wait()
+        try:
+            results[number] = request(number)
+        except BaseException as error:  # noqa: BLE001  reported by the test's assertion
+            results[number] = error
+
+    threads = [threading.Thread(target=run, args=(number,)) for number in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
