@@ -533,6 +533,9 @@ class Server:
             BASE_URL=self.base,
             LOG_LEVEL="warning",
             MAIL_BACKEND="file",
+            # No Redis here: without a shared store, several workers must not rate-limit (the
+            # gunicorn config refuses per-process limits); the bench measures pages, not limits.
+            FLASK_RATELIMIT_ENABLED="false",
         )
         self.log = (TMP / "gunicorn.log").open("w")
         self.process = subprocess.Popen(

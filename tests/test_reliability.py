@@ -4,6 +4,9 @@ invisible format characters in names."""
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import pytest
 
 from tests import factories
@@ -31,3 +34,125 @@ def test_a_page_number_no_column_can_hold_reads_as_the_first_page(client, path):
         response = client.get(path, query_string={"page": value})
         assert response.status_code in (200, 302, 303, 403, 404), (path, value)
         assert response.status_code != 500
+
+
+# --- 3. log-out ends the session on the server -------------------------------------------------
+
+
+def _cookies(client) -> dict[str, str]:
+    return {
+        name: client.get_cookie(name).value
+        for name in ("session", "remember_token")
+        if client.get_cookie(name) is not None
+    }
+
+
+def _opens_inbox(app, cookies: dict[str, str]) -> bool:
+    thief = app.test_client()
+    for name, value in cookies.items():
+        thief.set_cookie(name, value)
+    return thief.get("/inkorg").status_code == 200
+
+
+def _log_in_by_form(app, who, **extra):
+    client = app.test_client()
+    data = {"email": who.email, "password": factories.PASSWORD, **extra}
+    assert client.post("/konto/logga-in", data=data).status_code == 303
+    return client
+
+
+def test_cookies_captured_before_logging_out_no_longer_open_the_account(app):
+    anna = factories.member()
+    client = _log_in_by_form(app, anna, remember="y")
+    captured = _cookies(client)
+    assert set(captured) == {"session", "remember_token"} and _opens_inbox(app, captured)
+
+    assert client.post("/konto/logga-ut").status_code == 303
+
+    assert not _opens_inbox(app, captured)
+    assert not _opens_inbox(app, {"remember_token": captured["remember_token"]})
+
+
+def test_logging_out_here_keeps_the_other_devices_logged_in_and_everywhere_ends_them(app):
+    anna = factories.member()
+    phone, laptop, tablet = (_log_in_by_form(app, anna) for _ in range(3))
+    phone.post("/konto/logga-ut")
+    assert phone.get("/inkorg").status_code != 200
+    assert laptop.get("/inkorg").status_code == 200 and tablet.get("/inkorg").status_code == 200
+
+    assert "Logga ut överallt" in laptop.get("/konto/installningar").get_data(as_text=True)
+    response = laptop.post("/konto/logga-ut-overallt")
+    assert response.status_code == 303
+    assert laptop.get("/inkorg").status_code != 200 and tablet.get("/inkorg").status_code != 200
+
+
+def test_a_new_password_keeps_this_browser_and_ends_the_others(app):
+    anna = factories.member()
+    here, elsewhere = _log_in_by_form(app, anna), _log_in_by_form(app, anna)
+    response = here.post(
+        "/konto/installningar/losenord",
+        data={
+            "password-current_password": factories.PASSWORD,
+            "password-new_password": "nya-rödbetor-och-te-2027",
+        },
+    )
+    assert response.status_code == 303
+    assert here.get("/inkorg").status_code == 200 and elsewhere.get("/inkorg").status_code != 200
+
+
+# --- 5. log-in limits that hold without locking the owner out -----------------------------------
+
+
+def test_guesses_from_elsewhere_do_not_lock_the_owner_out_of_a_browser_they_used_before(make_app):
+    app = make_app(RATELIMIT_ENABLED=True)
+    anna = factories.user()
+    own = _log_in_by_form(
+        app,
+        anna,
+    )
+    own.post("/konto/logga-ut")
+    attacker = app.test_client()
+    for number in range(10):  # each from another address: the per-IP limit does not stop them
+        wrong = {"email": anna.email, "password": f"gissning-{number}"}
+        address = {"REMOTE_ADDR": f"10.0.0.{number}"}
+        assert attacker.post("/konto/logga-in", data=wrong, environ_base=address).status_code == 422
+    right = {"email": anna.email, "password": factories.PASSWORD}
+    stranger = app.test_client()
+    assert stranger.post("/konto/logga-in", data=right).status_code == 429  # the account is held
+    assert own.post("/konto/logga-in", data=right).status_code == 303  # but not its owner
+
+
+def test_only_failed_log_ins_count_towards_the_account_limit(make_app):
+    app = make_app(RATELIMIT_ENABLED=True, RATELIMIT_LOGIN="100 per minute")
+    anna = factories.user()
+    for number in range(12):
+        client = app.test_client()  # a new browser each time: no known-device cookie
+        right = {"email": anna.email, "password": factories.PASSWORD}
+        assert client.post("/konto/logga-in", data=right).status_code == 303, number
+
+
+GUNICORN_CONF = Path(__file__).resolve().parent.parent / "deploy" / "gunicorn.conf.py"
+
+
+@pytest.mark.parametrize(
+    ("workers", "storage", "starts"),
+    [
+        ("5", None, False),  # the default storage, memory://, under the shipped five workers
+        ("5", "memory://", False),
+        ("5", "redis://127.0.0.1:6379/1", True),
+        ("1", None, True),
+    ],
+)
+def test_production_refuses_several_workers_with_per_process_rate_limits(
+    monkeypatch, workers, storage, starts
+):
+    monkeypatch.setenv("GUNICORN_WORKERS", workers)
+    if storage is None:
+        monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
+    else:
+        monkeypatch.setenv("RATELIMIT_STORAGE_URI", storage)
+    if starts:
+        assert runpy.run_path(str(GUNICORN_CONF))["workers"] == int(workers)
+    else:
+        with pytest.raises(SystemExit, match="per-process rate limits"):
+            runpy.run_path(str(GUNICORN_CONF))

@@ -15,12 +15,14 @@ person who typed their password, rate-limited per account.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.accounts import passwords, tokens
-from marketplace.accounts.models import User, new_session_token
+from marketplace.accounts.models import LoginSession, User, new_session_token
 from marketplace.accounts.tokens import LinkInvalid
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -214,6 +216,74 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+# --- Log-ins on devices --------------------------------------------------------------------
+
+
+def _login_lifetime() -> timedelta:
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def start_login(user: User) -> str:
+    """Record a log-in on this device; its id for Flask-Login ("<account token>.<device token>").
+
+    Log-ins older than the remember-me cookie's lifetime are forgotten on the way (they end).
+    """
+    db.session.execute(
+        sa.delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.created_at < utcnow() - _login_lifetime()
+        )
+    )
+    login = LoginSession(user_id=user.id)
+    db.session.add(login)
+    db.session.commit()
+    user.login_id = f"{user.session_token}.{login.token}"
+    return user.login_id
+
+
+def user_for_login(login_id: str) -> User | None:
+    """The account a session or remember-me cookie's id stands for, while that log-in lasts.
+
+    An id without a device part (sessions from before log-ins were recorded) is the account's
+    token alone: it lasts until the account logs out, everywhere or here.
+    """
+    account_token, _dot, device_token = (login_id or "").partition(".")
+    query = sa.select(User).where(User.session_token == account_token, User.suspended_at.is_(None))
+    if device_token:
+        query = query.join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.token == device_token
+        )
+    user = db.session.scalar(query)
+    if user is not None and device_token:
+        user.login_id = login_id
+    return user
+
+
+def end_login(user: User, login_id: str) -> None:
+    """Log out this device: its log-in is deleted, so its captured cookies open nothing."""
+    _account_token, _dot, device_token = (login_id or "").partition(".")
+    if device_token:
+        db.session.execute(
+            sa.delete(LoginSession).where(
+                LoginSession.user_id == user.id, LoginSession.token == device_token
+            )
+        )
+    else:  # an id from before device log-ins: only a new account token ends it
+        user.session_token = new_session_token()
+    db.session.commit()
+
+
+def _end_every_login(user: User) -> None:
+    user.session_token = new_session_token()  # every session and remember-me cookie ends
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def end_all_logins(user: User) -> None:
+    """Log out everywhere ("Logga ut överallt"): every device's log-in ends."""
+    _end_every_login(user)
+    db.session.commit()
+
+
 # --- Forgotten password ---------------------------------------------------------------------
 
 
@@ -280,7 +350,7 @@ def reset_password(token: str, new_password: str) -> User:
 
 def _replace_password(user: User, new_password: str) -> None:
     user.password_hash = passwords.hash_password(new_password)
-    user.session_token = new_session_token()  # every other session and remember-me cookie ends
+    _end_every_login(user)  # every other session and remember-me cookie ends
     notifications.queue_email(
         key=f"password-changed:{user.id}:{utcnow().isoformat()}",
         to=user.email,
