@@ -9,6 +9,8 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
+from marketplace.text import strip_format_characters
+
 # No inline script or style anywhere: htmx is configured (base.html) not to inject styles or eval.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -82,17 +84,27 @@ class DatabaseIntegerConverter(IntegerConverter):
         super().__init__(url_map, *args, **kwargs)
 
 
+def _clean_value(key: str, value: str) -> str:
+    value = value.replace("\x00", "")
+    if "password" in key:  # never shown, and must match what was typed when it was chosen
+        return value
+    return strip_format_characters(value)
+
+
 def _without_nul(values: MultiDict) -> MultiDict:
     pairs = list(values.items(multi=True))
-    if not any("\x00" in key or "\x00" in value for key, value in pairs):
+    if all(key.isascii() and value.isascii() and "\x00" not in key + value for key, value in pairs):
         return values
     return type(values)(
-        (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs
+        (strip_format_characters(key.replace("\x00", "")), _clean_value(key, value))
+        for key, value in pairs
     )
 
 
 class NulFreeRequest(Request):
-    """Form fields and query parameters without NUL characters, and integers in range.
+    """Form fields and query parameters without NUL characters or invisible format characters
+    (marketplace.text.strip_format_characters: bidi overrides, zero-width spaces, ...; not in
+    passwords), and integers in range.
 
     No browser sends NUL from a text field, and PostgreSQL cannot store or even compare it
     (psycopg raises DataError: a 500 on log-in, registration, saved searches, outcomes …, found

@@ -8,7 +8,9 @@ import runpy
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from marketplace.extensions import db
 from tests import factories
 from tests.conftest import log_in
 
@@ -156,3 +158,59 @@ def test_production_refuses_several_workers_with_per_process_rate_limits(
     else:
         with pytest.raises(SystemExit, match="per-process rate limits"):
             runpy.run_path(str(GUNICORN_CONF))
+
+
+# --- 10. invisible format characters ----------------------------------------------------------
+
+
+def test_bidi_overrides_and_zero_width_characters_never_reach_names_or_titles(app):
+    from marketplace.ads.models import Ad
+    from marketplace.organisations.models import Organisation
+    from tests.test_ads_views import valid_ad
+    from tests.test_organisations_profiles import form_data
+
+    client = log_in(app.test_client(), factories.user(), form=True)
+    spoof = "Region Kal\u200bmar län\u202e"
+    response = client.post("/organisationer/ny", data=form_data(name=spoof))
+    assert response.status_code == 303
+    names = db.session.scalars(sa.select(Organisation.name)).all()
+    assert names == ["Region Kalmar län"]
+
+    member = factories.member()
+    client = log_in(app.test_client(), member)
+    title = "\ufeffLäx\u200bhjälp i Växjö\u2066\u2069 – samverkans\u00adöverenskommelse"
+    assert client.post("/annonser/ny", data=valid_ad(title=title)).status_code == 303
+    assert db.session.scalars(sa.select(Ad.title)).all() == [
+        "Läxhjälp i Växjö – samverkansöverenskommelse"
+    ]
+
+
+def test_joiners_stay_where_a_script_or_an_emoji_needs_them():
+    from marketplace.text import clean_text
+
+    assert (
+        clean_text("Kvinnoföreningen می\u200cخواهم 👩\u200d👧")
+        == "Kvinnoföreningen می\u200cخواهم 👩\u200d👧"
+    )
+    assert clean_text("Kal\u200cmar \u200dlän") == "Kalmar län"
+
+
+def test_the_list_of_format_characters_is_every_cf_character_but_the_joiners():
+    import unicodedata
+
+    from marketplace.text import _FORMAT
+
+    everything = [chr(code) for code in range(0x110000)]
+    wanted = {char for char in everything if unicodedata.category(char) == "Cf"} - {
+        "\u200c",
+        "\u200d",
+    }
+    assert set(_FORMAT.findall("".join(everything))) == wanted
+
+
+def test_a_password_keeps_every_character_it_was_chosen_with(app):
+    password = "rödbetor\u200b-och-fika-2026"
+    anna = factories.user(password=password)
+    client = app.test_client()
+    response = client.post("/konto/logga-in", data={"email": anna.email, "password": password})
+    assert response.status_code == 303
