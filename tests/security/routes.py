@@ -179,6 +179,7 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"email": w.owner.email, "password": factories.PASSWORD},
     ),
     "accounts.logout": route(ANONYMOUS_POST, "POST", changes=False),
+    "accounts.logout_everywhere": route(LOGIN, "POST"),
     "accounts.forgot_password": route(
         ANONYMOUS_POST, "GET POST", actor="", data=lambda w: {"email": w.owner.email}
     ),
