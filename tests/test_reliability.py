@@ -214,3 +214,55 @@ def test_a_password_keeps_every_character_it_was_chosen_with(app):
     client = app.test_client()
     response = client.post("/konto/logga-in", data={"email": anna.email, "password": password})
     assert response.status_code == 303
+
+
+# --- 9. e-mail given up on can be queued again ------------------------------------------------
+
+
+def _failed_email(subject: str):
+    from marketplace.notifications.models import OutboxStatus
+
+    return factories.outbox_email(
+        subject=subject,
+        recipient="kansliet@example.com",
+        status=OutboxStatus.FAILED,
+        attempts=8,
+        last_error="SMTPRecipientsRefused: relay access denied",
+    )
+
+
+def test_a_site_administrator_sees_failed_mail_and_queues_it_again_once(app, outbox):
+    from marketplace.notifications.mail import message_id
+
+    row = _failed_email("Välkommen till Samverkanstorget")
+    expected_id = message_id(row)
+    admin = log_in(app.test_client(), factories.user(is_site_admin=True))
+    page = admin.get("/moderering/e-post").get_data(as_text=True)
+    assert "Välkommen till Samverkanstorget" in page and "relay access denied" in page
+
+    response = admin.post("/moderering/e-post/skicka-igen", data={"id": row.id})
+    assert response.status_code == 303
+    assert [message["Message-ID"] for message in outbox] == [expected_id]  # the same Message-ID
+    again = admin.post("/moderering/e-post/skicka-igen", data={"id": row.id}, follow_redirects=True)
+    assert "Inget e-postmeddelande behövde köas igen." in again.get_data(as_text=True)
+    assert len(outbox) == 1  # idempotent: nothing sent twice
+    assert "All e-post har kommit fram" in admin.get("/moderering/e-post").get_data(as_text=True)
+
+
+def test_the_failed_mail_page_is_for_site_administrators_only(app):
+    _failed_email("Hemligt")
+    member = log_in(app.test_client(), factories.member())
+    assert member.get("/moderering/e-post").status_code in (403, 404)
+    assert member.post("/moderering/e-post/skicka-igen").status_code in (403, 404)
+
+
+def test_the_cli_queues_every_failed_mail_again_and_repeating_it_does_nothing(app, outbox):
+    _failed_email("Första")
+    _failed_email("Andra")
+    runner = app.test_cli_runner()
+    listing = runner.invoke(args=["retry-failed-mail", "--list"])
+    assert "Första" in listing.output and "Andra" in listing.output
+    assert "queued 2 failed e-mail(s) again" in runner.invoke(args=["retry-failed-mail"]).output
+    assert sorted(message["Subject"] for message in outbox) == ["Andra", "Första"]
+    assert "queued 0 failed" in runner.invoke(args=["retry-failed-mail"]).output
+    assert len(outbox) == 2

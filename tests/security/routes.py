@@ -431,6 +431,9 @@ ROUTES: dict[str, Route] = {
         actor="admin",
     ),
     "moderation.log": route(SITE_ADMIN, actor="admin"),
+    "moderation.failed_mail": route(SITE_ADMIN, actor="admin"),
+    # Changes nothing while no e-mail has failed (the world has none).
+    "moderation.retry_failed_mail": route(SITE_ADMIN, "POST", actor="admin", changes=False),
     # --- the account's own data
     "privacy.index": route(LOGIN),
     "privacy.download": route(LOGIN),
