@@ -102,3 +102,106 @@ def at_once(count: int, request) -> list:
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+# --- a private PostgreSQL cluster ---------------------------------------------------------------
+
+
+def _postgres_program(name: str) -> str | None:
+    import glob
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+class PostgresCluster:
+    """A PostgreSQL cluster of the test's own (initdb, pg_ctl), stopped and started under the app.
+
+    PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user.
+    """
+
+    def __init__(self, initdb: str, pg_ctl: str) -> None:
+        import os
+        import pwd
+        import tempfile
+
+        self.pg_ctl = pg_ctl
+        self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="samverkanstorget-pg-")
+        self.prefix: list[str] = []
+        if os.geteuid() == 0:
+            account = pwd.getpwnam("postgres")
+            os.chown(self.directory, account.pw_uid, account.pw_gid)
+            self.prefix = ["runuser", "-u", "postgres", "--"]
+        self.data = os.path.join(self.directory, "data")
+        self._run(
+            initdb, "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"
+        )
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/resilience"
+
+    def _run(self, *command: str) -> None:
+        subprocess.run(
+            [*self.prefix, *command],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=120,
+        )
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            self.pg_ctl, "-D", self.data, "-o", options, "-l", self.data + "/log", "-w", "start"
+        )
+
+    def stop(self) -> None:
+        """As a crash or a failover would: no clean goodbye to the connected clients."""
+        self._run(self.pg_ctl, "-D", self.data, "-m", "immediate", "-w", "stop")
+
+    def remove(self) -> None:
+        subprocess.run(
+            [*self.prefix, self.pg_ctl, "-D", self.data, "-m", "immediate", "stop"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_cluster() -> Iterator[PostgresCluster]:
+    """A private PostgreSQL on a free port with an empty `resilience` database (skipped when the
+    PostgreSQL server programs are not installed)."""
+    import os
+    import pwd
+
+    initdb, pg_ctl = _postgres_program("initdb"), _postgres_program("pg_ctl")
+    if initdb is None or pg_ctl is None:
+        pytest.skip("initdb/pg_ctl are not installed (apt-get install postgresql)")
+    if os.geteuid() == 0:
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root without a postgres user to run PostgreSQL as")
+        if shutil.which("runuser") is None:
+            pytest.skip("running as root without runuser")
+    cluster = PostgresCluster(initdb, pg_ctl)
+    try:
+        cluster.start()
+        import sqlalchemy as sa
+
+        admin = sa.create_engine(
+            cluster.url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as connection:
+            connection.exec_driver_sql("CREATE DATABASE resilience")
+        admin.dispose()
+        yield cluster
+    finally:
+        cluster.remove()
