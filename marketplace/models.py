@@ -19,3 +19,4 @@ from marketplace.partnerships.models import (  # noqa: F401
     PartnershipApproval,
     PartnershipVersion,
 )
+from marketplace.submissions import Submission  # noqa: F401

@@ -29,6 +29,7 @@ from marketplace.moderation.forms import (
 from marketplace.moderation.models import ContentKind, CountyModerator, Report, ReportReason
 from marketplace.moderation.services import Decision
 from marketplace.notifications import services as notifications
+from marketplace.submissions import submitted_once
 
 bp = Blueprint("moderation", __name__)
 
@@ -96,6 +97,7 @@ def _content_path(kind: ContentKind, content) -> str:
 @bp.route("/rapportera/<kind_slug>/<int:target_id>", methods=["GET", "POST"])
 @login_required
 @report_limit
+@submitted_once  # a double click creates one
 def report(kind_slug: str, target_id: int):
     kind = labels.KIND_BY_SLUG.get(kind_slug)
     if kind is None:
@@ -135,6 +137,7 @@ def report(kind_slug: str, target_id: int):
 @bp.route("/omprovning/<kind_slug>/<int:target_id>", methods=["GET", "POST"])
 @login_required
 @appeal_limit
+@submitted_once  # a double click creates one
 def appeal(kind_slug: str, target_id: int):
     """ "Begär omprövning": the people behind hidden content ask the moderators to look again."""
     kind = labels.KIND_BY_SLUG.get(kind_slug)

@@ -435,12 +435,34 @@ def invitation_for(user: User, token: str) -> Invitation:
     return invitation
 
 
+def _accepted_by(user: User, token: str) -> Membership | None:
+    """The user's membership from an invitation link sent to them and used in the last minute
+    (a double click or a retry; later, the link says it was used)."""
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["INVITE_TOKEN_MAX_AGE"])
+        invitation = db.session.get(Invitation, payload["invitation"])
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if invitation is None or invitation.email != user.email.strip().lower():
+        return None
+    if invitation.accepted_at is None or invitation.accepted_at < utcnow() - timedelta(minutes=1):
+        return None
+    return membership_of(user, invitation.organisation_id)
+
+
 def accept_invitation(user: User, token: str) -> Membership:
     """Join the organisation the link invites to, as a member; the link then stops working.
 
     :raise InvitationProblem: the link cannot be used, or it was sent to another address.
     """
-    invitation = invitation_for(user, token)
+    try:
+        invitation = invitation_for(user, token)
+    except InvitationProblem as problem:
+        # A double click whose first click already made them a member: the same outcome.
+        joined = _accepted_by(user, token) if problem.reason == "used" else None
+        if joined is None:
+            raise
+        return joined
     organisation_id = invitation.organisation_id
     # A double click: the second request waits here and then finds the membership made.
     locking.lock(Invitation, invitation.id)

@@ -16,6 +16,7 @@ from marketplace.organisations.decorators import member_of_or_403
 from marketplace.organisations.forms import DirectoryForm, InviteForm, OrganisationForm
 from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.security import safe_next
+from marketplace.submissions import submitted_once
 from marketplace.urls import external_url
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisationer")
@@ -37,6 +38,7 @@ def index():
 
 @bp.route("/ny", methods=["GET", "POST"])
 @confirmed_required
+@submitted_once  # a double click creates one
 def new():
     form = OrganisationForm()
     return _save(
@@ -146,6 +148,7 @@ def _render_members(membership: Membership, invite_form: InviteForm, problem: st
 
 @bp.post("/<int:organisation_id>/medlemmar/bjud-in")
 @login_required
+@submitted_once  # a double click creates one
 def invite(organisation_id: int):
     membership = member_of_or_403(organisation_id, admin=True)
     form = InviteForm()

@@ -79,3 +79,75 @@ def test_two_administrators_leaving_at_the_same_moment_leave_one_behind(app):
         Membership.organisation_id == organisation.id, Membership.role == Role.ADMIN
     )
     assert _count(admins) == 1, statuses  # both succeeded before: no administrator left
+
+
+# --- every other form that creates something: a double click makes one row -----------------------
+
+
+def _twice_at_once(app, who, path: str, data: dict, *, count: int = 2, headers=None) -> list:
+    clients = [log_in(app.test_client(), who) for _ in range(count)]
+    return at_once(
+        count, lambda n: clients[n].post(path, data=data, headers=headers or {}).status_code
+    )
+
+
+def test_a_new_ad_double_clicked_is_published_once(app):
+    from marketplace.ads.models import Ad
+    from tests.test_ads_views import valid_ad
+
+    member = factories.member()
+    statuses = _twice_at_once(app, member, "/annonser/ny", valid_ad(), count=3)
+    assert statuses == [303] * 3
+    assert _count(sa.select(Ad)) == 1
+
+
+def test_a_new_organisation_double_clicked_is_registered_once(app):
+    from marketplace.organisations.models import Organisation
+    from tests.test_organisations_profiles import form_data
+
+    statuses = _twice_at_once(app, factories.user(), "/organisationer/ny", form_data(), count=3)
+    assert 500 not in statuses and 303 in statuses
+    assert _count(sa.select(Organisation)) == 1
+
+
+def test_interest_and_a_reply_double_clicked_are_sent_once(app, outbox):
+    from marketplace.contact.models import Conversation, Message
+    from tests.test_contact import REPLY, TEXT, parties
+
+    p = parties()
+    path = f"/annonser/{p.ad.id}/intresse"
+    assert _twice_at_once(app, p.interested, path, {"message": TEXT}) == [303, 303]
+    conversation_id = db.session.scalar(sa.select(Conversation.id))
+    assert _count(sa.select(Message)) == 1
+
+    statuses = _twice_at_once(
+        app,
+        p.owner,
+        f"/inkorg/{conversation_id}",
+        {"message": REPLY},
+        headers={"HX-Request": "true"},
+    )
+    assert 500 not in statuses
+    assert _count(sa.select(Message)) == 2
+    sent = [(message["To"], message["Subject"]) for message in outbox]
+    assert len(sent) == len(set(sent))  # nobody mailed twice about one message
+
+
+def test_a_saved_search_double_clicked_is_saved_once(app):
+    from marketplace.alerts.models import SavedSearch
+    from tests.test_alerts_views import form_data
+
+    statuses = _twice_at_once(app, factories.user(), "/bevakningar/ny", form_data(), count=3)
+    assert statuses == [303] * 3
+    assert _count(sa.select(SavedSearch)) == 1
+
+
+def test_an_invitation_double_clicked_is_sent_once(app, outbox):
+    from marketplace.organisations.models import Invitation
+
+    admin = factories.member()
+    path = f"/organisationer/{admin.acting_organisation_id}/medlemmar/bjud-in"
+    statuses = _twice_at_once(app, admin, path, {"email": "ny@example.com"}, count=3)
+    assert 500 not in statuses
+    assert _count(sa.select(Invitation)) == 1
+    assert [message["To"] for message in outbox] == ["ny@example.com"]
