@@ -31,8 +31,8 @@ def _database() -> str:
 
 
 def _rate_limits() -> str:
-    storage = getattr(limiter, "_storage", None)  # None while rate limiting is switched off
-    if storage is None:
+    storage = getattr(limiter, "_storage", None)  # None while rate limiting was never switched on
+    if storage is None or not limiter.enabled:
         return "off"
     if type(storage).__name__ == "MemoryStorage":
         return "local"
