@@ -266,3 +266,31 @@ def test_the_cli_queues_every_failed_mail_again_and_repeating_it_does_nothing(ap
     assert sorted(message["Subject"] for message in outbox) == ["Andra", "Första"]
     assert "queued 0 failed" in runner.invoke(args=["retry-failed-mail"]).output
     assert len(outbox) == 2
+
+
+# --- 8. the reset request tells nothing, not even by its timing -----------------------------------
+
+
+def test_a_reset_request_does_the_same_work_for_any_address_and_leaves_the_lookup_to_the_worker(
+    app, outbox
+):
+    from marketplace.extensions import huey
+    from marketplace.notifications.models import OutboxEmail, OutboxJob
+    from marketplace.notifications.services import retry_outbox
+
+    anna = factories.user()
+    client = app.test_client()
+    huey.immediate = False  # the worker is not running: see what the request itself did
+    try:
+        known = client.post("/konto/glomt-losenord", data={"email": anna.email})
+        unknown = client.post("/konto/glomt-losenord", data={"email": "ingen@example.com"})
+    finally:
+        huey.immediate = True
+    assert known.status_code == unknown.status_code == 303
+    assert known.headers["Location"] == unknown.headers["Location"]
+    jobs = db.session.scalars(sa.select(OutboxJob.kind)).all()
+    assert jobs == ["password_reset", "password_reset"]  # the same row either way
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
+
+    retry_outbox.call_local()  # the worker
+    assert [message["To"] for message in outbox] == [anna.email]
