@@ -19,4 +19,5 @@ from marketplace.partnerships.models import (  # noqa: F401
     PartnershipApproval,
     PartnershipVersion,
 )
+from marketplace.search.models import SearchChange  # noqa: F401
 from marketplace.submissions import Submission  # noqa: F401

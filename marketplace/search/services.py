@@ -18,24 +18,34 @@ Rules:
 * Facets are disjunctive: for each filter, the count of matching open ads per value given the
   text and all the OTHER filters (so a ticked value's siblings show what ticking them would add).
 
-search_ads answers from the open ads' bitsets (search/facets.py): the full-text index is asked
-which ads the words find, everything else is bit arithmetic, and only the page's ads are read.
-`_sql_page` and `_facets` below are the same rules as SQL queries, the reference the tests hold
-the bitsets to.
+search_ads answers from the search engine (search/engine.py, tantivy): words through the
+project's Swedish analysis (marketplace.language), filters, total, page and facet counts in the
+index, and only the page's ads read from the database. `_sql_page` and `_facets` below are the
+same rules as SQL queries (the stems of search/text.py over ad.search_terms): the path when
+SEARCH_ENGINE is "database" and the fallback whenever the index cannot answer (not built yet on
+a machine that just started, unreadable): a search is never an error.
+
+Words (engine): every word must be found, each at its best tier — itself (its lemmas), as part
+of a compound ("hjälp" finds "läxhjälp"; "läxläsning" finds "läsning av läxor"), or through a
+curated synonym — ranked in that order, then by BM25. A query naming a challenge also finds the
+ads tagged with it, ranked below the text hits. Prefixes only while typing (AdQuery.live: the
+search page's htmx requests): a submitted search, the API, saved searches and feeds match words.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
-from marketplace import reference
+from marketplace import language, reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
-from marketplace.search import facets
+from marketplace.search import engine
 from marketplace.search import index as search_index
 from marketplace.search import text as search_text
 
@@ -63,6 +73,10 @@ class AdQuery:
     seeking: list[Sector] = field(default_factory=list)  # the partner sector the ad wants
     sectors: list[Sector] = field(default_factory=list)  # the posting organisation's sector
     sort: str = "relevance"
+    live: bool = False  # typed in the live search: the last word also matches as a prefix
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -283,8 +297,8 @@ def _sort(query: AdQuery, terms: list[tuple[str, ...]]) -> str:
 def _ads_in_order(ids: list[int]) -> list[Ad]:
     """The ads with these ids, in this order, with what a result list shows of them.
 
-    The open-ads rule is applied again: the snapshot the ids came from may be a little older
-    than the table (see search/facets.py).
+    The open-ads rule is applied again: the index the ids came from may be a second behind the
+    table (search/engine.py).
     """
     if not ids:
         return []
@@ -303,26 +317,64 @@ def search_ads(
     """One page of open ads matching the query, with the total and (optionally) the facet counts."""
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    terms = search_text.query_terms(query.text)
-    sort = _sort(query, terms)
+    if current_app.config["SEARCH_ENGINE"] == "tantivy":
+        try:
+            return _engine_search(query, page, per_page, with_facets=with_facets)
+        except engine.Unavailable as why:
+            log.info("search from the database: %s", why)
+        except BaseException as error:  # tantivy's panics are BaseExceptions (pyo3)
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            log.exception("search index failed; searching the database instead")
+    return _database_search(query, page, per_page, with_facets=with_facets)
+
+
+def _engine_search(
+    query: AdQuery, page: int, per_page: int, *, with_facets: bool
+) -> AdSearchResult:
+    if current_app.config["SEARCH_INDEX_SYNC"]:
+        engine.get().catch_up()
+    analysed = language.query_terms(query.text, prefix_last=query.live)
+    sort = query.sort if query.sort in SORTS else "relevance"
+    if sort == "relevance" and not analysed:
+        sort = "newest"
     county, municipality = _place(query)
-    selection = facets.select(
-        terms=terms,
-        kinds=[kind.value for kind in query.kinds],
-        challenges=list(query.challenges),
-        county=county,
-        municipality=municipality,
-        seeking=[sector.value for sector in query.seeking],
-        sectors=[sector.value for sector in query.sectors],
-        scored=sort == "relevance",
+    answer = engine.search(
+        analysed,
+        engine.Filters(
+            kinds=[kind.value for kind in query.kinds],
+            challenges=list(query.challenges),
+            county=county,
+            municipality=municipality,
+            seeking=[sector.value for sector in query.seeking],
+            sectors=[sector.value for sector in query.sectors],
+        ),
+        sort,
+        (page - 1) * per_page,
+        per_page,
+        with_facets=with_facets,
     )
-    found = selection.found()
-    ids = facets.page_ids(selection, found, sort, (page - 1) * per_page, per_page)
     return AdSearchResult(
-        items=_ads_in_order(ids),
-        total=found.bit_count(),
+        items=_ads_in_order(answer.ids),
+        total=answer.total,
         page=page,
         per_page=per_page,
-        facets=facets.facet_counts(selection, county) if with_facets else {},
+        facets=answer.facets,
         sort=sort,
+    )
+
+
+def _database_search(
+    query: AdQuery, page: int, per_page: int, *, with_facets: bool
+) -> AdSearchResult:
+    """The same search in SQL (the fallback): slower at scale, the same filters and counts."""
+    terms = search_text.query_terms(query.text)
+    items, total = _sql_page(query, page, per_page)
+    return AdSearchResult(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        facets=_facets(query, _text_match(terms) if terms else None) if with_facets else {},
+        sort=_sort(query, terms),
     )
