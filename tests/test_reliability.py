@@ -294,3 +294,24 @@ def test_a_reset_request_does_the_same_work_for_any_address_and_leaves_the_looku
 
     retry_outbox.call_local()  # the worker
     assert [message["To"] for message in outbox] == [anna.email]
+
+
+def test_after_resetting_the_password_by_mail_the_owner_gets_in_despite_guesses_elsewhere(make_app):
+    from marketplace.accounts import services, tokens
+
+    app = make_app(RATELIMIT_ENABLED=True)
+    anna = factories.user()
+    attacker = app.test_client()
+    for number in range(10):
+        wrong = {"email": anna.email, "password": f"gissning-{number}"}
+        attacker.post(
+            "/konto/logga-in", data=wrong, environ_base={"REMOTE_ADDR": f"10.0.1.{number}"}
+        )
+    token = tokens.make(tokens.RESET, {"id": anna.id, "fp": services._reset_fingerprint(anna)})
+    owner = app.test_client()
+    new_password = "nya-rödbetor-och-te-2027"
+    response = owner.post(f"/konto/aterstall/{token}", data={"password": new_password})
+    assert response.status_code == 303
+    owner.post("/konto/logga-ut")
+    right = {"email": anna.email, "password": new_password}
+    assert owner.post("/konto/logga-in", data=right).status_code == 303
