@@ -315,3 +315,27 @@ def test_after_resetting_the_password_by_mail_the_owner_gets_in_despite_guesses_
     owner.post("/konto/logga-ut")
     right = {"email": anna.email, "password": new_password}
     assert owner.post("/konto/logga-in", data=right).status_code == 303
+
+
+def test_the_nightly_clean_up_forgets_ended_log_ins_and_old_double_click_claims(app):
+    from datetime import timedelta
+
+    from marketplace.accounts.models import LoginSession
+    from marketplace.accounts.tasks import prune_logins_and_submissions
+    from marketplace.clock import utcnow
+    from marketplace.submissions import Submission
+
+    anna = factories.user()
+    old = utcnow() - timedelta(days=31)
+    db.session.add_all(
+        [
+            LoginSession(user_id=anna.id, created_at=old),
+            LoginSession(user_id=anna.id),
+            Submission(user_id=anna.id, fingerprint="a" * 64, created_at=old),
+            Submission(user_id=anna.id, fingerprint="b" * 64),
+        ]
+    )
+    db.session.commit()
+    assert prune_logins_and_submissions() == (1, 1)
+    assert db.session.scalar(sa.select(sa.func.count(LoginSession.id))) == 1
+    assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 1

@@ -219,7 +219,7 @@ def authenticate(email: str, password: str) -> User | None:
 # --- Log-ins on devices --------------------------------------------------------------------
 
 
-def _login_lifetime() -> timedelta:
+def login_lifetime() -> timedelta:
     duration = current_app.config["REMEMBER_COOKIE_DURATION"]
     return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
 
@@ -231,7 +231,7 @@ def start_login(user: User) -> str:
     """
     db.session.execute(
         sa.delete(LoginSession).where(
-            LoginSession.user_id == user.id, LoginSession.created_at < utcnow() - _login_lifetime()
+            LoginSession.user_id == user.id, LoginSession.created_at < utcnow() - login_lifetime()
         )
     )
     login = LoginSession(user_id=user.id)
