@@ -131,7 +131,8 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+            session["registered_email"] = services.normalise_email(form.email.data)
+            flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
         user = services.register(
             name=form.name.data,
@@ -143,7 +144,7 @@ def register():
             _start_session(user)
         else:  # the address has an account: its owner gets an e-mail; the answer is the same
             session["registered_email"] = services.normalise_email(form.email.data)
-        flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+        flash(_("Välkommen! Ditt konto är skapat."), "success")
         return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 
@@ -155,8 +156,8 @@ def confirm_email(token: str):
     except (LinkExpired, LinkInvalid, services.WrongAccount) as error:
         return _link_problem("confirm", error)
     flash(_("Tack! Din e-postadress %(email)s är bekräftad.", email=user.email), "success")
-    if current_user.is_authenticated:
-        return redirect(url_for("pages.index"))
+    if current_user.is_authenticated:  # Mina sidor: the next steps, ticked off as they are done
+        return redirect(url_for("home.index"))
     return redirect(url_for("accounts.login"))
 
 
@@ -206,7 +207,7 @@ def unconfirmed():
     exempt_when=_known_device,  # the owner's own browser is never locked out by others' guesses
 )
 def login():
-    next_url = safe_next(url_for("pages.index"))
+    next_url = safe_next(url_for("home.index"))  # Mina sidor, unless they came from a page
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
     form = LoginForm()

@@ -105,6 +105,13 @@ class AdForm(PlaceFields, FlaskForm):
         if ad is None and not self.is_submitted():
             self.expires_on.data = self.expires_on.data or services.default_expiry()
 
+    def start_from(self, organisation) -> None:
+        """A new ad starts where its organisation is (its county and municipality), not in
+        "Hela Sverige": most needs and offers are local; the poster can widen it."""
+        if self.ad is None and not self.is_submitted():
+            self.county.data = organisation.county_code or ""
+            self.municipality.data = organisation.municipality_code or ""
+
     @property
     def is_bot(self) -> bool:
         return bool(self.website.data)

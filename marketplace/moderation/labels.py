@@ -47,6 +47,9 @@ ACTION_LABELS = {
     ActionKind.REINSTATE: _l("Återaktiverade konto"),
     ActionKind.ASSIGN_MODERATOR: _l("Utsåg länsmoderator"),
     ActionKind.REMOVE_MODERATOR: _l("Tog bort länsmoderator"),
+    ActionKind.VERIFY: _l("Verifierade organisation"),
+    ActionKind.REJECT_VERIFICATION: _l("Avslog ansökan om verifiering"),
+    ActionKind.REVOKE_VERIFICATION: _l("Tog bort verifiering"),
 }
 
 # The word in /rapportera/<word>/<id> and /omprovning/<word>/<id>.

@@ -53,6 +53,10 @@ class ActionKind(enum.Enum):
     REINSTATE = "reinstate"
     ASSIGN_MODERATOR = "assign_moderator"
     REMOVE_MODERATOR = "remove_moderator"
+    # Verification of organisations (marketplace.organisations.trust).
+    VERIFY = "verify"
+    REJECT_VERIFICATION = "reject_verification"
+    REVOKE_VERIFICATION = "revoke_verification"
 
 
 class Report(db.Model):

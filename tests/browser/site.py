@@ -306,6 +306,7 @@ PAGES: list[SitePage] = [
     SitePage("forgotten password", "accounts.forgot_password", visitors=(ANONYMOUS,)),
     SitePage("reset link sent", "accounts.reset_sent", visitors=(ANONYMOUS,)),
     SitePage("account settings", "accounts.settings", visitors=(MEMBER,)),
+    SitePage("mina sidor", "home.index", visitors=(MEMBER, UNCONFIRMED)),
     form_with_errors(
         "account settings with errors", "accounts.settings", "accounts.change_password"
     ),
@@ -448,6 +449,20 @@ PAGES: list[SitePage] = [
     SitePage("moderation log", "moderation.log", visitors=(SITE_ADMIN,)),
     SitePage("moderators", "moderation.moderators", visitors=(SITE_ADMIN,)),
     SitePage("suspended accounts", "moderation.accounts", visitors=(SITE_ADMIN,)),
+    # Trust: verification, the review queue, asking to join
+    SitePage(
+        "verification",
+        "organisations.verification",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+    ),
+    SitePage("verification review queue", "organisations.review_queue", visitors=(SITE_ADMIN,)),
+    SitePage(
+        "ask to join",
+        "organisations.join",
+        values=lambda d: {"organisation_id": d.other_organisation_id},
+        visitors=(MEMBER,),
+    ),
     # Privacy
     SitePage("my data", "privacy.index", visitors=(MEMBER,)),
     SitePage("delete account", "privacy.delete", visitors=(MEMBER,)),
