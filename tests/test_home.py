@@ -79,3 +79,22 @@ def test_our_ads_are_grouped_by_state_with_their_actions(client):
     assert f'action="/annonser/{fresh.id}/forlang"' not in html
     assert f'action="/annonser/{closed.id}/forlang"' in html and "Öppna igen" in html
     assert f'href="/annonser/{fresh.id}/redigera"' in html
+
+
+def test_administrators_see_who_waits_to_join_and_where_verification_stands(client):
+    from marketplace.organisations import trust
+
+    org = factories.organisation(name="Språkvän Kalmar")
+    admin = factories.member(org=org, name="Leila Admin")
+    asker = factories.user(name="Olle Berg")
+    trust.request_to_join(asker, org, "Jag vill gärna vara med.")
+    db.session.commit()
+    html = log_in(client, admin).get("/mina-sidor").get_data(as_text=True)
+    assert "Medlemmar och verifiering" in html
+    assert "1 person vill gå med" in html
+    assert f'href="/organisationer/{org.id}/medlemmar#requests-title"' in html
+    assert "Verifiera organisationen" in html  # not verified, nothing in the review queue
+
+    html = log_in(client, asker).get("/mina-sidor").get_data(as_text=True)
+    assert "Du har bett att få gå med i Språkvän Kalmar och väntar på svar." in html
+    assert "Verifiera organisationen" not in html  # not an administrator of anything

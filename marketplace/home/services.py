@@ -20,7 +20,8 @@ from marketplace.contact import services as contact
 from marketplace.contact.models import Message
 from marketplace.extensions import db
 from marketplace.matching.models import MatchNotice
-from marketplace.organisations.models import Organisation
+from marketplace.organisations import trust
+from marketplace.organisations.models import JoinRequest, Organisation
 
 EXPIRING_WITHIN = timedelta(days=30)  # when "Förläng" is offered, as on the ad page
 NEW_MATCHES_FOR = timedelta(days=14)  # "new" matches: announced in the last two weeks
@@ -66,6 +67,15 @@ class NextSteps:
 
 
 @dataclass
+class AdministeredOrganisation:
+    """For an organisation's administrator: who waits to join, and where verification stands."""
+
+    organisation: Organisation
+    join_requests: list[JoinRequest]
+    verification_pending: bool  # an application waits in the review queue
+
+
+@dataclass
 class HomePage:
     user: User
     first_name: str
@@ -77,6 +87,8 @@ class HomePage:
     saved_searches: list[SavedSearch]
     next_steps: NextSteps
     today: date
+    administered: list[AdministeredOrganisation] = field(default_factory=list)
+    own_join_requests: list[JoinRequest] = field(default_factory=list)
 
 
 def _first_line(text: str) -> str:
@@ -145,6 +157,18 @@ def _new_matches(organisation: Organisation, limit: int = 6) -> list[NewMatch]:
     return [NewMatch(a, b, when) for a, b, when in rows]
 
 
+def _administered(user: User) -> list[AdministeredOrganisation]:
+    memberships = [membership for membership in user.memberships if membership.is_admin]
+    return [
+        AdministeredOrganisation(
+            organisation=membership.organisation,
+            join_requests=trust.pending_join_requests(membership.organisation),
+            verification_pending=trust.pending_application(membership.organisation) is not None,
+        )
+        for membership in sorted(memberships, key=lambda m: m.organisation.name)
+    ]
+
+
 def home_page(user: User) -> HomePage:
     organisation = acting_organisation(user)
     day = today()
@@ -165,4 +189,6 @@ def home_page(user: User) -> HomePage:
             saved_search=bool(saved),
         ),
         today=day,
+        administered=_administered(user),
+        own_join_requests=trust.overview_for(user).join_requests,
     )
