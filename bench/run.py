@@ -546,6 +546,9 @@ class Server:
             BASE_URL=self.base,
             LOG_LEVEL="warning",
             MAIL_BACKEND="file",
+            # No Redis here: without a shared store, several workers must not rate-limit (the
+            # gunicorn config refuses per-process limits); the bench measures pages, not limits.
+            FLASK_RATELIMIT_ENABLED="false",
             SEARCH_INDEX_DIR=current_app.config["SEARCH_INDEX_DIR"],  # the one build() made
         )
         self.log = (TMP / "gunicorn.log").open("w")

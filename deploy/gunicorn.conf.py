@@ -1,4 +1,5 @@
 """gunicorn settings for production: `gunicorn -c deploy/gunicorn.conf.py app:app`."""
+
 import multiprocessing
 import os
 
@@ -6,6 +7,18 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # Sync workers: the app does no long-polling; a request is a few fast queries.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+# Rate limits kept in each worker's memory (memory://, the default) are counted per process:
+# with 5 workers, 43 wrong passwords per IP got through where 10 are documented. Several
+# workers need the shared store; start with one worker, or set RATELIMIT_STORAGE_URI=redis://...
+_limit_storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://").strip() or "memory://"
+_limits_off = os.environ.get("FLASK_RATELIMIT_ENABLED", "").strip().lower() in {"false", "0"}
+if workers > 1 and _limit_storage.startswith("memory://") and not _limits_off:
+    raise SystemExit(
+        f"Refusing to start {workers} workers with per-process rate limits "
+        f"(RATELIMIT_STORAGE_URI={_limit_storage}): each worker would count log-in attempts on "
+        "its own. Set RATELIMIT_STORAGE_URI=redis://host:6379/1 (see README, Production), or "
+        "GUNICORN_WORKERS=1."
+    )
 worker_class = "gthread"
 timeout = 30
 graceful_timeout = 20

@@ -40,6 +40,10 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     app.config.from_prefixed_env()
     app.config.update(overrides)
     _refuse_development_secret(app)
+    if str(app.config.get("RATELIMIT_STORAGE_URI", "")).startswith(("redis", "rediss")):
+        app.config.setdefault(
+            "RATELIMIT_STORAGE_OPTIONS", {"socket_connect_timeout": 1, "socket_timeout": 1}
+        )
     if app.config.get("PROXY_COUNT"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 

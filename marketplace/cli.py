@@ -58,6 +58,23 @@ def init_app(app: Flask) -> None:
             total += sent
         click.echo(f"delivered {total} e-mail(s)")
 
+    @app.cli.command("retry-failed-mail")
+    @click.option("--list", "list_only", is_flag=True, help="Only list the failed e-mails.")
+    @click.argument("ids", nargs=-1, type=int)
+    def retry_failed_mail(list_only: bool, ids: tuple[int, ...]) -> None:
+        """Queue e-mails given up on (failed after every attempt) again: all, or these ids.
+
+        Safe to repeat: only e-mails still marked failed are queued, each keeps its Message-ID.
+        """
+        from marketplace.notifications.services import failed_emails, requeue_failed
+
+        if list_only:
+            for row in failed_emails():
+                click.echo(f"{row.id}\t{row.recipient}\t{row.subject}\t{row.last_error}")
+            return
+        count = requeue_failed(list(ids) if ids else None)
+        click.echo(f"queued {count} failed e-mail(s) again")
+
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="Only load when there are no organisations yet.")
     @click.option(

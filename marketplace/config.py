@@ -63,6 +63,9 @@ class Config:
     # Rate limits (Flask-Limiter): memory by default, Redis when RATELIMIT_STORAGE_URI says so.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in this process instead (logged: "falling back to in-memory storage"),
+    # and go back to Redis when it answers again; a hung Redis is given up after a second.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute;50 per hour")
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per 15 minutes")

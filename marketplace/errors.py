@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, make_response, request
+import logging
+
+import sqlalchemy as sa
+from flask import Flask, g, jsonify, make_response, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 from werkzeug.http import HTTP_STATUS_CODES
 
 from marketplace.htmx import render_page, show_in_main
+
+log = logging.getLogger(__name__)
+DATABASE_RETRY_SECONDS = 30
 
 
 def _wants_json() -> bool:
@@ -28,6 +34,13 @@ def _message(status: int) -> tuple[str, str]:
         429: (
             _("För många försök"),
             _("Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),
+        ),
+        503: (
+            _("Tjänsten är tillfälligt otillgänglig"),
+            _(
+                "Vi kommer inte åt vår databas just nu. Det du redan har sparat finns kvar. "
+                "Försök igen om en liten stund."
+            ),
         ),
         500: (
             _("Något gick fel"),
@@ -58,7 +71,33 @@ def render_error(status: int, detail: str | None = None):
     return _error_page(status, title, text)
 
 
+def _database_unreachable(error: sa.exc.OperationalError) -> bool:
+    """A lost or refused connection (a restart, a failover), not a mistake in a statement."""
+    return bool(error.connection_invalidated) or "connect" in str(error.orig).lower()
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(sa.exc.OperationalError)
+    def database_unavailable(error: sa.exc.OperationalError):
+        """The database is down or restarting: 503 with Retry-After and a page that says so,
+        rendered without it (no logged-in user is looked up); the next request reconnects
+        (pool_pre_ping)."""
+        if not _database_unreachable(error):
+            raise error
+        log.error("database unavailable: %s", error.orig)
+        try:
+            from marketplace.extensions import db
+
+            db.session.rollback()
+        except sa.exc.SQLAlchemyError:
+            pass
+        from flask_login import AnonymousUserMixin
+
+        g._login_user = AnonymousUserMixin()  # the page must not ask the database who is here
+        response = make_response(render_error(503))
+        response.headers["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+        return response
+
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
         title = _("Formuläret har gått ut")

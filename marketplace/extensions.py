@@ -100,7 +100,11 @@ def _make_task_queue():
 
     redis_url = os.environ.get("HUEY_REDIS_URL", "").strip()
     if redis_url:
-        return RedisHuey("samverkanstorget", url=redis_url, results=False)
+        # Redis down: dispatch() logs it and the outbox rows wait in the database until it is back.
+        from redis import ConnectionPool
+
+        pool = ConnectionPool.from_url(redis_url, socket_connect_timeout=2)
+        return RedisHuey("samverkanstorget", connection_pool=pool, results=False)
     path = os.environ.get("HUEY_SQLITE_PATH", "").strip() or str(INSTANCE / "tasks.db")
     os.makedirs(os.path.dirname(path), exist_ok=True)
     return SqliteHuey("samverkanstorget", filename=path, results=False, timeout=10)

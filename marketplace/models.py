@@ -1,6 +1,6 @@
 """Every domain's models, imported in one place so Alembic and the ORM see all tables."""
 
-from marketplace.accounts.models import User  # noqa: F401
+from marketplace.accounts.models import LoginSession, User  # noqa: F401
 from marketplace.ads.models import Ad, AdChallenge  # noqa: F401
 from marketplace.alerts.models import SavedSearch, SavedSearchChallenge, SentAlert  # noqa: F401
 from marketplace.contact.models import Conversation, ConversationRead, Message  # noqa: F401
@@ -23,3 +23,4 @@ from marketplace.partnerships.models import (  # noqa: F401
     PartnershipVersion,
 )
 from marketplace.search.models import SearchChange  # noqa: F401
+from marketplace.submissions import Submission  # noqa: F401

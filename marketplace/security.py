@@ -5,9 +5,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Request, Response, abort, request
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
+
+from marketplace.text import strip_format_characters
 
 # No inline script or style anywhere: htmx is configured (base.html) not to inject styles or eval.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -43,6 +45,32 @@ def _allows_framing(policy: str) -> bool:
     return "frame-ancestors" in policy and "frame-ancestors 'none'" not in policy
 
 
+DATABASE_INT_MAX = 2**31 - 1  # an INTEGER column (ids, counts) on SQLite and PostgreSQL alike
+
+
+def database_int(value) -> int:
+    """int(value), but ValueError for numbers an INTEGER column cannot hold."""
+    number = int(value)
+    if not -DATABASE_INT_MAX - 1 <= number <= DATABASE_INT_MAX:
+        raise ValueError(f"{number} is out of range")
+    return number
+
+
+class DatabaseIntegerParameters(ImmutableMultiDict):
+    """Query and form parameters whose `get(..., type=int)` reads only what a column can hold.
+
+    `request.form.get("organisation_id", type=int)` with 99999999999999999999 would reach the
+    database and fail there (a 500 on both databases); here it reads as missing, like "abc".
+    Every form and query integer in the app is read this way, the URLs' through the converter.
+    """
+
+    def get(self, key, default=None, type=None):
+        return super().get(key, default, database_int if type is int else type)
+
+    def getlist(self, key, type=None):
+        return super().getlist(key, database_int if type is int else type)
+
+
 class DatabaseIntegerConverter(IntegerConverter):
     """`<int:…>` in URLs, but only values an INTEGER column can hold.
 
@@ -52,27 +80,39 @@ class DatabaseIntegerConverter(IntegerConverter):
     """
 
     def __init__(self, url_map, *args, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", DATABASE_INT_MAX)
         super().__init__(url_map, *args, **kwargs)
+
+
+def _clean_value(key: str, value: str) -> str:
+    value = value.replace("\x00", "")
+    if "password" in key:  # never shown, and must match what was typed when it was chosen
+        return value
+    return strip_format_characters(value)
 
 
 def _without_nul(values: MultiDict) -> MultiDict:
     pairs = list(values.items(multi=True))
-    if not any("\x00" in key or "\x00" in value for key, value in pairs):
+    if all(key.isascii() and value.isascii() and "\x00" not in key + value for key, value in pairs):
         return values
     return type(values)(
-        (key.replace("\x00", ""), value.replace("\x00", "")) for key, value in pairs
+        (strip_format_characters(key.replace("\x00", "")), _clean_value(key, value))
+        for key, value in pairs
     )
 
 
 class NulFreeRequest(Request):
-    """Form fields and query parameters without NUL characters.
+    """Form fields and query parameters without NUL characters or invisible format characters
+    (marketplace.text.strip_format_characters: bidi overrides, zero-width spaces, ...; not in
+    passwords), and integers in range.
 
     No browser sends NUL from a text field, and PostgreSQL cannot store or even compare it
     (psycopg raises DataError: a 500 on log-in, registration, saved searches, outcomes …, found
     by tests/security). Dropping it here covers every form at once, as the ads and organisations
     forms already did for their own fields.
     """
+
+    parameter_storage_class = DatabaseIntegerParameters
 
     @cached_property
     def args(self) -> MultiDict:  # type: ignore[override]

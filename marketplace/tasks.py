@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 
 from marketplace import worker
+from marketplace.accounts import tasks as account_tasks  # noqa: F401
 from marketplace.ads import reminders  # noqa: F401
 from marketplace.alerts import tasks as alert_tasks  # noqa: F401
 from marketplace.extensions import huey

@@ -165,8 +165,9 @@ def test_an_invalid_form_sent_by_htmx_gets_only_the_form_back(logged_in):
 
 def test_too_many_saved_searches_are_refused_with_an_explanation(logged_in, user, monkeypatch):
     monkeypatch.setattr(services, "MAX_SAVED_SEARCHES", 2)
-    for _ in range(2):
-        assert logged_in.post("/bevakningar/ny", data=form_data()).status_code == 303
+    for number in range(2):  # two different ones: the same one twice would be a double click
+        data = form_data(name=f"Bevakning {number}")
+        assert logged_in.post("/bevakningar/ny", data=data).status_code == 303
     response = logged_in.post("/bevakningar/ny", data=form_data(name="En till"))
     html = response.get_data(as_text=True)
     assert response.status_code == 422

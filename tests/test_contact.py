@@ -559,8 +559,10 @@ def test_a_filled_honeypot_in_a_reply_pretends_success_but_stores_and_sends_noth
     conversation_id = only_conversation().id
 
     full = client.post(f"/inkorg/{conversation_id}", data={"message": REPLY, "website": "spam"})
-    partial = client.post(
-        f"/inkorg/{conversation_id}", data={"message": REPLY, "website": "spam"}, headers=HTMX
+    partial = client.post(  # another message (the same one again would count as a double click)
+        f"/inkorg/{conversation_id}",
+        data={"message": REPLY + " Igen.", "website": "spam"},
+        headers=HTMX,
     )
 
     assert full.status_code == 303

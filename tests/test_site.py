@@ -6,7 +6,14 @@ from tests.conftest import BOOSTED
 def test_health_check_answers_when_the_database_does(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "cache": "local",
+        "rate_limits": "off",  # TestConfig switches rate limiting off
+        "queue": "local",
+        "mail_outbox": {"pending": 0, "failed": 0},
+    }
 
 
 def test_every_page_carries_strict_security_headers(client):

@@ -49,8 +49,12 @@ class User(UserMixin, db.Model):
         foreign_keys=[acting_organisation_id]
     )
 
+    # The log-in this object was loaded for (or is being logged in with): "<account token>.<its
+    # LoginSession token>". Flask-Login keeps it in the session and the remember-me cookie.
+    login_id = None  # type: str | None  (a plain attribute, not a column)
+
     def get_id(self) -> str:
-        return self.session_token
+        return self.login_id or self.session_token
 
     @property
     def is_confirmed(self) -> bool:
@@ -62,3 +66,20 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id}>"
+
+
+class LoginSession(db.Model):
+    """One log-in on one device: logging out deletes it, so the cookies captured before stop
+    working (the session cookie is signed, not stored: without this row it would still open
+    the account). Logging out everywhere (or a new password, or a suspension) replaces the
+    account's session_token, which every log-in's id includes, and deletes the rows."""
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    created_at: so.Mapped[datetime] = so.mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LoginSession {self.id} of user {self.user_id}>"

@@ -4,21 +4,25 @@ Services take explicit arguments and never touch the request, the session or cur
 the views do the logging in and out. Every e-mail is queued before the commit and dispatched
 after it (marketplace.notifications.services).
 
-Who learns whether an address has an account: log-in and forgotten password never tell (one
-error for both mistakes; the same answer either way). Registration and the e-mail change do
-say "taken", as a plain field error: registration is open to anyone, so hiding it would only
-confuse people who forgot they had an account. Both are rate-limited (registration per IP
-address, e-mail changes per account), so addresses cannot be tried in bulk.
+Who learns whether an address has an account: log-in, forgotten password and registration
+never tell. Log-in has one error for both mistakes; the reset request does all its work in the
+worker (an OutboxJob, the same row and the same time for any address); registering a taken
+address answers like a new registration (and spends the same password-hashing time) and
+mails the address's owner instead ("you already have an account"), so the person who forgot
+they had one learns it in their inbox. The e-mail change still says "taken", to a logged-in
+person who typed their password, rate-limited per account.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 
 from marketplace.accounts import passwords, tokens
-from marketplace.accounts.models import User, new_session_token
+from marketplace.accounts.models import LoginSession, User, new_session_token
 from marketplace.accounts.tokens import LinkInvalid
 from marketplace.clock import utcnow
 from marketplace.extensions import db
@@ -92,26 +96,50 @@ def _commit_or_email_taken() -> None:
 # --- Registration and confirmation -----------------------------------------------------------
 
 
-def register(*, name: str, email: str, password: str, locale: str) -> User:
-    """Create an account and queue the confirmation e-mail.
+def register(*, name: str, email: str, password: str, locale: str) -> User | None:
+    """Create an account and queue the confirmation e-mail; None when the address has an account.
 
-    :raise EmailTaken: the address belongs to an account already.
+    A taken address (also when a concurrent request took it a moment ago: a double click)
+    creates nothing and mails the owner instead, after spending the same hashing time, so that
+    the answer does not tell whether the address has an account.
     """
     email = normalise_email(email)
-    if _email_taken(email):
-        raise EmailTaken
-    user = User(
-        name=name.strip(),
-        email=email,
-        password_hash=passwords.hash_password(password),
-        locale=locale,
-    )
-    db.session.add(user)
-    db.session.flush()  # the id goes into the link
-    _queue_confirmation(user)
-    _commit_or_email_taken()
+    password_hash = passwords.hash_password(password)
+    if not _email_taken(email):
+        user = User(name=name.strip(), email=email, password_hash=password_hash, locale=locale)
+        db.session.add(user)
+        try:
+            db.session.flush()  # the id goes into the link; a concurrent twin fails here
+            _queue_confirmation(user)
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            db.session.rollback()
+        else:
+            notifications.dispatch()
+            return user
+    notifications.defer_emails("account_exists", email=email)
+    db.session.commit()
     notifications.dispatch()
-    return user
+    return None
+
+
+@notifications.email_writer("account_exists")
+def _write_account_exists(email: str) -> int:
+    """The worker: tell the owner of `email` that someone tried to register it again (once an
+    hour at most)."""
+    user = find_by_email(email)
+    if user is None:
+        return 0
+    row = notifications.queue_email(
+        key=f"account-exists:{user.id}:{utcnow():%Y-%m-%dT%H}",
+        to=user.email,
+        template="account_exists",
+        locale=user.locale,
+        name=user.name,
+        login_link=external_url("accounts.login"),
+        reset_link=external_url("accounts.forgot_password"),
+    )
+    return int(row is not None)
 
 
 def _queue_confirmation(user: User) -> None:
@@ -188,6 +216,74 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+# --- Log-ins on devices --------------------------------------------------------------------
+
+
+def login_lifetime() -> timedelta:
+    duration = current_app.config["REMEMBER_COOKIE_DURATION"]
+    return duration if isinstance(duration, timedelta) else timedelta(seconds=duration)
+
+
+def start_login(user: User) -> str:
+    """Record a log-in on this device; its id for Flask-Login ("<account token>.<device token>").
+
+    Log-ins older than the remember-me cookie's lifetime are forgotten on the way (they end).
+    """
+    db.session.execute(
+        sa.delete(LoginSession).where(
+            LoginSession.user_id == user.id, LoginSession.created_at < utcnow() - login_lifetime()
+        )
+    )
+    login = LoginSession(user_id=user.id)
+    db.session.add(login)
+    db.session.commit()
+    user.login_id = f"{user.session_token}.{login.token}"
+    return user.login_id
+
+
+def user_for_login(login_id: str) -> User | None:
+    """The account a session or remember-me cookie's id stands for, while that log-in lasts.
+
+    An id without a device part (sessions from before log-ins were recorded) is the account's
+    token alone: it lasts until the account logs out, everywhere or here.
+    """
+    account_token, _dot, device_token = (login_id or "").partition(".")
+    query = sa.select(User).where(User.session_token == account_token, User.suspended_at.is_(None))
+    if device_token:
+        query = query.join(LoginSession, LoginSession.user_id == User.id).where(
+            LoginSession.token == device_token
+        )
+    user = db.session.scalar(query)
+    if user is not None and device_token:
+        user.login_id = login_id
+    return user
+
+
+def end_login(user: User, login_id: str) -> None:
+    """Log out this device: its log-in is deleted, so its captured cookies open nothing."""
+    _account_token, _dot, device_token = (login_id or "").partition(".")
+    if device_token:
+        db.session.execute(
+            sa.delete(LoginSession).where(
+                LoginSession.user_id == user.id, LoginSession.token == device_token
+            )
+        )
+    else:  # an id from before device log-ins: only a new account token ends it
+        user.session_token = new_session_token()
+    db.session.commit()
+
+
+def _end_every_login(user: User) -> None:
+    user.session_token = new_session_token()  # every session and remember-me cookie ends
+    db.session.execute(sa.delete(LoginSession).where(LoginSession.user_id == user.id))
+
+
+def end_all_logins(user: User) -> None:
+    """Log out everywhere ("Logga ut överallt"): every device's log-in ends."""
+    _end_every_login(user)
+    db.session.commit()
+
+
 # --- Forgotten password ---------------------------------------------------------------------
 
 
@@ -197,10 +293,22 @@ def _reset_fingerprint(user: User) -> str:
 
 
 def request_password_reset(email: str) -> None:
-    """Queue a reset link when an account has this address; do nothing visible otherwise."""
+    """Have the worker mail a reset link when an account has this address.
+
+    The request does the same for any address (one OutboxJob row): whether the address has an
+    account is looked up in the worker, so the answer takes as long either way.
+    """
+    notifications.defer_emails("password_reset", email=normalise_email(email))
+    db.session.commit()
+    notifications.dispatch()
+
+
+@notifications.email_writer("password_reset")
+def _write_password_reset(email: str) -> int:
+    """The worker: queue the reset link for the account with this address, if any."""
     user = find_by_email(email)
     if user is None:
-        return
+        return 0
     token = tokens.make(tokens.RESET, {"id": user.id, "fp": _reset_fingerprint(user)})
     notifications.queue_email(
         key=f"reset:{user.id}:{token[-16:]}",
@@ -211,8 +319,7 @@ def request_password_reset(email: str) -> None:
         link=external_url("accounts.reset_password", token=token),
         minutes=current_app.config["RESET_TOKEN_MAX_AGE"] // 60,
     )
-    db.session.commit()
-    notifications.dispatch()
+    return 1
 
 
 def user_for_reset(token: str) -> User:
@@ -243,7 +350,7 @@ def reset_password(token: str, new_password: str) -> User:
 
 def _replace_password(user: User, new_password: str) -> None:
     user.password_hash = passwords.hash_password(new_password)
-    user.session_token = new_session_token()  # every other session and remember-me cookie ends
+    _end_every_login(user)  # every other session and remember-me cookie ends
     notifications.queue_email(
         key=f"password-changed:{user.id}:{utcnow().isoformat()}",
         to=user.email,

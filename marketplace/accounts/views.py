@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from marketplace.accounts import services
 from marketplace.accounts.decorators import (  # also registers the log-in page's handler
@@ -24,7 +24,7 @@ from marketplace.accounts.forms import (
 )
 from marketplace.accounts.models import User
 from marketplace.accounts.tokens import LinkExpired, LinkInvalid
-from marketplace.extensions import db, limiter, login_manager
+from marketplace.extensions import limiter, login_manager
 from marketplace.htmx import render_page, see_other
 from marketplace.i18n import current_language
 from marketplace.security import safe_next
@@ -40,11 +40,9 @@ _TOKEN_ENDPOINTS = {
 
 
 @login_manager.user_loader
-def load_user(session_token: str) -> User | None:
-    # A suspended account has no session (suspending also replaces its token).
-    return db.session.scalar(
-        sa.select(User).where(User.session_token == session_token, User.suspended_at.is_(None))
-    )
+def load_user(login_id: str) -> User | None:
+    # A log-in that ended (logged out, new password, suspended) opens nothing.
+    return services.user_for_login(login_id)
 
 
 @bp.after_request
@@ -60,9 +58,53 @@ def _status(form) -> int:
 
 
 def _start_session(user: User, *, remember: bool = False) -> None:
-    """Log in on a fresh session: nothing from before (session data, CSRF token) carries over."""
+    """Log in on a fresh session: nothing from before (session data, CSRF token) carries over.
+
+    The log-in is recorded (services.start_login), and this browser is remembered as one the
+    account has logged in from (see _known_device).
+    """
     session.clear()
+    services.start_login(user)
     login_user(user, remember=remember)
+    g.known_device_email = user.email
+
+
+KNOWN_DEVICE_COOKIE = "known_device"
+KNOWN_DEVICE_DAYS = 365
+
+
+def _known_devices() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="known-device")
+
+
+def _known_device() -> bool:
+    """The log-in form's address has logged in from this browser before (or reset its password
+    here): a signed cookie set at every log-in names the address.
+
+    Such a log-in is not held back by the per-account limit, so ten wrong guesses from
+    elsewhere cannot lock the owner out; the per-IP limit still applies to everyone.
+    """
+    value = request.cookies.get(KNOWN_DEVICE_COOKIE, "")
+    try:
+        email = _known_devices().loads(value) if value else None
+    except BadSignature:
+        return False
+    return bool(email) and email == services.normalise_email(request.form.get("email", ""))
+
+
+@bp.after_app_request
+def remember_known_device(response):
+    email = g.get("known_device_email")
+    if email:
+        response.set_cookie(
+            KNOWN_DEVICE_COOKIE,
+            _known_devices().dumps(email),
+            max_age=KNOWN_DEVICE_DAYS * 86400,
+            httponly=True,
+            samesite="Lax",
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+        )
+    return response
 
 
 def _submitted_email() -> str:
@@ -89,21 +131,21 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
+            session["registered_email"] = services.normalise_email(form.email.data)
             flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
-        try:
-            user = services.register(
-                name=form.name.data,
-                email=form.email.data,
-                password=form.password.data,
-                locale=current_language(),
-            )
-        except services.EmailTaken as error:
-            form.email.errors.append(str(error))
-        else:
+        user = services.register(
+            name=form.name.data,
+            email=form.email.data,
+            password=form.password.data,
+            locale=current_language(),
+        )
+        if user is not None:
             _start_session(user)
-            flash(_("Välkommen! Ditt konto är skapat."), "success")
-            return see_other(url_for("accounts.unconfirmed"))
+        else:  # the address has an account: its owner gets an e-mail; the answer is the same
+            session["registered_email"] = services.normalise_email(form.email.data)
+        flash(_("Välkommen! Ditt konto är skapat."), "success")
+        return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 
 
@@ -139,11 +181,17 @@ def resend_confirmation_page():
 
 
 @bp.get("/obekraftad")
-@login_required
 def unconfirmed():
+    if not current_user.is_authenticated:
+        # After registering an address that has an account (its owner was mailed): the same
+        # page, without the buttons that need an account.
+        email = session.get("registered_email")
+        if not email:
+            return login_manager.unauthorized()
+        return render_page("accounts/unconfirmed.html", email=email)
     if current_user.is_confirmed:
         return redirect(url_for("pages.index"))
-    return render_page("accounts/unconfirmed.html")
+    return render_page("accounts/unconfirmed.html", email=current_user.email)
 
 
 # --- Log-in and log-out ---------------------------------------------------------------------
@@ -155,7 +203,8 @@ def unconfirmed():
     _config("RATELIMIT_LOGIN_ACCOUNT"),
     key_func=_submitted_email,  # per account, whichever addresses the guesses come from
     methods=["POST"],
-    deduct_when=_login_failed,
+    deduct_when=_login_failed,  # only failures count
+    exempt_when=_known_device,  # the owner's own browser is never locked out by others' guesses
 )
 def login():
     next_url = safe_next(url_for("home.index"))  # Mina sidor, unless they came from a page
@@ -197,9 +246,24 @@ def _next_param() -> str | None:
 
 @bp.post("/logga-ut")
 def logout():
+    """Log out this browser: its log-in ends on the server too, so a copied session or
+    remember-me cookie no longer opens the account."""
+    if current_user.is_authenticated:
+        services.end_login(current_account(), current_user.get_id())
     session.clear()
     logout_user()  # after clear(): it marks the remember-me cookie for deletion
     flash(_("Du är utloggad."), "info")
+    return see_other(url_for("pages.index"))
+
+
+@bp.post("/logga-ut-overallt")
+@login_required
+def logout_everywhere():
+    """Log out on every device (a lost phone, a shared computer)."""
+    services.end_all_logins(current_account())
+    session.clear()
+    logout_user()
+    flash(_("Du är utloggad på alla enheter."), "info")
     return see_other(url_for("pages.index"))
 
 
@@ -286,7 +350,8 @@ def change_password():
         except services.WrongPassword as error:
             form.current_password.errors.append(str(error))
         else:
-            # The session token changed: log this browser in again so only the others end.
+            # Every log-in ended: log this browser in again so only the others end.
+            services.start_login(current_account())
             login_user(current_account(), remember=_has_remember_cookie())
             flash(_("Ditt lösenord är bytt. Andra inloggningar har loggats ut."), "success")
             return see_other(url_for("accounts.settings"))

@@ -34,6 +34,7 @@ from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
 from marketplace.search.forms import AdSearchForm
 from marketplace.search.services import relaxations, search_ads
+from marketplace.submissions import submitted_once
 from marketplace.urls import ad_url, external_url
 
 bp = Blueprint("ads", __name__, url_prefix="/annonser")
@@ -222,6 +223,7 @@ def _posting_key() -> str:
     methods=["POST"],
     deduct_when=lambda response: response.status_code < 400,  # published (or pretended to be)
 )
+@submitted_once  # a double click creates one
 def new():
     organisation = services.acting_organisation(current_user)
     if organisation is None:  # explain, and point to creating or joining an organisation

@@ -12,6 +12,7 @@ from marketplace.alerts.forms import ConfirmForm, SavedSearchForm
 from marketplace.alerts.models import SavedSearch
 from marketplace.extensions import csrf
 from marketplace.htmx import render_page, see_other
+from marketplace.submissions import submitted_once
 
 bp = Blueprint("alerts", __name__, url_prefix="/bevakningar")
 
@@ -50,6 +51,7 @@ def index():
 
 @bp.route("/ny", methods=["GET", "POST"])
 @confirmed_required
+@submitted_once  # a double click creates one
 def new():
     form = SavedSearchForm(formdata=request.args)
     if form.validate_on_submit():

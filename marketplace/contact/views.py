@@ -17,6 +17,7 @@ from marketplace.extensions import limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
+from marketplace.submissions import submitted_once
 
 bp = Blueprint("contact", __name__)
 MAX_PAGE = 10_000
@@ -69,6 +70,7 @@ def new(ad_id: int):
 @bp.post("/annonser/<int:ad_id>/intresse")
 @confirmed_required
 @contact_limit
+@submitted_once  # a double click creates one
 def start(ad_id: int):
     ad = visible_ad_or_404(ad_id)
     form = MessageForm()
@@ -136,6 +138,7 @@ def detail(conversation_id: int):
 @bp.post("/inkorg/<int:conversation_id>")
 @confirmed_required
 @contact_limit
+@submitted_once  # a double click creates one
 def reply(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     form = MessageForm()

@@ -38,7 +38,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from marketplace import reference
+from marketplace import locking, reference
 from marketplace.accounts.models import User, new_session_token
 from marketplace.ads.models import Ad
 from marketplace.clock import utcnow
@@ -248,8 +248,10 @@ def report_content(
     reporter: User, kind: ContentKind, content: Content, reason: ReportReason, text: str
 ) -> Report:
     """Record a report for the moderators; a second report by the same person while the first is
-    still open returns the first one (with nothing added)."""
+    still open returns the first one (with nothing added), also when both arrive at once (a
+    double click): the reporter's requests are taken one after the other."""
     column = _content_column(kind)
+    locking.lock(User, reporter.id)
     existing = db.session.scalar(
         sa.select(Report).where(
             Report.kind == kind,

@@ -7,6 +7,7 @@ from functools import wraps
 
 from flask import Blueprint, abort, current_app, flash, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required
 
@@ -27,6 +28,8 @@ from marketplace.moderation.forms import (
 )
 from marketplace.moderation.models import ContentKind, CountyModerator, Report, ReportReason
 from marketplace.moderation.services import Decision
+from marketplace.notifications import services as notifications
+from marketplace.submissions import submitted_once
 
 bp = Blueprint("moderation", __name__)
 
@@ -94,6 +97,7 @@ def _content_path(kind: ContentKind, content) -> str:
 @bp.route("/rapportera/<kind_slug>/<int:target_id>", methods=["GET", "POST"])
 @login_required
 @report_limit
+@submitted_once  # a double click creates one
 def report(kind_slug: str, target_id: int):
     kind = labels.KIND_BY_SLUG.get(kind_slug)
     if kind is None:
@@ -133,6 +137,7 @@ def report(kind_slug: str, target_id: int):
 @bp.route("/omprovning/<kind_slug>/<int:target_id>", methods=["GET", "POST"])
 @login_required
 @appeal_limit
+@submitted_once  # a double click creates one
 def appeal(kind_slug: str, target_id: int):
     """ "Begär omprövning": the people behind hidden content ask the moderators to look again."""
     kind = labels.KIND_BY_SLUG.get(kind_slug)
@@ -299,6 +304,37 @@ def suspend_from_report(report_id: int):
             flash(_("Kontot för %(name)s är avstängt.", name=user.name), "success")
             return see_other(url_for("moderation.detail", report_id=report.id))
     return _render_detail(report, suspend_form=form), 422
+
+
+# --- E-mail that could not be delivered (site administrators) -----------------------------
+
+
+@bp.get("/moderering/e-post")
+@site_admin_required
+def failed_mail():
+    return render_page(
+        "moderation/failed_mail.html",
+        emails=notifications.failed_emails(),
+        max_attempts=notifications.MAX_ATTEMPTS,
+    )
+
+
+@bp.post("/moderering/e-post/skicka-igen")
+@site_admin_required
+def retry_failed_mail():
+    """Queue one failed e-mail (`id`) or all of them again; repeating it does nothing more."""
+    email_id = request.form.get("id", type=int)
+    count = notifications.requeue_failed([email_id] if email_id is not None else None)
+    if count:
+        message = ngettext(
+            "%(num)d e-postmeddelande har köats igen.",
+            "%(num)d e-postmeddelanden har köats igen.",
+            count,
+        )
+        flash(message, "success")
+    else:
+        flash(_("Inget e-postmeddelande behövde köas igen."), "info")
+    return see_other(url_for("moderation.failed_mail"))
 
 
 # --- Accounts (site administrators) ---------------------------------------------------------

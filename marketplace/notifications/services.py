@@ -368,3 +368,49 @@ def retry_outbox() -> int:
     """Every minute: jobs and rows whose back-off has passed, and those left behind by a crash."""
     with app_context():
         return _deliver_everything_due()
+
+
+# --- E-mail given up on -----------------------------------------------------------------------
+
+
+def failed_emails(limit: int = 200) -> list[OutboxEmail]:
+    """E-mails given up on after MAX_ATTEMPTS, newest first (for site administrators)."""
+    return list(
+        db.session.scalars(
+            sa.select(OutboxEmail)
+            .where(OutboxEmail.status == OutboxStatus.FAILED)
+            .order_by(OutboxEmail.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def requeue_failed(ids: list[int] | None = None) -> int:
+    """Queue failed e-mails (and failed e-mail jobs) again, all of them or those with these ids;
+    returns how many e-mails were queued again.
+
+    Idempotent: only rows still marked failed change, so running it twice (or two
+    administrators at once) queues each once. The row stays the same, so the message keeps its
+    Message-ID: a receiver that got an earlier attempt after all can tell it is the same mail.
+    """
+    values = {
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": utcnow(),
+        "claimed_until": None,
+    }
+    emails = sa.update(OutboxEmail).where(OutboxEmail.status == OutboxStatus.FAILED)
+    if ids is not None:
+        emails = emails.where(OutboxEmail.id.in_(ids))
+    queued = db.session.execute(emails.values(**values), execution_options=NO_SESSION_SYNC)
+    if ids is None:
+        db.session.execute(
+            sa.update(OutboxJob).where(OutboxJob.status == OutboxStatus.FAILED).values(**values),
+            execution_options=NO_SESSION_SYNC,
+        )
+    db.session.commit()
+    count = queued.rowcount or 0
+    if count:
+        log.warning("%d failed e-mail(s) queued again", count)
+    dispatch()
+    return count

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from marketplace import reference
+from marketplace import locking, reference
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services
@@ -516,6 +516,17 @@ def _admin_count(organisation_id: int) -> int:
     )
 
 
+def _lock_memberships(organisation_id: int, membership: Membership) -> None:
+    """Decide about the organisation's roles alone: two administrators leaving (or demoting each
+    other) at the same moment are taken one after the other, and the second sees the first's
+    change, so the last-administrator rule holds under races (marketplace.locking)."""
+    locking.lock(Organisation, organisation_id)
+    try:
+        db.session.refresh(membership)  # its role as committed, read after the lock
+    except sa.exc.InvalidRequestError as error:  # removed by the request before ours
+        raise NotAllowed(_("Medlemskapet finns inte längre.")) from error
+
+
 def _last_admin_message() -> str:
     return _(
         "En organisation måste alltid ha minst en administratör. Gör någon annan till "
@@ -699,20 +710,52 @@ def invitation_for(user: User, token: str) -> Invitation:
     return invitation
 
 
+def _accepted_by(user: User, token: str) -> Membership | None:
+    """The user's membership from an invitation link sent to them and used in the last minute
+    (a double click or a retry; later, the link says it was used)."""
+    try:
+        payload = _serializer().loads(token, max_age=current_app.config["INVITE_TOKEN_MAX_AGE"])
+        invitation = db.session.get(Invitation, payload["invitation"])
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if invitation is None or invitation.email != user.email.strip().lower():
+        return None
+    if invitation.accepted_at is None or invitation.accepted_at < utcnow() - timedelta(minutes=1):
+        return None
+    return membership_of(user, invitation.organisation_id)
+
+
 def accept_invitation(user: User, token: str) -> Membership:
     """Join the organisation the link invites to, as a member; the link then stops working.
 
     :raise InvitationProblem: the link cannot be used, or it was sent to another address.
     """
-    invitation = invitation_for(user, token)
-    membership = membership_of(user, invitation.organisation_id)
+    try:
+        invitation = invitation_for(user, token)
+    except InvitationProblem as problem:
+        # A double click whose first click already made them a member: the same outcome.
+        joined = _accepted_by(user, token) if problem.reason == "used" else None
+        if joined is None:
+            raise
+        return joined
+    organisation_id = invitation.organisation_id
+    # A double click: the second request waits here and then finds the membership made.
+    locking.lock(Invitation, invitation.id)
+    membership = membership_of(user, organisation_id)
     if membership is None:
         membership = Membership(user=user, organisation=invitation.organisation, role=Role.MEMBER)
         db.session.add(membership)
     invitation.accepted_at = utcnow()
     if user.acting_organisation_id is None:
         user.acting_organisation = invitation.organisation
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:
+        # A double click: the other request made the membership first. The same outcome.
+        db.session.rollback()
+        membership = membership_of(user, organisation_id)
+        if membership is None:
+            raise
     return membership
 
 
@@ -723,6 +766,7 @@ def remove_member(actor: User, membership: Membership) -> None:
     :raise LastAdministrator: the member is the organisation's only administrator.
     """
     organisation = membership.organisation
+    _lock_memberships(organisation.id, membership)
     if membership.user_id != actor.id:
         _require_admin(organisation, actor)
     if membership.is_admin and _admin_count(organisation.id) <= 1:
@@ -742,6 +786,7 @@ def change_role(actor: User, membership: Membership, role: Role) -> None:
     :raise NotAllowed: the actor is not an administrator.
     :raise LastAdministrator: the last administrator would become a plain member.
     """
+    _lock_memberships(membership.organisation_id, membership)
     _require_admin(membership.organisation, actor)
     if (
         membership.is_admin
@@ -759,6 +804,7 @@ def hand_over(actor: User, membership: Membership) -> None:
     :raise NotAllowed: the actor is not an administrator.
     :raise OrganisationError: the actor tried to hand over to themself.
     """
+    _lock_memberships(membership.organisation_id, membership)
     own = _require_admin(membership.organisation, actor)
     if membership.id == own.id:
         raise OrganisationError(_("Välj en annan medlem att lämna över till."))

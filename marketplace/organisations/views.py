@@ -33,6 +33,7 @@ from marketplace.organisations.models import (
     VerificationApplication,
 )
 from marketplace.security import safe_next
+from marketplace.submissions import submitted_once
 from marketplace.urls import external_url
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisationer")
@@ -54,6 +55,7 @@ def index():
 
 @bp.route("/ny", methods=["GET", "POST"])
 @confirmed_required
+@submitted_once  # a double click creates one
 def new():
     form = OrganisationForm()
     return _save(
@@ -188,6 +190,7 @@ def _render_members(membership: Membership, invite_form: InviteForm, problem: st
 
 @bp.post("/<int:organisation_id>/medlemmar/bjud-in")
 @login_required
+@submitted_once  # a double click creates one
 def invite(organisation_id: int):
     membership = member_of_or_403(organisation_id, admin=True)
     form = InviteForm()

@@ -24,6 +24,7 @@ from marketplace.partnerships.forms import ApproveForm, OutcomeForm, SectionForm
 from marketplace.partnerships.models import Partnership
 from marketplace.partnerships.rules import InvalidSection
 from marketplace.partnerships.sections import Section
+from marketplace.submissions import submitted_once
 
 bp = Blueprint("partnerships", __name__, url_prefix="/inkorg/<int:conversation_id>")
 
@@ -117,6 +118,7 @@ def detail(conversation_id: int):
 @bp.post("/overenskommelse")
 @confirmed_required
 @change_limit
+@submitted_once  # a double click creates one
 def start(conversation_id: int):
     conversation = _conversation_or_404(conversation_id)
     existed = services.partnership_of(conversation) is not None

@@ -41,7 +41,7 @@ from flask import current_app
 
 from marketplace import reference
 from marketplace.ads.models import Ad, AdChallenge, open_ads_condition
-from marketplace.caching import generation, watch
+from marketplace.caching import generation, local_generation, watch
 from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
@@ -163,7 +163,8 @@ def _build(key: tuple) -> Snapshot:
 
 def snapshot() -> Snapshot:
     """The current snapshot for this app, rebuilt when the data, the date or the time says so."""
-    key = (generation(), today())
+    # With Redis down, generation() is None: this process's own writes still move it on.
+    key = (generation(), local_generation(), today())
     timeout = current_app.config["FACET_SNAPSHOT_MAX_AGE"]
     current = current_app.extensions.get("facet_snapshot")
     if current is None or current.key != key or time.monotonic() - current.built_at > timeout:

@@ -179,6 +179,7 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"email": w.owner.email, "password": factories.PASSWORD},
     ),
     "accounts.logout": route(ANONYMOUS_POST, "POST", changes=False),
+    "accounts.logout_everywhere": route(LOGIN, "POST"),
     "accounts.forgot_password": route(
         ANONYMOUS_POST, "GET POST", actor="", data=lambda w: {"email": w.owner.email}
     ),
@@ -430,6 +431,9 @@ ROUTES: dict[str, Route] = {
         actor="admin",
     ),
     "moderation.log": route(SITE_ADMIN, actor="admin"),
+    "moderation.failed_mail": route(SITE_ADMIN, actor="admin"),
+    # Changes nothing while no e-mail has failed (the world has none).
+    "moderation.retry_failed_mail": route(SITE_ADMIN, "POST", actor="admin", changes=False),
     # --- the account's own data
     "privacy.index": route(LOGIN),
     "privacy.download": route(LOGIN),
