@@ -2,7 +2,7 @@
 claimed form submissions, so that a double click creates one row
 
 Revision ID: 0005
-Revises: 0008
+Revises: 0004
 Create Date: 2026-12-07 20:15:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005'
-down_revision = '0008'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
