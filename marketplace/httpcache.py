@@ -117,12 +117,23 @@ def _period() -> str:
     return str(int(time.time()) // seconds)
 
 
+class NoGeneration(Exception):
+    """The shared cache (Redis) does not answer, so no process can tell whether data changed."""
+
+
 def request_etag() -> str:
-    """The ETag of this request's public answer (a weak one: every encoding has the same)."""
+    """The ETag of this request's public answer (a weak one: every encoding has the same).
+
+    :raise NoGeneration: Redis is down; an ETag from this process's own count would let another
+        process's write go unseen, so the page goes uncached instead.
+    """
+    generation = caching.generation()
+    if generation is None:
+        raise NoGeneration
     headers = request.headers
     parts = [
         build_version(),
-        str(caching.generation()),
+        str(generation),
         _period(),
         today().isoformat(),
         select_locale(),
@@ -242,8 +253,7 @@ def answer_from_cache() -> Response | None:
         return None
     try:
         etag = request_etag()
-    except Exception:  # the generation lives in the cache
-        current_app.logger.warning("no data generation: pages go uncached", exc_info=True)
+    except NoGeneration:  # caching.py has logged that Redis is down
         return None
     g.http_cache_etag = etag
     if request.if_none_match.contains_weak(etag):
