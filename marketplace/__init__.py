@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.ads.views import bp as ads_bp
     from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
+    from marketplace.crises.views import bp as crises_bp
     from marketplace.matching.views import bp as matching_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.pages.views import bp as pages_bp
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         contact_bp,
         alerts_bp,
         matching_bp,
+        crises_bp,
     ):
         app.register_blueprint(blueprint)
 

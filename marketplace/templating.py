@@ -30,6 +30,7 @@ from marketplace.ads import labels as ad_labels
 from marketplace.ads.markup import linkify
 from marketplace.alerts.labels import rhythm_label
 from marketplace.assets import static_url
+from marketplace.clock import today as swedish_today
 from marketplace.contact import services as contact
 from marketplace.extensions import db
 from marketplace.insights.labels import form_label
@@ -192,5 +193,6 @@ def init_app(app: Flask) -> None:
         county_name=reference.county_name,
         municipality_name=reference.municipality_name,
         current_language=i18n.current_language,
+        swedish_today=swedish_today,  # the date, no query: "Kris" labels of ads in active crises
     )
     app.context_processor(_layout_context)

@@ -24,6 +24,8 @@ from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.contact.forms import interest_panel
+from marketplace.crises import services as crises
+from marketplace.crises.forms import TagForm
 from marketplace.extensions import limiter
 from marketplace.htmx import render_page, see_other
 from marketplace.moderation import services as moderation
@@ -64,11 +66,14 @@ def index():
     )
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
+    query = form.to_query()
     return render_page(
         "ads/index.html",
         fragment="results",
         form=form,
         result=result,
+        banner_crises=crises.banner_crises(query.county),
+        search_crisis=crises.crisis_by_slug(query.crisis) if query.crisis else None,
         feed_url=url_for("ads.feed", **args),
         save_search_url=save_search_url(),
         toggle_filter_url=toggle_filter_url,
@@ -125,6 +130,9 @@ def new():
         status = 403 if request.method == "POST" else 200
         return render_page("ads/need_organisation.html"), status
     form = AdForm()
+    form.offer_crises(crises.active_crises(today()))
+    if not form.is_submitted() and request.args.get("kris"):  # "Publicera … för krisen"
+        form.crisis.data = request.args.get("kris")
     if form.is_submitted() and form.is_bot:  # honeypot: answer as if published, store nothing
         flash(_("Annonsen är publicerad."), "success")
         return see_other(url_for("ads.index"))
@@ -136,6 +144,7 @@ def new():
             form.add_errors(error.errors)
         else:
             flash(_("Annonsen är publicerad."), "success")
+            _tell_about_crisis_cap(form, ad)
             return see_other(ad_url(ad))
     return _render_form(form, None, organisation)
 
@@ -162,7 +171,17 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
         "close_form": close_form or CloseForm(formdata=None),
         "confirm_form": ConfirmForm(formdata=None),
         "canonical_url": ad_url(ad, external=True),
+        "crisis_tag_form": _crisis_tag_form(ad, visitor),
     }
+
+
+def _crisis_tag_form(ad: Ad, visitor) -> TagForm | None:
+    """Moderators of the ad's county add or remove its crisis tag from the ad page."""
+    if visitor is None or not crises.may_tag_as_moderator(visitor, ad):
+        return None
+    form = TagForm(formdata=None, data={"crisis": ad.crisis.slug if ad.crisis else ""})
+    form.offer(crises.active_crises(today()))
+    return form
 
 
 @bp.route("/<int:ad_id>/redigera", methods=["GET", "POST"])
@@ -170,6 +189,7 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
 def edit(ad_id: int):
     ad = own_ad_or_403(ad_id)
     form = AdForm(ad=ad)
+    form.offer_crises(crises.active_crises(today()))
     if form.validate_on_submit():
         try:
             services.update_ad(ad, **form.ad_fields())
@@ -177,8 +197,24 @@ def edit(ad_id: int):
             form.add_errors(error.errors)
         else:
             flash(_("Ändringarna är sparade."), "success")
+            _tell_about_crisis_cap(form, ad)
             return see_other(ad_url(ad))
     return _render_form(form, ad, ad.organisation)
+
+
+def _tell_about_crisis_cap(form: AdForm, ad: Ad) -> None:
+    """The poster is told when the crisis cut the ad's last day (its end + 14 days)."""
+    wanted = form.expires_on.data
+    if ad.crisis is not None and wanted and ad.expires_on < wanted:
+        flash(
+            _(
+                "Annonsen är kopplad till krisen ”%(name)s” och visas därför till och med %(date)s, "
+                "14 dagar efter krisens slut. Förläng den då om den fortfarande behövs.",
+                name=ad.crisis.name,
+                date=format_date(ad.expires_on),
+            ),
+            "warning",
+        )
 
 
 def _render_form(form: AdForm, ad: Ad | None, organisation):

@@ -47,6 +47,11 @@ ACTION_LABELS = {
     ActionKind.REINSTATE: _l("Återaktiverade konto"),
     ActionKind.ASSIGN_MODERATOR: _l("Utsåg länsmoderator"),
     ActionKind.REMOVE_MODERATOR: _l("Tog bort länsmoderator"),
+    ActionKind.DECLARE_CRISIS: _l("Utlyste kris"),
+    ActionKind.EXTEND_CRISIS: _l("Förlängde kris"),
+    ActionKind.END_CRISIS: _l("Avslutade kris"),
+    ActionKind.TAG_CRISIS: _l("Kopplade annons till kris"),
+    ActionKind.UNTAG_CRISIS: _l("Tog bort annons från kris"),
 }
 
 # The word in /rapportera/<word>/<id> and /omprovning/<word>/<id>.

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from marketplace import reference
 from marketplace.accounts import services as account_services
+from marketplace.crises import services as crises
 from marketplace.extensions import db
 from marketplace.forms import MunicipalityForm
 from marketplace.htmx import render_fragment, render_page
@@ -21,7 +22,11 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
-    return render_page("pages/index.html", start=services.start_page())
+    return render_page(
+        "pages/index.html",
+        start=services.start_page(),
+        banner_crises=crises.banner_crises(everywhere=True),
+    )
 
 
 @bp.get("/utmaningar/<slug>")
@@ -42,6 +47,7 @@ def county(code: str):
         county=item,
         topic=services.county_page(code),
         figures=insights.county_figures(code),
+        banner_crises=crises.banner_crises(code),
     )
 
 

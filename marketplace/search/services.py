@@ -33,6 +33,10 @@ import sqlalchemy.orm as so
 
 from marketplace import reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
+from marketplace.agreements.models import Signatory
+from marketplace.clock import today
+from marketplace.crises import rules as crisis_rules
+from marketplace.crises.models import Crisis
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
 from marketplace.search import facets
@@ -63,6 +67,8 @@ class AdQuery:
     seeking: list[Sector] = field(default_factory=list)  # the partner sector the ad wants
     sectors: list[Sector] = field(default_factory=list)  # the posting organisation's sector
     sort: str = "relevance"
+    crisis: str | None = None  # a crisis's slug: only the ads tagged to it
+    signatories: bool = False  # only ads by confirmed signatories of an Överenskommelse
 
 
 @dataclass
@@ -169,7 +175,20 @@ def _conditions(
                 sa.select(Organisation.id).where(Organisation.sector.in_(query.sectors))
             )
         )
+    if query.crisis:
+        conditions.append(Ad.crisis_id.in_(_crisis_ids(query.crisis)))
+    if query.signatories:
+        conditions.append(Ad.organisation_id.in_(_signatory_ids()))
     return conditions
+
+
+def _crisis_ids(slug: str) -> sa.Select:
+    return sa.select(Crisis.id).where(Crisis.slug == slug)
+
+
+def _signatory_ids() -> sa.Select:
+    """Organisations confirmed as signatories of a region's Överenskommelse (marketplace.agreements)."""
+    return sa.select(Signatory.organisation_id).where(Signatory.confirmed_at.is_not(None))
 
 
 def _facets(query: AdQuery, text: _TextMatch | None) -> dict[str, dict[str, int]]:
@@ -316,8 +335,9 @@ def search_ads(
         sectors=[sector.value for sector in query.sectors],
         scored=sort == "relevance",
     )
+    _extra_filters(selection, query)
     found = selection.found()
-    ids = facets.page_ids(selection, found, sort, (page - 1) * per_page, per_page)
+    ids = _crisis_first_page(selection, found, sort, county, page, per_page)
     return AdSearchResult(
         items=_ads_in_order(ids),
         total=found.bit_count(),
@@ -326,3 +346,39 @@ def search_ads(
         facets=facets.facet_counts(selection, county) if with_facets else {},
         sort=sort,
     )
+
+
+def _extra_filters(selection: facets.Selection, query: AdQuery) -> None:
+    """Filters the bitset snapshot does not hold (few ads each): read from the table per search."""
+    if query.crisis:
+        selection.filters["crisis"] = facets.bits(
+            db.session.scalars(sa.select(Ad.id).where(Ad.crisis_id.in_(_crisis_ids(query.crisis))))
+        )
+    if query.signatories:
+        selection.filters["signatories"] = facets.bits(
+            db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id.in_(_signatory_ids())))
+        )
+
+
+# CRISIS ORDERING (marketplace.crises). A search for a county lists the open ads tagged to an
+# active crisis covering that county (or all of Sweden) first, each part in the chosen order.
+# Kept to this one function and crises.rules.crisis_ad_ids, to carry over to another engine:
+# "boost = ad tagged to an active crisis whose counties include the searched county".
+def _crisis_first_page(
+    selection: facets.Selection, found: int, sort: str, county: str | None, page: int, per_page: int
+) -> list[int]:
+    offset = (page - 1) * per_page
+    crisis_ids = crisis_rules.crisis_ad_ids(today(), county)
+    if not crisis_ids:
+        return facets.page_ids(selection, found, sort, offset, per_page)
+    first = found & facets.bits(crisis_ids)
+    rest = found & ~first
+    in_first = first.bit_count()
+    ids: list[int] = []
+    if offset < in_first:
+        ids = facets.page_ids(selection, first, sort, offset, per_page)
+    if len(ids) < per_page:
+        ids += facets.page_ids(
+            selection, rest, sort, max(0, offset - in_first), per_page - len(ids)
+        )
+    return ids
