@@ -95,6 +95,7 @@ def _refuse_development_secret(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.ads.views import bp as ads_bp
+    from marketplace.agreements.views import bp as agreements_bp
     from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
     from marketplace.crises.views import bp as crises_bp
@@ -111,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         alerts_bp,
         matching_bp,
         crises_bp,
+        agreements_bp,
     ):
         app.register_blueprint(blueprint)
 

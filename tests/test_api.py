@@ -13,6 +13,7 @@ from marketplace.organisations.models import LegalForm, Sector
 from tests import factories
 
 AD_KEYS = {
+    "crisis",
     "id",
     "ref",
     "url",
@@ -29,6 +30,7 @@ AD_KEYS = {
     "organisation",
 }
 ORGANISATION_KEYS = {
+    "agreements",
     "id",
     "ref",
     "name",
@@ -115,6 +117,7 @@ def test_an_ad_has_exactly_the_documented_shape(client, association):
             "sector": "civil",
             "verified": False,
         },
+        "crisis": None,
     }
 
 
@@ -276,6 +279,7 @@ def test_the_organisation_list_has_the_documented_shape(client, region, associat
         "description": "Regionen erbjuder lokaler och handledning för självhjälpsgrupper.",
         "challenges": ["mental-health", "public-health"],
         "verified": True,
+        "agreements": [],
         "url": f"http://localhost/organisationer/{region.id}-region-kalmar-lan",
     }
     assert response.headers["Cache-Control"] in {"public, max-age=60", "max-age=60, public"}
@@ -383,6 +387,7 @@ def test_the_openapi_document_describes_every_path(app, client):
         rule.rule.removeprefix("/api/v1")
         .replace("<int:ad_id>", "{id}")
         .replace("<int:organisation_id>", "{id}")
+        .replace("<slug>", "{slug}")
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.")
         and "<path:" not in rule.rule

@@ -283,3 +283,40 @@ def test_moderators_add_and_remove_the_tag_and_members_may_not(client):
     db.session.expire_all()
     assert db.session.get(Ad, ad.id).crisis_id is None
     assert log_actions()[-2:] == [ActionKind.TAG_CRISIS, ActionKind.UNTAG_CRISIS]
+
+
+def test_an_ended_crisis_shows_conversations_and_outcomes_and_statistics_filter_by_it(client):
+    from marketplace.insights.models import CollaborationForm, Outcome
+
+    found = crisis()
+    org = factories.organisation(name="Frivilligcentralen Kalmar")
+    partner = factories.municipality()
+    ad = factories.ad(org=org, title="Sovplatser behövs", crisis=found)
+    factories.ad(org=org, title="Inte krisen")
+    factories.conversation(ad, interested=partner, started_by=factories.user())
+    db.session.add(
+        Outcome(
+            ad_id=ad.id,
+            organisation_id=org.id,
+            collaborated=True,
+            form=CollaborationForm.OTHER,
+            partner_organisation_id=partner.id,
+            partner_name=partner.name,
+            county_code="08",
+        )
+    )
+    db.session.commit()
+    services.end_crisis(admin(), db.session.get(Crisis, found.id), "Över.")
+    page = client.get(f"/kris/{found.slug}").get_data(as_text=True)
+    assert "Vad som hände" in page
+    assert "<strong>1</strong> påbörjade samtal" in page
+    assert "<strong>1</strong> rapporterade samarbeten" in page
+    assert "Frivilligcentralen Kalmar med Kalmar kommun" in page
+    stats = client.get(f"/statistik?kris={found.slug}").get_data(as_text=True)
+    assert "Kris: Skogsbränder i Kalmar län" in stats
+    from marketplace.insights.statistics import StatisticsFilter, statistics
+
+    filtered = statistics(StatisticsFilter(crisis=found.id))
+    assert filtered.published_total == 1 and filtered.contacts_total == 1
+    assert filtered.outcomes_total == 1
+    assert statistics(StatisticsFilter()).published_total == 2

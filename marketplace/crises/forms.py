@@ -15,19 +15,6 @@ from marketplace.clock import today
 from marketplace.crises import services
 from marketplace.forms import MultiCheckboxField, challenge_choices, single_line, strip
 
-# Service error keys -> form field names.
-_FIELD_FOR = {"counties": "counties"}
-
-
-def add_errors(form: FlaskForm, errors: dict[str, str]) -> None:
-    """A service's rule errors beside their fields; others above the form."""
-    for name, message in errors.items():
-        field = getattr(form, _FIELD_FOR.get(name, name), None) if name else None
-        if field is None:
-            form.form_errors.append(message)
-        elif message not in field.errors:
-            field.errors = [*field.errors, message]
-
 
 class DeclareForm(FlaskForm):
     name = StringField(

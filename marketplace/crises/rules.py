@@ -20,6 +20,13 @@ def crisis_by_slug(slug: str) -> Crisis | None:
     return db.session.scalar(sa.select(Crisis).where(Crisis.slug == (slug or "").strip()))
 
 
+def all_crises() -> list[Crisis]:
+    """Every crisis, newest first (active and ended)."""
+    return list(
+        db.session.scalars(sa.select(Crisis).order_by(Crisis.starts_on.desc(), Crisis.id.desc()))
+    )
+
+
 def active_crises(today: date, county_code: str | None = None) -> list[Crisis]:
     """The active crises, newest first; with a county, those covering it (or all of Sweden)."""
     crises = db.session.scalars(

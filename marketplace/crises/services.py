@@ -72,6 +72,7 @@ MAX_ADS_PER_MAIL = 30
 PAGE_ADS = 100  # per column on the crisis page
 
 active_crises = rules.active_crises
+all_crises = rules.all_crises
 crisis_by_slug = rules.crisis_by_slug
 
 
@@ -479,13 +480,6 @@ def counts(crisis_ids: list[int]) -> dict[int, Counts]:
     return result
 
 
-def all_crises() -> list[Crisis]:
-    """Every crisis, newest first (active and ended)."""
-    return list(
-        db.session.scalars(sa.select(Crisis).order_by(Crisis.starts_on.desc(), Crisis.id.desc()))
-    )
-
-
 def banner_crises(county_code: str | None = None, *, everywhere: bool = False) -> list[Crisis]:
     """The active crises to announce: all (start page), those covering a county (its pages and
     searches), or only those for all of Sweden (a search without a county)."""
@@ -790,11 +784,3 @@ def _queue_digests(crisis: Crisis, ads: list[Ad], now: datetime) -> int:
             unsubscribe_url=unsubscribe_url,
         )
     return queued
-
-
-# --- For other pages ----------------------------------------------------------------------------
-
-
-def statistics_choices() -> list[Crisis]:
-    """Crises for /statistik's filter, newest first."""
-    return all_crises()

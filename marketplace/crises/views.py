@@ -29,10 +29,10 @@ from marketplace.crises.forms import (
     ExtendForm,
     MunicipalityFilterForm,
     TagForm,
-    add_errors,
 )
 from marketplace.crises.models import Crisis
 from marketplace.extensions import csrf
+from marketplace.forms import add_service_errors as add_errors
 from marketplace.htmx import render_page, see_other
 from marketplace.security import allow_framing
 from marketplace.urls import ad_url, external_url

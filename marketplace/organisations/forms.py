@@ -8,6 +8,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     EmailField,
     RadioField,
     SelectChoice,
@@ -266,6 +267,7 @@ class DirectoryForm(FlaskForm):
     county = SelectField(_l("Län"), validators=[Optional()])
     municipality = SelectField(_l("Kommun"), validators=[Optional()])
     challenge = SelectField(_l("Samhällsutmaning"), validators=[Optional()])
+    undertecknare = BooleanField(_l("Bara undertecknare av Överenskommelsen"))
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("formdata", request.args)
@@ -295,4 +297,5 @@ class DirectoryForm(FlaskForm):
             county=valid(self.county),
             municipality=valid(self.municipality),
             challenge=valid(self.challenge),
+            signatories=bool(self.undertecknare.data),
         )

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
+from marketplace.agreements import services as agreements
 from marketplace.extensions import db
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
@@ -32,7 +33,13 @@ def index():
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
-    return render_page("organisations/index.html", fragment="results", form=form, page=page)
+    return render_page(
+        "organisations/index.html",
+        fragment="results",
+        form=form,
+        page=page,
+        signed=agreements.confirmed_map(organisation.id for organisation in page.items),
+    )
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -107,6 +114,7 @@ def detail(organisation_id: int, slug: str):
         organisation=organisation,
         membership=membership,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
+        signed={organisation.id: agreements.confirmed_counties(organisation.id)},
         canonical_url=external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
         ),
