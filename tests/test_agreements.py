@@ -188,5 +188,5 @@ def test_the_iop_check_links_to_the_regions_agreement(app, seeded):
     from marketplace.partnerships.services import agreement_page_url
 
     with app.test_request_context():
-        assert agreement_page_url("08") == "/overenskommelser/08"
+        assert agreement_page_url("08") == "http://localhost/overenskommelser/08"
         assert agreement_page_url("01") is None

@@ -320,3 +320,12 @@ def test_an_ended_crisis_shows_conversations_and_outcomes_and_statistics_filter_
     assert filtered.published_total == 1 and filtered.contacts_total == 1
     assert filtered.outcomes_total == 1
     assert statistics(StatisticsFilter()).published_total == 2
+
+
+def test_declaring_the_same_crisis_twice_is_refused_at_the_name(client):
+    log_in(client, admin())
+    assert client.post("/kris/ny", data=form_data()).status_code == 303
+    again = client.post("/kris/ny", data=form_data())  # a double click, or a mistake
+    assert again.status_code == 422
+    assert "redan en pågående eller kommande kris med det namnet" in again.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Crisis.id))) == 1

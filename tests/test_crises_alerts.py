@@ -80,10 +80,13 @@ def test_an_organisation_that_chose_alerts_gets_them_and_one_that_opted_out_does
 ):
     chooser = factories.member(email="valde@example.com")
     log_in(client, chooser)
-    assert client.post("/kris/bevakning", data={"enabled": "y"}).status_code == 303
+    own = f"/kris/bevakning/{chooser.acting_organisation.id}"
+    assert client.get("/kris/bevakning").headers["Location"].endswith(own)
+    assert client.post(own, data={"enabled": "y"}).status_code == 303
     opted_out = prepared_member(email="avstod@example.com")
+    assert client.post(f"/kris/bevakning/{opted_out.acting_organisation.id}").status_code == 403
     log_in(client, opted_out)
-    assert client.post("/kris/bevakning", data={}).status_code == 303
+    assert client.post(f"/kris/bevakning/{opted_out.acting_organisation.id}").status_code == 303
     services.declare_crisis(admin(), **declaration())
     assert recipients(outbox) == ["valde@example.com"]
 
@@ -133,3 +136,12 @@ def test_one_click_unsubscribe_turns_the_organisations_crisis_alerts_off(app, cl
     services.declare_crisis(admin(), **declaration(name="Storm i Kalmar län"))
     assert outbox == []
     assert client.get("/kris/bevakning/avsluta/forged-token").status_code == 404
+
+
+def test_the_alert_is_in_the_recipients_language_with_place_names_in_it(app, outbox):
+    org = factories.organisation(challenges=("crisis-preparedness",))
+    factories.member(org=org, email="english@example.com", locale="en")
+    services.declare_crisis(admin(), **declaration())
+    [message] = outbox
+    assert message["Subject"] == "Crisis declared: Översvämning i Kalmar län"
+    assert "A crisis has been declared for Kalmar County:" in plain(message)

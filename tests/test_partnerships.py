@@ -515,7 +515,9 @@ def test_the_overenskommelse_link_needs_the_regions_agreement_on_the_site(app, w
     started(app, world)
     assert "/overenskommelser/" not in text(client_for(app, world.anna).get(world.url))
     agreements.seed_agreements()
-    assert 'href="/overenskommelser/08"' in text(client_for(app, world.anna).get(world.url))
+    assert 'href="http://localhost/overenskommelser/08"' in text(
+        client_for(app, world.anna).get(world.url)
+    )
 
 
 # --- Approvals ----------------------------------------------------------------------------------

@@ -249,6 +249,10 @@ def declare_crisis(actor: User, **fields) -> Crisis:
     :raise CrisisError: a broken rule; nothing is saved.
     """
     checked = validate_fields(actor, **fields)
+    if _same_crisis_going_on(checked):
+        raise CrisisError(
+            {"name": _("Det finns redan en pågående eller kommande kris med det namnet.")}
+        )
     crisis = Crisis(
         slug=_unique_slug(checked.name, checked.starts_on),
         name=checked.name,
@@ -262,7 +266,13 @@ def declare_crisis(actor: User, **fields) -> Crisis:
         county_links=[CrisisCounty(county_code=code) for code in checked.county_codes],
     )
     db.session.add(crisis)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except sa.exc.IntegrityError:  # the same slug declared at the same moment (a double click)
+        db.session.rollback()
+        raise CrisisError(
+            {"name": _("Det finns redan en pågående eller kommande kris med det namnet.")}
+        ) from None
     moderation.record(
         actor,
         ActionKind.DECLARE_CRISIS,
@@ -281,6 +291,23 @@ def declare_crisis(actor: User, **fields) -> Crisis:
     db.session.commit()
     notifications.dispatch()
     return crisis
+
+
+def _same_crisis_going_on(fields: CrisisFields) -> bool:
+    """A crisis of that name that has not ended: a second declaration is a double click or a
+    mistake (extend the first one instead)."""
+    return (
+        db.session.scalar(
+            sa.select(Crisis.id)
+            .where(
+                sa.func.lower(Crisis.name) == fields.name.lower(),
+                Crisis.ended_at.is_(None),
+                Crisis.ends_on >= today(),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def _reason(reason: str) -> str:
@@ -586,7 +613,13 @@ def set_alerts(organisation: Organisation, enabled: bool) -> CrisisAlertSetting:
     """The organisation's choice: crisis alerts for its county, or none."""
     setting = _setting(organisation.id, default=enabled)
     setting.enabled = bool(enabled)
-    db.session.commit()
+    try:
+        db.session.commit()
+    except sa.exc.IntegrityError:  # another request made the row first: change that one
+        db.session.rollback()
+        setting = db.session.get(CrisisAlertSetting, organisation.id)
+        setting.enabled = bool(enabled)
+        db.session.commit()
     return setting
 
 
@@ -693,7 +726,8 @@ def write_declaration_alerts(crisis: int) -> int:
             crisis_name=found.name,
             description=found.description,
             lead=found.lead,
-            area=area(found),
+            nationwide=found.nationwide,
+            county_codes=found.county_codes,
             ends_on=found.ends_on,
             organisation=organisation.name,
             crisis_url=external_url("crises.detail", slug=found.slug),
@@ -731,9 +765,13 @@ def send_digests(now: datetime | None = None) -> int:
         since = (crisis.last_digest_at or crisis.created_at) - DIGEST_OVERLAP
         ads = _digest_ads(crisis, since, now)
         crisis.last_digest_at = now
-        if ads:
-            queued += _queue_digests(crisis, ads, now)
-        db.session.commit()
+        sent = _queue_digests(crisis, ads, now) if ads else 0
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:  # a concurrent run sent these needs first (the ledger)
+            db.session.rollback()
+            continue
+        queued += sent
     if queued:
         notifications.dispatch()
     return queued
@@ -772,9 +810,8 @@ def _queue_digests(crisis: Crisis, ads: list[Ad], now: datetime) -> int:
                 {
                     "title": ad.title,
                     "organisation": ad.organisation.name,
-                    "area": reference.municipality_name(ad.municipality_code)
-                    if ad.municipality_code
-                    else (reference.county_name(ad.county_code) if ad.county_code else ""),
+                    "municipality": ad.municipality_code,
+                    "county": ad.county_code,
                     "url": ad_url(ad, external=True),
                 }
                 for ad in shown

@@ -9,6 +9,7 @@ from flask import (
     current_app,
     flash,
     make_response,
+    redirect,
     render_template,
     request,
     url_for,
@@ -34,6 +35,7 @@ from marketplace.crises.models import Crisis
 from marketplace.extensions import csrf
 from marketplace.forms import add_service_errors as add_errors
 from marketplace.htmx import render_page, see_other
+from marketplace.organisations.decorators import member_of_or_403
 from marketplace.security import allow_framing
 from marketplace.urls import ad_url, external_url
 
@@ -216,13 +218,24 @@ def tag(ad_id: int):
     return see_other(ad_url(ad))
 
 
-@bp.route("/bevakning", methods=["GET", "POST"])
+@bp.get("/bevakning")
 @confirmed_required
-def settings():
-    """The acting organisation's crisis alerts for its county (any member may change it)."""
+def my_settings():
+    """The crisis alert setting of the organisation the user acts for."""
     organisation = ad_services.acting_organisation(current_user)
     if organisation is None:
-        abort(403)
+        return render_page("ads/need_organisation.html")
+    return redirect(url_for("crises.settings", organisation_id=organisation.id), code=303)
+
+
+@bp.route("/bevakning/<int:organisation_id>", methods=["GET", "POST"])
+@confirmed_required
+def settings(organisation_id: int):
+    """An organisation's crisis alerts for its county (any member may change them).
+
+    :raise 404: no such organisation. :raise 403: not a member of it.
+    """
+    organisation = member_of_or_403(organisation_id).organisation
     form = AlertSettingForm()
     if form.validate_on_submit():
         services.set_alerts(organisation, bool(form.enabled.data))
@@ -230,7 +243,7 @@ def settings():
             _("Krisbevakningen är på.") if form.enabled.data else _("Krisbevakningen är av."),
             "success",
         )
-        return see_other(url_for("crises.settings"))
+        return see_other(url_for("crises.settings", organisation_id=organisation.id))
     if not form.is_submitted():
         form.enabled.data = services.alerts_enabled(organisation)
     return render_page(

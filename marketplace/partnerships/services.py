@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -32,6 +31,7 @@ from marketplace.partnerships import iop, sections
 from marketplace.partnerships.models import Partnership, PartnershipApproval, PartnershipVersion
 from marketplace.partnerships.rules import clean_section
 from marketplace.partnerships.sections import Field, Section
+from marketplace.urls import external_url
 
 SAVE_ATTEMPTS = 3  # a save that loses the race to another re-reads and tries again
 
@@ -498,7 +498,7 @@ def agreement_page_url(county_code: str | None) -> str | None:
     Överenskommelse without a link."""
     if not county_code or db.session.get(Agreement, county_code) is None:
         return None
-    return url_for("agreements.detail", code=county_code)
+    return external_url("agreements.detail", code=county_code)  # the PDF's link too
 
 
 def document(user: User, conversation: Conversation, partnership: Partnership) -> Document:

@@ -493,7 +493,9 @@ PAGES: list[SitePage] = [
     ),
     SitePage("extend a crisis", "crises.extend", values=lambda d: d.crisis, visitors=(SITE_ADMIN,)),
     SitePage("end a crisis", "crises.end", values=lambda d: d.crisis, visitors=(SITE_ADMIN,)),
-    SitePage("crisis alerts", "crises.settings", visitors=(MEMBER,)),
+    SitePage(
+        "crisis alerts", "crises.settings", values=lambda d: d.organisation, visitors=(MEMBER,)
+    ),
     SitePage(
         "stop crisis alerts",
         "crises.unsubscribe",
