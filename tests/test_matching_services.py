@@ -301,6 +301,25 @@ def test_function_words_and_place_names_are_never_shared_words(app):
         assert word not in words.split(": ")[-1].split(", ")
 
 
+def test_weekdays_and_times_of_day_are_when_not_what(app):
+    a = need(
+        factories.municipality(),
+        title="Nattvandrare på fredagskvällar",
+        body="Vi söker vuxna som kan gå i centrum på fredags- och lördagskvällar.",
+    )
+    offer(
+        forening(name="Bollklubben"),
+        title="Fotboll på fredagskvällar",
+        body="Vi spelar fotboll i hallen varje fredag kväll och lördag förmiddag.",
+    )
+    offer(forening(name="Trygga vuxna"), title="Nattvandring i centrum", body="Vi går i par.")
+
+    reasons = services.score_pair(a, services.find_matches(a)[1].ad).describe(own=True)
+
+    assert found(a) == ["Nattvandring i centrum", "Fotboll på fredagskvällar"]
+    assert not any(text.startswith("Gemensamma ord") for text in reasons), reasons
+
+
 def test_a_compound_shares_its_head_with_the_shorter_word(app):
     a = need(factories.municipality(), title="Arabisktalande volontärer", body="Till läxhjälpen.")
     b = offer(forening(), title="Vi talar arabiska", body="Gärna läxhjälp.")

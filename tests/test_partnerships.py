@@ -18,6 +18,7 @@ from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.insights import statistics as insights
 from marketplace.insights.models import CollaborationForm, Outcome
+from marketplace.notifications.models import OutboxEmail
 from marketplace.organisations.models import LegalForm, Organisation, Role, Sector
 from marketplace.partnerships import iop, services
 from marketplace.partnerships.models import Partnership, PartnershipApproval, PartnershipVersion
@@ -592,6 +593,63 @@ def test_approving_with_htmx_redraws_the_status_in_place(app, world):
     html = text(response)
     assert response.status_code == 200 and html.lstrip().startswith('<section id="status"')
     assert "godkände version 1" in html and "Anna Lindqvist" in html
+
+
+def mails_to(user: User) -> list[OutboxEmail]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(OutboxEmail)
+            .where(OutboxEmail.recipient == user.email, OutboxEmail.key.like("partnership-%"))
+            .order_by(OutboxEmail.id)
+        )
+    )
+
+
+def test_the_other_party_is_mailed_when_the_agreement_starts_and_nobody_else(app, world):
+    started(app, world)
+    (mail,) = mails_to(world.leila)  # the other party, in her own language
+    assert mail.subject == "Region Kalmar län has started a collaboration agreement with you"
+    assert "Anna Lindqvist" in mail.text_body
+    assert f"/inkorg/{world.conversation.id}/overenskommelse" in mail.text_body
+    assert mails_to(world.anna) == [] and mails_to(world.colleague) == []
+    assert mails_to(world.outsider) == []
+
+
+def test_saving_a_draft_mails_nobody_but_a_change_after_approval_asks_the_other_side(app, world):
+    started(app, world)
+    anna, leila = client_for(app, world.anna), client_for(app, world.leila)
+    save(anna, world, "syfte", {"purpose": PURPOSE}, 1)
+    assert len(mails_to(world.leila)) == 1  # only the start
+    approve(anna, world, 2)
+    approved = mails_to(world.leila)[-1]
+    assert approved.subject == "Region Kalmar län has approved your collaboration agreement"
+    approve(leila, world, 2)
+    agreed = mails_to(world.anna)[-1]
+    assert agreed.subject == (
+        "Överenskommelsen med Föreningen Språkvän Kalmar är godkänd av båda"
+    )
+    save(leila, world, "syfte", {"purpose": OTHER_PURPOSE}, 2)
+    save(leila, world, "tvister", {"disputes": "Vi ringer varandra först."}, 3)
+    reopened = [m for m in mails_to(world.anna) if "behöver godkännas igen" in m.subject]
+    assert len(reopened) == 1  # the first change after the approval, not every later save
+    assert "Den nya versionen (3)" in reopened[0].text_body
+    assert reopened[0].text_body.startswith("Hej!\n\nLeila Haddad på Föreningen Språkvän Kalmar")
+
+
+def test_a_double_click_on_approve_mails_once(app, world):
+    started(app, world)
+    approve(client_for(app, world.anna), world, 1)
+    approve(client_for(app, world.anna), world, 1)
+    assert len(mails_to(world.leila)) == 2  # the start and one approval
+
+
+def test_names_in_the_agreement_mail_are_escaped_in_html(app, world):
+    world.region.name = "Region <b>Kalmar</b> län"
+    db.session.commit()
+    started(app, world)
+    (mail,) = mails_to(world.leila)
+    assert "<b>Kalmar</b>" not in mail.html_body and "&lt;b&gt;Kalmar" in mail.html_body
 
 
 # --- The ad's outcome ---------------------------------------------------------------------------

@@ -39,12 +39,12 @@ the good ones and the weaker ones shown on request.
 TEXT (terms.py). An ad's words are its title, body and organisation name through the Swedish
 analysis the search uses (marketplace.language): the lemmas of its words ("tolkar" -> tolk),
 the lemmas of its compounds' parts ("läxhjälpsgruppen" -> läxhjälp, läxa, hjälp) and their
-curated synonyms ("tolk" -> språkstöd), without function words, everyday verbs and place names
-(geography has its own component). Each lemma weighs its inverse document frequency,
+curated synonyms ("tolk" -> språkstöd), without function words, everyday verbs, times of day
+("fredagskvällar": when, not what) and place names (geography has its own component). Each lemma weighs its inverse document frequency,
 idf = ln((1 + N) / (1 + df)) + 1, times a factor for how common it is in Swedish at large
 (wordfreq, 1 for "läxhjälp", 0.2 for "barn"), and twice that in a title. The similarity is the
 cosine of the two ads' weighted lemma vectors, where a lemma one ad writes and the other has in
-a compound counts 0.5, a part of both ads' compounds 0.25, and a curated synonym 0.5: below the
+a compound counts 0.5, a part of both ads' compounds 0.25, and a curated synonym 0.7: below the
 word itself. The reasons name what connected the ads, as each writes it: "Gemensamma ord:
 arabiska, läxhjälp (i läxhjälpsgruppen)", "Liknande ord: tolk ≈ språkstöd".
 

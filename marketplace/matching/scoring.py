@@ -30,7 +30,7 @@ GEOGRAPHY = {"municipality": 1.0, "county": 0.7, "nationwide": 0.7, "neighbour":
 TEXT_SCALE = 0.15  # text = 1 - exp(-cosine / TEXT_SCALE): 0.05 -> 0.28, 0.15 -> 0.63, 0.35 -> 0.90
 PART_SHARE = 0.5  # a lemma in one ad that is part of the other's compound ("hjälp", "läxhjälp")
 PARTS_SHARE = 0.25  # a part of both ads' compounds ("teater": "ungdomsteater", "teatergrupp")
-RELATED_SHARE = 0.5  # curated synonyms ("tolk", "språkstöd"): below the word itself
+RELATED_SHARE = 0.7  # curated synonyms ("tolk", "språkstöd"): below the word itself
 MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 

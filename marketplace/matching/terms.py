@@ -54,9 +54,10 @@ GENERAL_FLOOR = 0.2  # ... but never less than this
 
 # Words that tell nothing about what two ads have in common, as a person writes them (each
 # stands for its lemma, so one form is enough): function words, everyday verbs, numbers,
-# months, time and contact phrases, and the words that only say which kind an ad is or that it
-# is about collaboration. With many ads the idf would push most of them down anyway; a young
-# site with few ads needs the list, and none of them is ever shown as a shared word.
+# months, weekdays and times of day (TIME_WORDS), time and contact phrases, and the words that
+# only say which kind an ad is or that it is about collaboration. With many ads the idf would
+# push most of them down anyway; a young site with few ads needs the list, and none of them is
+# ever shown as a shared word.
 _STOPWORDS = """
     och att det som en ett i på är av för med till den de dem deras har hade inte om vi ni man
     kan så men var vara varit bli sig sin sitt sina från eller när hur all alla även också
@@ -67,7 +68,7 @@ _STOPWORDS = """
     hon hans hennes er era ert vår vårt våra hej tack åt fram bort hem hit dit tillbaka
     hålla kunna gå ta ge komma se stå veta tro tycka bruka börja fortsätta passa känna höra
     undra gälla innebära handla ske ingå använda önska tänka planera hitta starta leda ordna
-    dela arbeta jobba gång år dag vecka månad tid del sätt person människa möjlighet
+    dela arbeta jobba gång del sätt person människa möjlighet
     samarbete samarbeta samverkan samverka partner verksamhet förening organisation
     klockan omkring cirka ungefär minst högst bland inom kring runt utifrån hel bra god
     viktig olika samma själv just först sist nästa senaste ibland alltid ofta aldrig antingen
@@ -75,13 +76,20 @@ _STOPWORDS = """
     lilla små kunde kommer vill gör tar ger går får
     två tre fyra fem sex sju åtta nio tio elva tolv tjugo trettio hundra tusen
     första andra tredje fjärde
-    januari februari mars april maj juni juli augusti september oktober november december
-    vår höst vinter sommar
     mejl mejla mail maila epost e-post post kontakta kontakt ringa telefon anmäla anmälan
     intresse intresserad välkommen
     söka sökes erbjuda erbjudande behöva behov idé
 """
-STOPWORDS = frozenset(_STOPWORDS.split())
+# When, not what: "fredagskvällar" and "kvällstid", compounds made only of these, are left out
+# too ("dagverksamhet" is not).
+_TIME_WORDS = """
+    måndag tisdag onsdag torsdag fredag lördag söndag helg helger vardag vardagar morgon
+    förmiddag eftermiddag kväll natt dag vecka månad år tid dagtid kvällstid
+    januari februari mars april maj juni juli augusti september oktober november december
+    vår höst vinter sommar
+"""
+TIME_WORDS = frozenset(_TIME_WORDS.split())
+STOPWORDS = frozenset(_STOPWORDS.split()) | TIME_WORDS
 # Words in place names that are also everyday words: kept as text ("Mark", "Lilla Edet").
 _PLACE_WORDS_KEPT = frozenset(
     [
@@ -102,6 +110,12 @@ _PLACE_WORDS_KEPT = frozenset(
 )
 _EXTRA_PLACE_WORDS = ("län", "kommun", "region", "sverige")
 _STOP_LEMMAS_KEPT = frozenset(("bar", "bor", "rund", "mod"))  # "bara", "bort", "runt", "mot"
+
+
+@cache
+def time_lemmas() -> frozenset[str]:
+    """The lemmas of TIME_WORDS."""
+    return frozenset(lemma for word in TIME_WORDS for lemma in language.analyze_word(word).lemmas)
 
 
 @cache
@@ -162,6 +176,8 @@ def word_terms(word: str) -> WordTerms:
     if word in forms:
         return _NOTHING, _NOTHING, _NOTHING
     analysed = language.analyze_word(word)
+    if analysed.split and all(set(part) & time_lemmas() for part in analysed.split):
+        return _NOTHING, _NOTHING, _NOTHING  # a compound of time words: "fredagskvällar"
     exact = frozenset(sys.intern(t) for t in analysed.lemmas if _content(t, stop))
     parts = frozenset(sys.intern(t) for t in analysed.parts if _content(t, stop)) - exact
     index = synonyms.related_index()

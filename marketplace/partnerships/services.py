@@ -26,6 +26,7 @@ from marketplace.contact.models import Conversation, Message
 from marketplace.extensions import db
 from marketplace.insights import outcomes as insights
 from marketplace.insights.models import CollaborationForm, Outcome
+from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation, Sector
 from marketplace.partnerships import iop, sections
 from marketplace.partnerships.models import Partnership, PartnershipApproval, PartnershipVersion
@@ -236,6 +237,9 @@ def start_partnership(user: User, conversation: Conversation) -> Partnership:
             created_at=now,
         )
     )
+    _tell_other_party(
+        conversation, organisation_id, user, "started", key=f"started:{partnership.id}"
+    )
     try:
         db.session.commit()
     except IntegrityError:
@@ -371,6 +375,16 @@ def _try_save(
             created_at=now,
         )
     )
+    if voided:
+        # The first change to an approved version: the other party must approve again.
+        _tell_other_party(
+            partnership.conversation,
+            organisation_id,
+            author,
+            "reopened",
+            key=f"reopened:{partnership.id}:{new_version}",
+            version=new_version,
+        )
     try:
         db.session.commit()
     except IntegrityError:
@@ -415,6 +429,21 @@ def approve(user: User, conversation: Conversation, partnership: Partnership, ve
             approved_at=utcnow(),
         )
     )
+    other_approved = db.session.scalar(
+        sa.select(PartnershipApproval.id).where(
+            PartnershipApproval.partnership_id == partnership.id,
+            PartnershipApproval.organisation_id != organisation_id,
+            PartnershipApproval.version == version,
+        )
+    )
+    _tell_other_party(
+        conversation,
+        organisation_id,
+        user,
+        "agreed" if other_approved is not None else "approved",
+        key=f"approved:{partnership.id}:{version}:{organisation_id}",
+        version=version,
+    )
     try:
         db.session.commit()
     except IntegrityError:
@@ -453,6 +482,43 @@ def record_outcome(
         collaborated=True,
         form=chosen,
         partner_organisation_id=conversation.interested_organisation_id,
+    )
+
+
+def _tell_other_party(
+    conversation: Conversation,
+    organisation_id: int,
+    author: User,
+    event: str,
+    *,
+    key: str,
+    version: int | None = None,
+) -> None:
+    """E-mail the other organisation's members that the agreement was started, approved by
+    this side ("approved", or "agreed" when theirs was already in), or changed after an
+    approval ("reopened": it needs their approval again). Ordinary saves mail nobody: a draft
+    is edited many times, and the conversation is where people talk about it.
+
+    Queued in the caller's transaction, so the mail goes only if the change is committed; the
+    key makes a repeated event (a double click) mail once.
+    """
+    if organisation_id == conversation.ad_organisation_id:
+        sender, recipient = conversation.ad_organisation, conversation.interested_organisation
+    else:
+        sender, recipient = conversation.interested_organisation, conversation.ad_organisation
+    notifications.email_members(
+        recipient.id,
+        key=f"partnership-{key}",
+        template="partnership_update",
+        headers=notifications.AUTOMATIC,
+        besides=author.id,
+        event=event,
+        version=version,
+        sender_organisation=sender.name,
+        recipient_organisation=recipient.name,
+        author_name=author.name,
+        title=conversation.title,
+        agreement_url=external_url("partnerships.detail", conversation_id=conversation.id),
     )
 
 
