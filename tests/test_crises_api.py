@@ -217,3 +217,15 @@ def test_the_import_refuses_unknown_or_uncovered_crises(app):
         else:
             raise AssertionError("imported")
     assert db.session.scalar(sa.select(sa.func.count(Ad.id))) == 0
+
+
+def test_the_openapi_document_describes_crises_and_agreements_as_sent(client):
+    agreements.seed_agreements()
+    declare()
+    schemas = client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    crisis = client.get("/api/v1/crises").get_json()["items"][0]
+    agreement = client.get("/api/v1/agreements").get_json()["items"][0]
+    assert set(crisis) == set(schemas["Crisis"]["properties"]) == set(schemas["Crisis"]["required"])
+    assert set(crisis["counts"]) == set(schemas["Crisis"]["properties"]["counts"]["required"])
+    assert set(agreement) == set(schemas["Agreement"]["properties"])
+    assert crisis["status"] in schemas["Crisis"]["properties"]["status"]["enum"]

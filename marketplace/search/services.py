@@ -289,7 +289,11 @@ def _sql_page(query: AdQuery, page: int, per_page: int) -> tuple[list[Ad], int]:
     text = _text_match(terms) if terms else None
     conditions = _conditions(query, text)
     total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
-    statement = _order_by(sa.select(Ad).where(*conditions), _sort(query, terms), text)
+    statement = sa.select(Ad).where(*conditions)
+    crisis_ids = crisis_rules.crisis_ad_ids(today(), _place(query)[0])
+    if crisis_ids:  # CRISIS ORDERING, as _crisis_first_page: the crisis's ads first
+        statement = statement.order_by(sa.case((Ad.id.in_(crisis_ids), 0), else_=1))
+    statement = _order_by(statement, _sort(query, terms), text)
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
 
