@@ -12,7 +12,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
 RUN pybabel compile -d translations -D messages \
-    && mkdir -p instance && chown -R samverkan instance
+    && mkdir -p instance/search-index && chown -R samverkan instance
 USER samverkan
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz').status == 200 else 1)"

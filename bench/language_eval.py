@@ -8,6 +8,13 @@ the query analysed as a query, the text as a document, found when every query wo
 (marketplace.language.match). "Before" is the analysis the search used until now
 (marketplace/search/text.py: accent folding and Snowball stems), once for whole words and once
 with the last word as a prefix, as every submitted search had it.
+
+    .venv/bin/python bench/language_eval.py --search [--database-url URL]
+
+also runs the set through the real search engine: every text becomes an ad in a fresh database
+(SQLite in memory by default, or the PostgreSQL database named), the search index is built from
+it (marketplace/search/engine.py), and an item is found when the query, through the engine's
+own query (search.engine.text_query), finds that ad in the index.
 """
 
 from __future__ import annotations
@@ -66,6 +73,75 @@ def before_finder(prefix: bool) -> Finder:
                 continue
             return False
         return True
+
+    return found
+
+
+def search_finder(data: dict, database_url: str) -> Finder:
+    """Found through the search engine: each text an ad, the index built, the query asked."""
+    import tempfile
+
+    from tantivy import Query
+
+    from marketplace import create_app, language
+    from marketplace.ads.models import Ad, AdKind
+    from marketplace.clock import today
+    from marketplace.config import Config
+    from marketplace.extensions import db
+    from marketplace.organisations.models import LegalForm, Organisation, Sector
+    from marketplace.search import engine
+
+    app = create_app(
+        Config,
+        SECRET_KEY="evaluation-only",  # noqa: S106
+        SQLALCHEMY_DATABASE_URI=database_url,
+        SEARCH_INDEX_DIR=tempfile.mkdtemp(prefix="language-eval-"),
+    )
+    app.app_context().push()
+    db.drop_all()
+    db.create_all()
+    texts = set()
+    for group in ("inflection", "irregular", "accents"):
+        texts.update(item["doc"] for item in data[group])
+    for item in data["compounds"]:
+        texts.update((item["compound"], f"{item['head']} {item['modifier']}"))
+    for pair in data["lookalikes"]:
+        texts.update((pair["a"], pair["b"]))
+    org = Organisation(
+        name="Q",
+        slug="q",
+        sector=Sector.CIVIL,
+        legal_form=LegalForm.NONPROFIT_ASSOCIATION,
+        email="q@example.com",
+        description="",
+        county_code="08",
+        municipality_code="0880",
+    )
+    db.session.add(org)
+    db.session.flush()
+    expires = today().replace(year=today().year + 1)
+    ads = {
+        text: Ad(
+            organisation_id=org.id,
+            kind=AdKind.NEED,
+            title=text,
+            slug=f"ad-{number}",
+            body="",
+            expires_on=expires,
+        )
+        for number, text in enumerate(sorted(texts))
+    }
+    db.session.add_all(ads.values())
+    db.session.commit()
+    engine.get().rebuild()
+    searcher = engine.get().searcher()
+
+    def found(query: str, doc: str) -> bool:
+        text = engine.text_query(language.query_terms(query))
+        if text is None:
+            return False
+        one = Query.term_query(engine.schema(), "id", ads[doc].id)
+        return searcher.search(engine._all(text, one), limit=1).count > 0
 
     return found
 
@@ -212,8 +288,29 @@ def table(after: dict, before: dict, before_prefix: dict) -> str:
 
 
 def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--search", action="store_true", help="also through the search engine")
+    parser.add_argument("--database-url", default="sqlite://")
+    args = parser.parse_args()
     os.environ.setdefault("PYTHONHASHSEED", "0")
     data = load()
+    if args.search:
+        engine_found = metrics(search_finder(data, args.database_url), data)
+        analyser_found = metrics(after_finder(), data)
+        database = args.database_url.split(":", 1)[0].split("+")[0]
+        lines = [
+            f"| metric | analyzer (match) | search engine ({database}) |",
+            "| --- | --- | --- |",
+        ]
+        for name in TARGETS:
+            lines.append(
+                f"| {name.replace('_', ' ')} | {analyser_found[name]:.1%} "
+                f"| {engine_found[name]:.1%} |"
+            )
+        print("\n".join(lines))
+        return
     sizes = {key: len(value) for key, value in data.items() if isinstance(value, list)}
     after = metrics(after_finder(), data)
     before = metrics(before_finder(prefix=False), data)

@@ -7,8 +7,15 @@ The data set is generated from the demo texts (marketplace/demo_data/demo.json):
 and organisation descriptions are recombined with other places, spread over counties roughly by
 population and over challenges as unevenly as in the demo. It is written as an ordinary import
 file and imported with the real import service into a fresh database, so the import time is the
-one `flask import-data` would show. Search latency is measured in-process through `search_ads`,
-the same call the /annonser page (with facets) and the JSON API (without) make.
+one `flask import-data` would show. Search latency (wall and CPU) is measured in-process through
+`search_ads`, the same call the /annonser page (with facets) and the JSON API (without) make.
+
+--engine tantivy (the default) also measures the search index (marketplace/search/engine.py):
+building it after the import (the import + index time of a new machine), the memory a process
+holds for searching (RSS before and after the searches), and a write: the index writer's CPU
+for one changed ad, whatever the number of web workers (they only reopen the index). For
+comparison the same run times what each worker paid per write before: the bitset snapshot.
+--engine database measures the database's own full text (the fallback).
 """
 
 from __future__ import annotations
@@ -233,16 +240,66 @@ def filter_queries(count: int, rng: random.Random, text: list[str] | None = None
     return queries
 
 
+CPU_TIMES: list[float] = []
+
+
 def timed(queries: list[AdQuery], with_facets: bool) -> tuple[list[float], int]:
-    """Milliseconds per query (first page of 20), and the total number of hits."""
+    """Milliseconds per query (first page of 20), and the total number of hits; the CPU time of
+    each (this process, all its threads) goes to CPU_TIMES."""
     times, hits = [], 0
+    CPU_TIMES.clear()
     for query in queries:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         result = search_ads(query, page=1, per_page=20, with_facets=with_facets)
         times.append((time.perf_counter() - started) * 1000)
+        CPU_TIMES.append((time.process_time() - cpu) * 1000)
         hits += result.total
         db.session.rollback()  # end the read transaction, as a request would
     return times, hits
+
+
+def rss_mb() -> tuple[float, float]:
+    """This process's resident memory: (anonymous, file-backed) MB, from /proc."""
+    values = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(("RssAnon:", "RssFile:")):
+            name, amount = line.split(":")
+            values[name] = int(amount.split()[0]) / 1024
+    return values.get("RssAnon", 0.0), values.get("RssFile", 0.0)
+
+
+def measure_writes(count: int, rng: random.Random) -> dict[str, float]:
+    """CPU of the index writer per changed ad (median of `count` single-ad commits), and what a
+    web worker's bitset snapshot rebuild cost per write before the engine."""
+    from marketplace.search import engine, facets
+
+    ids = db.session.scalars(
+        sa.select(Ad.id).where(Ad.status == AdStatus.OPEN).order_by(Ad.id).limit(5000)
+    ).all()
+    writer = engine.get()
+    writer.catch_up()
+    cpu_index, wall_commit = [], []
+    for ad_id in rng.sample(list(ids), count):
+        ad = db.session.get(Ad, ad_id)
+        started = time.perf_counter()
+        ad.title = ad.title + " (uppdaterad)"
+        db.session.commit()
+        wall_commit.append((time.perf_counter() - started) * 1000)
+        cpu = time.process_time()
+        writer.catch_up()
+        cpu_index.append((time.process_time() - cpu) * 1000)
+    cpu = time.process_time()
+    anon_before = rss_mb()[0]
+    snapshot = facets._build((0, today()))
+    snapshot_cpu = (time.process_time() - cpu) * 1000
+    snapshot_mb = rss_mb()[0] - anon_before
+    del snapshot
+    return {
+        "index_cpu_ms": statistics.median(cpu_index),
+        "commit_ms": statistics.median(wall_commit),
+        "snapshot_cpu_ms": snapshot_cpu,
+        "snapshot_mb": snapshot_mb,
+    }
 
 
 def progress(message: str) -> None:
@@ -287,6 +344,7 @@ def main() -> None:
     parser.add_argument(
         "--closed", type=float, default=0.1, help="share of ads to close after import"
     )
+    parser.add_argument("--engine", choices=("tantivy", "database"), default="tantivy")
     args = parser.parse_args()
     TMP.mkdir(parents=True, exist_ok=True)
     rng = random.Random(args.seed)
@@ -302,7 +360,15 @@ def main() -> None:
     size = data_file.stat().st_size / 1e6
 
     # A throwaway key: the benchmark never serves requests.
-    app = create_app(Config, SECRET_KEY="bench-only", SQLALCHEMY_DATABASE_URI=args.database_url)  # noqa: S106
+    index_dir = TMP / f"search-index-{args.ads}"
+    app = create_app(
+        Config,
+        SECRET_KEY="bench-only",  # noqa: S106
+        SQLALCHEMY_DATABASE_URI=args.database_url,
+        SEARCH_ENGINE=args.engine,
+        SEARCH_INDEX_DIR=str(index_dir),
+    )
+    index_seconds = index_cpu = 0.0
     with app.app_context():
         fresh_database(args.database_url)
         dialect = db.engine.dialect.name
@@ -327,6 +393,17 @@ def main() -> None:
             )
         db.session.commit()
         analyze()
+        if args.engine == "tantivy":
+            from marketplace.search import engine
+
+            progress("building the search index")
+            started, cpu = time.perf_counter(), time.process_time()
+            engine.get().rebuild()
+            index_seconds = time.perf_counter() - started
+            index_cpu = time.process_time() - cpu
+            progress(f"index built in {index_seconds:.1f} s")
+            engine._engines.clear()  # searches open it afresh, as a new web worker would
+        memory_before = rss_mb()
         open_ads = db.session.scalar(
             sa.select(sa.func.count(Ad.id)).where(
                 Ad.status == AdStatus.OPEN, Ad.expires_on >= today()
@@ -356,15 +433,37 @@ def main() -> None:
                         statistics.median(times),
                         percentile(times, 0.95),
                         max(times),
+                        statistics.median(CPU_TIMES),
                         hits / len(queries),
                     )
                 )
+        memory_after = rss_mb()
+        writes = measure_writes(20, rng) if args.engine == "tantivy" else {}
 
     print(f"\n## {dialect}: {args.ads:,} ads, {args.organisations:,} organisations\n")
     print(f"- data file: {size:.0f} MB, generated in {generated:.1f} s")
     # CPU time is this process only (for PostgreSQL the server's work is not in it); on a busy
     # machine it shows what the import costs better than the wall clock does.
     print(f"- import: {import_seconds:.1f} s wall, {import_cpu:.1f} s CPU ({report})")
+    print(f"- search engine: {args.engine}")
+    if args.engine == "tantivy":
+        print(f"- index build: {index_seconds:.1f} s wall, {index_cpu:.1f} s CPU")
+        print(
+            f"- import + index: {import_seconds + index_seconds:.1f} s wall "
+            f"(a new machine also builds the index only once)"
+        )
+    print(
+        f"- memory for searching (RSS growth over all searches): anonymous "
+        f"{memory_after[0] - memory_before[0]:+.0f} MB, file-backed (the index, shared "
+        f"between workers) {memory_after[1] - memory_before[1]:+.0f} MB"
+    )
+    if writes:
+        print(
+            f"- a write (one ad changed): commit {writes['commit_ms']:.1f} ms; index writer "
+            f"{writes['index_cpu_ms']:.1f} ms CPU, once per machine. Before: every web worker "
+            f"rebuilt its bitset snapshot, {writes['snapshot_cpu_ms']:.0f} ms CPU and "
+            f"{writes['snapshot_mb']:.0f} MB each"
+        )
     print(
         f"- second import of the same file: {reimport_seconds:.1f} s wall, "
         f"{reimport_cpu:.1f} s CPU ({again})"
@@ -372,11 +471,12 @@ def main() -> None:
     print(f"- open ads after closing {args.closed:.0%}: {open_ads:,}")
     print(f"- load average (1 min) before/after: {load_before:.1f} / {os.getloadavg()[0]:.1f}")
     print(f"- CPUs: {os.cpu_count()}; Python {sys.version.split()[0]}\n")
-    print("| queries | caller | n | median ms | p95 ms | max ms | mean hits |")
-    print("|---|---|---:|---:|---:|---:|---:|")
-    for name, caller, n, median, p95, slowest, hits in rows:
+    print("| queries | caller | n | median ms | p95 ms | max ms | CPU median ms | mean hits |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for name, caller, n, median, p95, slowest, cpu, hits in rows:
         print(
-            f"| {name} | {caller} | {n} | {median:.1f} | {p95:.1f} | {slowest:.1f} | {hits:,.0f} |"
+            f"| {name} | {caller} | {n} | {median:.1f} | {p95:.1f} | {slowest:.1f} | {cpu:.1f} "
+            f"| {hits:,.0f} |"
         )
     print()
     print("sample text queries:", ", ".join(repr(q) for q in texts[:8]))

@@ -19,6 +19,7 @@ from marketplace.extensions import (
     login_manager,
     migrate,
 )
+from marketplace.search import models as search_models
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,6 +52,7 @@ def create_app(config: type[Config] = Config, **overrides) -> Flask:
     compress.init_app(app)  # first: its after_request hook runs last, on the finished response
     db.init_app(app)
     caching.init_app(app)
+    search_models.install_listeners()  # ad/organisation writes into the search change log
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import Flask
 
@@ -87,7 +89,20 @@ def init_app(app: Flask) -> None:
         from marketplace.imports import services as imports
 
         try:
-            report = imports.import_file(path, dry_run=dry_run)
+            document = imports.read_file(path)
+            ads = document.get("ads") if isinstance(document, dict) else None
+            count = len(ads) if isinstance(ads, list) else 0
+            if sys.stderr.isatty():  # on a terminal: a progress bar (counts, estimate)
+                with click.progressbar(
+                    length=2 * count,
+                    label="Importing ads",
+                    show_pos=True,
+                    show_eta=True,
+                    file=sys.stderr,
+                ) as bar:
+                    report = imports.import_data(document, dry_run=dry_run, progress=bar.update)
+            else:
+                report = imports.import_data(document, dry_run=dry_run)
         except imports.ImportRejected as rejected:
             for problem in rejected.problems:
                 click.echo(problem, err=True)
@@ -130,3 +145,51 @@ def init_app(app: Flask) -> None:
             user, created = organisations.ensure_site_admin(address, password, name)
         action = "created site administrator" if created else "promoted to site administrator"
         click.echo(f"{action}: {user.email}")
+
+    @app.cli.group("search-index")
+    def search_index() -> None:
+        """The ad search's index (SEARCH_INDEX_DIR): build it, see where it stands."""
+
+    @search_index.command("rebuild")
+    def search_index_rebuild() -> None:
+        """Build the index anew from the database (while the old one keeps serving)."""
+        import sqlalchemy as sa
+
+        from marketplace.ads.models import Ad, AdStatus
+        from marketplace.clock import today
+        from marketplace.search import engine
+
+        total = db.session.scalar(
+            sa.select(sa.func.count(Ad.id)).where(
+                Ad.status == AdStatus.OPEN, Ad.expires_on >= today()
+            )
+        )
+        with click.progressbar(
+            length=total or 0,
+            label="Indexing ads",
+            show_pos=True,
+            show_eta=True,
+            item_show_func=lambda _item: None,
+        ) as bar:
+            count = engine.get().rebuild(progress=bar.update)
+        click.echo(f"indexed {count} open ads in {engine.get().root}")
+
+    @search_index.command("status")
+    def search_index_status() -> None:
+        """Where the index is, how many ads it holds and how far it has followed the log."""
+        import sqlalchemy as sa
+
+        from marketplace.search import engine
+        from marketplace.search.models import SearchChange
+
+        index = engine.get()
+        why = index.needs_rebuild()
+        if why:
+            click.echo(f"{index.root}: needs a rebuild ({why})")
+            return
+        state = index._state
+        top = db.session.scalar(sa.select(sa.func.max(SearchChange.id))) or 0
+        click.echo(
+            f"{index.root}: {index.searcher().num_docs} ads, "
+            f"change log {state.watermark if state else 0} of {top}"
+        )

@@ -110,6 +110,13 @@ class Config:
     # the match score (matching/terms.py: rarity changes slowly, a rebuild takes a second at
     # 100,000 ads) and the statistics (insights).
     FACET_SNAPSHOT_MAX_AGE = 300
+    # Ad search (marketplace/search/engine.py): "tantivy" (an index on disk, per machine, kept
+    # current from the change log by the worker) or "database" (SQL full text, no index files).
+    SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "tantivy")
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE / "search-index"))
+    # Each search first applies the change log itself (one process, no worker: tests).
+    SEARCH_INDEX_SYNC = _env_bool("SEARCH_INDEX_SYNC")
+    SEARCH_CHANGE_KEEP_DAYS = 7  # change log rows kept; a machine away longer rebuilds
     MATCHING_DF_MAX_AGE = 3600
     INSIGHTS_CACHE_SECONDS = 60
     # Who may show the embeddable ad list (/inbaddning) in a frame: a CSP frame-ancestors value.
@@ -132,6 +139,10 @@ class TestConfig(Config):
     MAIL_BACKEND = "memory"
     HUEY_IMMEDIATE = True
     MATCHING_DF_MAX_AGE = 0  # each test's ads, not an earlier test's
+    # "": a temporary directory of this process's own (each pytest-xdist worker), emptied
+    # before each test.
+    SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", "")
+    SEARCH_INDEX_SYNC = True
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     BASE_URL = "http://localhost"

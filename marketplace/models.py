@@ -27,3 +27,4 @@ from marketplace.partnerships.models import (  # noqa: F401
     PartnershipApproval,
     PartnershipVersion,
 )
+from marketplace.search.models import SearchChange  # noqa: F401

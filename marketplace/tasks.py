@@ -17,6 +17,10 @@ from marketplace.privacy import tasks as privacy_tasks  # noqa: F401
 def run_worker(app: Flask, workers: int = 2) -> None:
     """Run the Huey consumer in this process with `app` for the tasks' app context."""
     worker.bind(app)
+    if app.config["SEARCH_ENGINE"] == "tantivy":
+        from marketplace.search import engine
+
+        engine.start_follower(app)  # this machine's search index writer: builds, then follows
     consumer = huey.create_consumer(workers=workers, worker_type="thread", periodic=True)
     notifications.deliver_outbox()  # the backlog goes out at start, not at the next retry
     consumer.run()

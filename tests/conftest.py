@@ -29,6 +29,7 @@ from marketplace.accounts.models import User
 from marketplace.config import TestConfig
 from marketplace.extensions import cache, huey, limiter
 from marketplace.extensions import db as _db
+from marketplace.search import engine as search_engine
 from tests import factories
 from tests.databases import EmptyDatabases, create_database, rebuild_schema
 
@@ -237,6 +238,7 @@ class TestApps:
         huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
         cache.clear()
         self.databases.empty()
+        search_engine.reset_all()  # the index follows the emptied database
 
     def give_back(self, built: _BuiltApp, *, keep: bool) -> None:
         if built.restore() and keep and built.key not in self._idle:

@@ -55,7 +55,8 @@ def test_a_migrated_database_finds_and_ranks_ads_by_their_words(app):
     factories.ad(org=org, title="Boule för seniorer", body="Varje torsdag.")
     query = AdQuery(text="läxhjälp", sort="relevance")
     result = search_ads(query)
-    assert sorted(ad.title for ad in result.items) == ["Läxhjälp i matematik", "Språkcafé"]
-    expected, _total = _sql_page(query, 1, 20)
-    assert result.items == expected
+    # The engine's index is built from the migrated tables; the more often, the better.
+    assert [ad.title for ad in result.items] == ["Läxhjälp i matematik", "Språkcafé"]
+    expected, _total = _sql_page(query, 1, 20)  # the database's own full text, the fallback
+    assert sorted(ad.title for ad in expected) == ["Läxhjälp i matematik", "Språkcafé"]
     reset_database()

@@ -103,6 +103,7 @@ def cluster(tmp_path, smtp_server, redis_url):
         "HUEY_REDIS_URL": f"{redis_url}/8",
         "MAIL_SERVER": smtp_server.hostname,
         "MAIL_PORT": str(smtp_server.port),
+        "SEARCH_INDEX_DIR": str(tmp_path / "search-index"),  # one machine's, unless a test says
     }
     app = create_app(TestConfig, SQLALCHEMY_DATABASE_URI=database_url)
     processes: list[subprocess.Popen] = []
@@ -227,3 +228,45 @@ def test_two_workers_deliver_each_queued_mail_exactly_once(cluster, smtp_server)
     time.sleep(1)  # a duplicate, if any, would arrive now
     recipients = sorted(message["To"] for message in smtp_server.handler.messages)
     assert recipients == sorted(f"mottagare{n}@example.com" for n in range(30))
+
+
+def test_each_machine_keeps_its_own_search_index_current_from_the_change_log(cluster, tmp_path):
+    """Two machines (each a web server, a worker and its own index directory) and one database:
+    a machine that starts empty builds its index, then both follow the change log, so an ad
+    published or closed anywhere is found or gone on every machine within seconds."""
+    from marketplace.ads.models import AdStatus
+
+    _app, environment, processes = cluster
+    first_ad = factories.ad(title="Läxhjälp i Kalmar", body="Tisdagar.")
+    ports, directories = [], []
+    for name in ("a", "b"):
+        directory = tmp_path / f"search-index-{name}"
+        machine = {**environment, "SEARCH_INDEX_DIR": str(directory)}
+        ports.append(_start_server(machine, processes))
+        _start_worker(machine, processes)
+        directories.append(directory)
+
+    def page(port: int, words: str) -> str:
+        query = urllib.parse.urlencode({"q": words})
+        return _status(_browser(), f"http://127.0.0.1:{port}/annonser?{query}")[1]
+
+    def wait_for(condition, seconds: float = 30) -> float:
+        started = time.monotonic()
+        while not condition():
+            assert time.monotonic() - started < seconds, "not within the time allowed"
+            time.sleep(0.2)
+        return time.monotonic() - started
+
+    # Started empty: each worker builds its machine's index; "hjälp" finds "Läxhjälp" only
+    # through the index (the database's own full text has no compound parts).
+    wait_for(lambda: all((directory / "current").exists() for directory in directories), 60)
+    wait_for(lambda: all("Läxhjälp i Kalmar" in page(port, "hjälp") for port in ports))
+
+    factories.ad(title="Läxhjälp i Lund", body="Torsdagar.")
+    took = wait_for(lambda: all("Läxhjälp i Lund" in page(port, "hjälp") for port in ports))
+    assert took < 10
+
+    first_ad.status = AdStatus.PARTNER_FOUND
+    db.session.commit()
+    took = wait_for(lambda: all("Läxhjälp i Kalmar" not in page(port, "hjälp") for port in ports))
+    assert took < 10

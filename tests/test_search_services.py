@@ -77,8 +77,16 @@ def test_several_words_must_all_match(swedish_ads):
 
 
 def test_the_last_word_matches_as_a_prefix_while_typing(swedish_ads):
-    assert titles("cykelverk") == {"Cykelverkstad"}
-    assert titles("språkc") == {"Språkcafé på torsdagar"}
+    assert titles("cykelverk", live=True) == {"Cykelverkstad"}
+    assert titles("språkc", live=True) == {"Språkcafé på torsdagar"}
+    assert titles("sprakc", live=True) == {"Språkcafé på torsdagar"}
+
+
+def test_a_submitted_search_matches_words_not_beginnings(swedish_ads):
+    """Enter, the API, saved searches and feeds: "cykelverk" is no word of any ad."""
+    assert titles("cykelverk") == set()
+    assert titles("språkc") == set()
+    assert titles("cykelverkstad") == {"Cykelverkstad"}
 
 
 def test_an_organisations_name_finds_its_ads(app):

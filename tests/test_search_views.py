@@ -266,3 +266,22 @@ def test_the_place_selects_mark_the_chosen_county_and_municipality_in_either_lan
     assert '<option value="">All counties</option>' in county
     assert '<option selected value="01">' in county
     assert ">All municipalities</option>" in html
+
+
+def test_typing_finds_word_beginnings_while_a_submitted_search_finds_words(client):
+    """#16: the prefix belongs to the live search only (htmx as you type); Enter, shared links,
+    feeds and the API match whole words, so "sko" never finds "skola"."""
+    factories.ad(title="Läxhjälp på skolan")
+    typing = client.get("/annonser?q=sko", headers=HTMX).get_data(as_text=True)
+    assert "Läxhjälp på skolan" in typing
+    submitted = client.get("/annonser?q=sko").get_data(as_text=True)
+    assert "Läxhjälp på skolan" not in submitted
+    assert "Läxhjälp på skolan" in client.get("/annonser?q=skolan").get_data(as_text=True)
+
+
+def test_an_english_search_is_offered_the_swedish_words(client):
+    factories.ad(title="Läxhjälp för barn")
+    html = client.get("/annonser?q=homework").get_data(as_text=True)
+    assert "Sök på svenska:" in html
+    assert 'href="/annonser?q=l%C3%A4xhj%C3%A4lp" lang="sv">läxhjälp</a>' in html
+    assert "Sök på svenska:" not in client.get("/annonser?q=läxhjälp").get_data(as_text=True)

@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from marketplace import language
 from marketplace.accounts.decorators import confirmed_required, viewer
 from marketplace.ads import services
 from marketplace.ads.decorators import own_ad_or_403, visible_ad_or_404
@@ -27,7 +28,7 @@ from marketplace.contact.forms import interest_panel
 from marketplace.crises import services as crises
 from marketplace.crises.forms import TagForm
 from marketplace.extensions import limiter
-from marketplace.htmx import render_page, see_other
+from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
@@ -61,12 +62,11 @@ def toggle_filter_url(name: str, value: str, single: bool = False) -> str:
 @bp.get("")
 def index():
     form = AdSearchForm()
-    result = search_ads(
-        form.to_query(), page=form.page_number(), per_page=current_app.config["PER_PAGE"]
-    )
+    query = form.to_query()
+    query.live = is_partial_request()  # typing in the live search: the last word as a prefix
+    result = search_ads(query, page=form.page_number(), per_page=current_app.config["PER_PAGE"])
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
-    query = form.to_query()
     return render_page(
         "ads/index.html",
         fragment="results",
@@ -75,9 +75,19 @@ def index():
         banner_crises=crises.banner_crises(query.county),
         search_crisis=crises.crisis_by_slug(query.crisis) if query.crisis else None,
         feed_url=url_for("ads.feed", **args),
+        swedish=swedish_suggestion(form.q.data),
         save_search_url=save_search_url(),
         toggle_filter_url=toggle_filter_url,
     )
+
+
+def swedish_suggestion(text: str | None) -> str | None:
+    """The search in Swedish when it has English words the site knows ("homework help" ->
+    "läxhjälp hjälp"), for a "Sök på svenska" link; None when there is nothing to offer."""
+    hints = dict(language.english_hints(text))
+    if not hints:
+        return None
+    return " ".join(dict.fromkeys(hints.get(word, word) for word in language.words(text or "")))
 
 
 def save_search_url() -> str:

@@ -11,8 +11,8 @@ A saved search finds exactly what the search page finds, because it *is* a searc
   (`write_new_ad_alerts`). Deciding does not run each search either: one
   SQL query keeps the immediate searches whose kind, place, challenge and sector filters admit
   the new ad (the search's filter rules read the other way round; the tests hold both to the
-  same answers); their words are compared with the ad's index terms in Python, which are
-  exactly the terms the full-text index holds for it (see _words_match).
+  same answers); their words are compared with the ad's terms in Python, through the same
+  Swedish analysis and rule the search engine applies (see _words_match).
 
 E-mail: ONE message per saved search per run (not one per user bundling several searches), so
 each message says which search it is about and its one-click unsubscribe link (RFC 8058) stops
@@ -36,7 +36,7 @@ from flask_babel import force_locale, ngettext
 from flask_babel import gettext as _
 from itsdangerous import BadData, URLSafeSerializer
 
-from marketplace import reference
+from marketplace import language, reference
 from marketplace.accounts.models import User
 from marketplace.ads.labels import SECTOR_LABELS, kind_label
 from marketplace.ads.models import Ad, AdKind
@@ -53,6 +53,7 @@ from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Sector
+from marketplace.search import engine as search_engine
 from marketplace.search import services as search
 from marketplace.search import text as search_text
 from marketplace.urls import ad_url, external_url
@@ -479,33 +480,16 @@ def _candidates(ad: Ad) -> sa.Select:
 
 
 @lru_cache(maxsize=20_000)
-def _terms(text: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(search_text.query_terms(text))
+def _query(text: str) -> language.Query:
+    return language.query_terms(text)  # a saved search is submitted: words, no prefixes
 
 
-def _prefixes(terms: Iterable[str]) -> frozenset[str]:
-    """Every beginning of every term: 'lax' -> {'l', 'la', 'lax'}."""
-    return frozenset(term[:end] for term in terms for end in range(1, len(term) + 1))
-
-
-def _words_match(text: str, ad_prefixes: frozenset[str], ad_terms: frozenset[str]) -> bool:
-    """Whether the search's words find an ad with these index terms, as the full-text index does.
-
-    The search's rule: every word matches one of its stems, the last also as the beginning of a
-    term. The index holds the ad's `search_terms`, distinct stems of letters a-z and digits
-    separated by spaces (search.text.index_terms), and so do the stems of a query; FTS5's
-    unicode61 tokenizer and PostgreSQL's 'simple' configuration both split that text at the
-    spaces and nowhere else, so the index's terms for the ad are exactly these: asking the index
-    (which took most of a publish's time, make bench) would answer nothing more.
+def _words_match(text: str, doc: language.DocumentTerms, challenges: list[str]) -> bool:
+    """Whether the search's words find an ad, as the search engine does (search.engine.finds:
+    the same analysis, tiers and challenge rule, for one ad in hand instead of the index).
     tests/test_alerts_mail.py holds this to the search page's answers on both databases.
     """
-    terms = _terms(text) if text else ()
-    last = len(terms) - 1
-    for position, stems in enumerate(terms):
-        known = ad_prefixes if position == last else ad_terms
-        if not any(stem in known for stem in stems):
-            return False
-    return True
+    return search_engine.finds(_query(text), doc, challenges)
 
 
 def alert_new_ad(ad: Ad) -> int:
@@ -525,12 +509,12 @@ def alert_new_ad(ad: Ad) -> int:
     """
     if not ad.is_open(today()):
         return 0
-    ad_terms = frozenset((ad.search_terms or "").split())
-    ad_prefixes = _prefixes(ad_terms)
+    doc = language.document_terms(ad.title, ad.body, ad.organisation.name)
+    challenges = ad.challenge_slugs
     found = [
         row.id
         for row in db.session.execute(_candidates(ad))
-        if not row.text or _words_match(row.text, ad_prefixes, ad_terms)
+        if not row.text or _words_match(row.text, doc, challenges)
     ]
     if not found:
         return 0

@@ -378,10 +378,11 @@ def end_crisis(actor: User, crisis: Crisis, reason: str) -> Crisis:
     cleaned = _reason(reason)
     crisis.ended_at = utcnow()
     cap = today() + timedelta(days=AD_GRACE_DAYS)
-    db.session.execute(
-        sa.update(Ad).where(Ad.crisis_id == crisis.id, Ad.expires_on > cap).values(expires_on=cap),
-        execution_options={"synchronize_session": False},
-    )
+    # Through the ORM (a crisis has few ads): the search index's change log sees each one.
+    for ad in db.session.scalars(
+        sa.select(Ad).where(Ad.crisis_id == crisis.id, Ad.expires_on > cap)
+    ):
+        ad.expires_on = cap
     moderation.record(
         actor,
         ActionKind.END_CRISIS,
@@ -391,7 +392,6 @@ def end_crisis(actor: User, crisis: Crisis, reason: str) -> Crisis:
         reason=cleaned,
     )
     db.session.commit()
-    db.session.expire_all()  # the ads' new last days
     return crisis
 
 

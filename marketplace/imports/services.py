@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -43,6 +43,7 @@ from marketplace.organisations.models import (
     Sector,
 )
 from marketplace.search import index as search_index
+from marketplace.search.models import log_changes
 from marketplace.search.text import fold, index_terms
 
 DEFAULT_LIFETIME = timedelta(days=ad_services.DEFAULT_LIFETIME_DAYS)
@@ -771,6 +772,8 @@ def _write_organisations(
         links[ids[values["import_ref"]]] = by_ref[values["import_ref"]].challenges
     if updates:
         _update(Organisation, updates)
+        # Their ads' sector and name in the search engine (search/models.py).
+        log_changes(db.session.connection(), organisations=[values["id"] for values in updates])
     _replace_links(OrganisationChallenge, "organisation_id", links, relinked)
     report.organisations.created += len(inserts)
     report.organisations.updated += len(updates)
@@ -791,9 +794,13 @@ def _write_ads(
     report: ImportReport,
     now: datetime,
     written: search_index.BulkWrite,
+    progress: Callable[[int], None] | None = None,
 ) -> None:
+    told = progress or (lambda _count: None)
     inserts, updates, links, relinked = [], [], {}, []
-    for row in rows:
+    for number, row in enumerate(rows, 1):
+        if number % 1000 == 0:
+            told(1000)
         values = row.values
         values["organisation_id"] = org_ids[row.organisation_ref]
         values["search_terms"] = search_terms(
@@ -819,9 +826,14 @@ def _write_ads(
         if not same_links:
             relinked.append(old["id"])
             links[old["id"]] = row.challenges
+    told(len(rows) % 1000)
+    told(len(rows) - len(inserts))  # unchanged and updated ads: written below at once
     if inserts:
-        result = _insert(Ad, inserts, returning=True)
-        new_ids = {ref: new_id for new_id, ref in result}
+        new_ids = {}
+        for start in range(0, len(inserts), 5000):
+            chunk = inserts[start : start + 5000]
+            new_ids.update({ref: new_id for new_id, ref in _insert(Ad, chunk, returning=True)})
+            told(len(chunk))
         written.inserted.extend(new_ids.values())
         for row in rows:
             if row.ref in new_ids:
@@ -855,8 +867,13 @@ def _reindex_renamed(
         written.updated.extend(values["id"] for values in updates)
 
 
-def import_data(document: Any, *, dry_run: bool = False) -> ImportReport:
+def import_data(
+    document: Any, *, dry_run: bool = False, progress: Callable[[int], None] | None = None
+) -> ImportReport:
     """Check the whole document, then create or update its organisations and ads in one commit.
+
+    `progress(n)` is told of every n ads handled, twice over: once as they are prepared, once
+    as they are written (a progress bar of twice the number of ads in the file).
 
     :raise ImportRejected: when anything is wrong; nothing has been written then.
     """
@@ -876,7 +893,7 @@ def import_data(document: Any, *, dry_run: bool = False) -> ImportReport:
         # The ads' full-text index (SQLite) is written once for all of them at the end.
         with search_index.bulk_write(db.session.connection()) as written:
             names = _organisation_names(organisations, existing)
-            _write_ads(ads, existing, org_ids, names, report, now, written)
+            _write_ads(ads, existing, org_ids, names, report, now, written, progress)
             _reindex_renamed(renamed, {row.ref for row in ads}, written)
     except sa.exc.IntegrityError as error:
         # Someone else wrote the same ref or org number since the checks: nothing is kept.

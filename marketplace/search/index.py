@@ -141,13 +141,15 @@ def bulk_write(connection: sa.Connection) -> Iterator[BulkWrite]:
 
     All of it happens in the caller's transaction, so no other connection ever sees the ad table
     without its triggers, and a rollback (a failed or dry-run import) brings them back as well.
-    The caller must collect every ad it inserts or updates in the block; deletes still go
-    through their trigger. Elsewhere (PostgreSQL) the block only runs the caller's writes: the
+    The caller must collect every ad it inserts or updates in the block (they also go into the
+    search engine's change log at the end, on both databases); deletes still go through their
+    trigger. Elsewhere (PostgreSQL) the block only runs the caller's writes: the
     GIN index needs no help.
     """
     written = BulkWrite()
     if connection.dialect.name != "sqlite":
         yield written
+        _log(connection, written)
         return
     # pysqlite opens a transaction by itself only before INSERT/UPDATE/DELETE, not before DDL:
     # without this a DROP TRIGGER issued first in the transaction would be committed at once.
@@ -159,6 +161,7 @@ def bulk_write(connection: sa.Connection) -> Iterator[BulkWrite]:
         yield written
         _reindex(connection, written.updated, delete_first=True)
         _reindex(connection, written.inserted, delete_first=False)
+        _log(connection, written)
     finally:
         # IF NOT EXISTS: after some errors SQLite has rolled the transaction back, DROPs and all.
         connection.exec_driver_sql(SQLITE_CREATE_INSERT_TRIGGER)
@@ -166,6 +169,13 @@ def bulk_write(connection: sa.Connection) -> Iterator[BulkWrite]:
 
 
 _AD = sa.table("ad", sa.column("id"), sa.column("search_terms"))
+
+
+def _log(connection: sa.Connection, written: BulkWrite) -> None:
+    """The search engine's change log (search/models.py), in the same transaction."""
+    from marketplace.search.models import log_changes
+
+    log_changes(connection, ads=[*written.inserted, *written.updated])
 
 
 def _reindex(connection: sa.Connection, ids: Sequence[int], *, delete_first: bool) -> None:

@@ -18,20 +18,30 @@ Rules:
 * Facets are disjunctive: for each filter, the count of matching open ads per value given the
   text and all the OTHER filters (so a ticked value's siblings show what ticking them would add).
 
-search_ads answers from the open ads' bitsets (search/facets.py): the full-text index is asked
-which ads the words find, everything else is bit arithmetic, and only the page's ads are read.
-`_sql_page` and `_facets` below are the same rules as SQL queries, the reference the tests hold
-the bitsets to.
+search_ads answers from the search engine (search/engine.py, tantivy): words through the
+project's Swedish analysis (marketplace.language), filters, total, page and facet counts in the
+index, and only the page's ads read from the database. `_sql_page` and `_facets` below are the
+same rules as SQL queries (the stems of search/text.py over ad.search_terms): the path when
+SEARCH_ENGINE is "database" and the fallback whenever the index cannot answer (not built yet on
+a machine that just started, unreadable): a search is never an error.
+
+Words (engine): every word must be found, each at its best tier — itself (its lemmas), as part
+of a compound ("hjälp" finds "läxhjälp"; "läxläsning" finds "läsning av läxor"), or through a
+curated synonym — ranked in that order, then by BM25. A query naming a challenge also finds the
+ads tagged with it, ranked below the text hits. Prefixes only while typing (AdQuery.live: the
+search page's htmx requests): a submitted search, the API, saved searches and feeds match words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from dataclasses import dataclass, field, replace
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 
-from marketplace import reference
+from marketplace import language, reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
 from marketplace.agreements.models import Signatory
 from marketplace.clock import today
@@ -39,7 +49,7 @@ from marketplace.crises import rules as crisis_rules
 from marketplace.crises.models import Crisis
 from marketplace.extensions import db
 from marketplace.organisations.models import Organisation, Sector
-from marketplace.search import facets
+from marketplace.search import engine
 from marketplace.search import index as search_index
 from marketplace.search import text as search_text
 
@@ -67,8 +77,12 @@ class AdQuery:
     seeking: list[Sector] = field(default_factory=list)  # the partner sector the ad wants
     sectors: list[Sector] = field(default_factory=list)  # the posting organisation's sector
     sort: str = "relevance"
+    live: bool = False  # typed in the live search: the last word also matches as a prefix
     crisis: str | None = None  # a crisis's slug: only the ads tagged to it
     signatories: bool = False  # only ads by confirmed signatories of an Överenskommelse
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -291,7 +305,7 @@ def _sql_page(query: AdQuery, page: int, per_page: int) -> tuple[list[Ad], int]:
     total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
     statement = sa.select(Ad).where(*conditions)
     crisis_ids = crisis_rules.crisis_ad_ids(today(), _place(query)[0])
-    if crisis_ids:  # CRISIS ORDERING, as _crisis_first_page: the crisis's ads first
+    if crisis_ids:  # CRISIS ORDERING, as _crisis_first: the crisis's ads first
         statement = statement.order_by(sa.case((Ad.id.in_(crisis_ids), 0), else_=1))
     statement = _order_by(statement, _sort(query, terms), text)
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
@@ -306,8 +320,8 @@ def _sort(query: AdQuery, terms: list[tuple[str, ...]]) -> str:
 def _ads_in_order(ids: list[int]) -> list[Ad]:
     """The ads with these ids, in this order, with what a result list shows of them.
 
-    The open-ads rule is applied again: the snapshot the ids came from may be a little older
-    than the table (see search/facets.py).
+    The open-ads rule is applied again: the index the ids came from may be a second behind the
+    table (search/engine.py).
     """
     if not ids:
         return []
@@ -326,63 +340,110 @@ def search_ads(
     """One page of open ads matching the query, with the total and (optionally) the facet counts."""
     page = max(1, min(int(page), MAX_PAGE))
     per_page = max(1, min(int(per_page), MAX_PER_PAGE))
-    terms = search_text.query_terms(query.text)
-    sort = _sort(query, terms)
+    if current_app.config["SEARCH_ENGINE"] == "tantivy":
+        try:
+            return _engine_search(query, page, per_page, with_facets=with_facets)
+        except engine.Unavailable as why:
+            log.info("search from the database: %s", why)
+        except BaseException as error:  # tantivy's panics are BaseExceptions (pyo3)
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            log.exception("search index failed; searching the database instead")
+    return _database_search(query, page, per_page, with_facets=with_facets)
+
+
+def _engine_search(
+    query: AdQuery, page: int, per_page: int, *, with_facets: bool
+) -> AdSearchResult:
+    if current_app.config["SEARCH_INDEX_SYNC"]:
+        engine.get().catch_up()
+    analysed = language.query_terms(query.text, prefix_last=query.live)
+    sort = query.sort if query.sort in SORTS else "relevance"
+    if sort == "relevance" and not analysed:
+        sort = "newest"
     county, municipality = _place(query)
-    selection = facets.select(
-        terms=terms,
+    filters = engine.Filters(
         kinds=[kind.value for kind in query.kinds],
         challenges=list(query.challenges),
         county=county,
         municipality=municipality,
         seeking=[sector.value for sector in query.seeking],
         sectors=[sector.value for sector in query.sectors],
-        scored=sort == "relevance",
+        ad_ids=_crisis_ad_ids(query.crisis) if query.crisis else None,
+        org_ids=_signatory_org_ids() if query.signatories else None,
     )
-    _extra_filters(selection, query)
-    found = selection.found()
-    ids = _crisis_first_page(selection, found, sort, county, page, per_page)
+    offset = (page - 1) * per_page
+    crisis_ids = crisis_rules.crisis_ad_ids(today(), county)
+    if crisis_ids:
+        ids, total, facets = _crisis_first(
+            analysed, filters, crisis_ids, sort, offset, per_page, with_facets=with_facets
+        )
+    else:
+        answer = engine.search(analysed, filters, sort, offset, per_page, with_facets=with_facets)
+        ids, total, facets = answer.ids, answer.total, answer.facets
     return AdSearchResult(
         items=_ads_in_order(ids),
-        total=found.bit_count(),
+        total=total,
         page=page,
         per_page=per_page,
-        facets=facets.facet_counts(selection, county) if with_facets else {},
+        facets=facets,
         sort=sort,
     )
 
 
-def _extra_filters(selection: facets.Selection, query: AdQuery) -> None:
-    """Filters the bitset snapshot does not hold (few ads each): read from the table per search."""
-    if query.crisis:
-        selection.filters["crisis"] = facets.bits(
-            db.session.scalars(sa.select(Ad.id).where(Ad.crisis_id.in_(_crisis_ids(query.crisis))))
-        )
-    if query.signatories:
-        selection.filters["signatories"] = facets.bits(
-            db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id.in_(_signatory_ids())))
-        )
+def _crisis_ad_ids(slug: str) -> list[int]:
+    return list(db.session.scalars(sa.select(Ad.id).where(Ad.crisis_id.in_(_crisis_ids(slug)))))
+
+
+def _signatory_org_ids() -> list[int]:
+    return list(db.session.scalars(_signatory_ids()))
 
 
 # CRISIS ORDERING (marketplace.crises). A search for a county lists the open ads tagged to an
 # active crisis covering that county (or all of Sweden) first, each part in the chosen order.
-# Kept to this one function and crises.rules.crisis_ad_ids, to carry over to another engine:
-# "boost = ad tagged to an active crisis whose counties include the searched county".
-def _crisis_first_page(
-    selection: facets.Selection, found: int, sort: str, county: str | None, page: int, per_page: int
-) -> list[int]:
-    offset = (page - 1) * per_page
-    crisis_ids = crisis_rules.crisis_ad_ids(today(), county)
-    if not crisis_ids:
-        return facets.page_ids(selection, found, sort, offset, per_page)
-    first = found & facets.bits(crisis_ids)
-    rest = found & ~first
-    in_first = first.bit_count()
-    ids: list[int] = []
-    if offset < in_first:
-        ids = facets.page_ids(selection, first, sort, offset, per_page)
-    if len(ids) < per_page:
-        ids += facets.page_ids(
-            selection, rest, sort, max(0, offset - in_first), per_page - len(ids)
+# The ids come from crises.rules.crisis_ad_ids(today, county) (few: one crisis's ads); the
+# engine is asked for the page's crisis part, then for the rest without them, and once more
+# for the total and facets of the whole search. _sql_page orders the same way in SQL.
+def _crisis_first(
+    analysed,
+    filters: engine.Filters,
+    crisis_ids: list[int],
+    sort: str,
+    offset: int,
+    limit: int,
+    *,
+    with_facets: bool,
+) -> tuple[list[int], int, dict]:
+    whole = engine.search(analysed, filters, sort, 0, 1, with_facets=with_facets)
+    wanted = set(crisis_ids) if filters.ad_ids is None else set(crisis_ids) & set(filters.ad_ids)
+    first = engine.search(
+        analysed, replace(filters, ad_ids=sorted(wanted)), sort, offset, limit, with_facets=False
+    )
+    ids = list(first.ids)
+    if len(ids) < limit:
+        rest = engine.search(
+            analysed,
+            replace(filters, exclude_ids=sorted(wanted)),
+            sort,
+            max(0, offset - first.total),
+            limit - len(ids),
+            with_facets=False,
         )
-    return ids
+        ids += rest.ids
+    return ids, whole.total, whole.facets
+
+
+def _database_search(
+    query: AdQuery, page: int, per_page: int, *, with_facets: bool
+) -> AdSearchResult:
+    """The same search in SQL (the fallback): slower at scale, the same filters and counts."""
+    terms = search_text.query_terms(query.text)
+    items, total = _sql_page(query, page, per_page)
+    return AdSearchResult(
+        items=items,
+        total=total,
+        page=page,
+        per_page=per_page,
+        facets=_facets(query, _text_match(terms) if terms else None) if with_facets else {},
+        sort=_sort(query, terms),
+    )

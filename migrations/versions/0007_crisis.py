@@ -2,7 +2,7 @@
 settings and ledgers, agreement and agreement_signatory, seeded with the four public agreements
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0008
 Create Date: 2026-12-07 20:30:00
 
 SQLite: adding and dropping ad.crisis_id with its foreign key copies the ad table (batch mode),
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
