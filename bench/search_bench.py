@@ -165,6 +165,9 @@ def generate(ads: int, organisations: int, seed: int) -> dict:
                 "municipality": municipality,
                 "description": description,
                 "challenges": challenges,
+                # Regions' and municipalities' names are reserved: an import must say how
+                # they were verified (README, Bulk import).
+                **({"verified_via": "review"} if sector == "public" else {}),
             }
         )
     start = today() - timedelta(days=180)

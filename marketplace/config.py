@@ -69,6 +69,8 @@ class Config:
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
     RATELIMIT_AD_POSTING = os.environ.get("RATELIMIT_AD_POSTING", "20 per day")  # per person
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;30 per day")  # per person
+    RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "5 per hour;20 per day")  # per person
+    RATELIMIT_DOMAIN_PROOF = os.environ.get("RATELIMIT_DOMAIN_PROOF", "5 per hour")  # per person
     # Samverkansöverenskommelser, per person: saves, starts, approvals; and PDFs made.
     RATELIMIT_PARTNERSHIP = os.environ.get("RATELIMIT_PARTNERSHIP", "120 per hour;500 per day")
     RATELIMIT_PARTNERSHIP_EXPORT = os.environ.get("RATELIMIT_PARTNERSHIP_EXPORT", "30 per hour")
@@ -87,6 +89,20 @@ class Config:
     # SMTP connections a worker sends over at once: most of a message's time is spent waiting
     # for the server's replies (four round trips), so a few connections deliver several times more.
     MAIL_CONNECTIONS = int(os.environ.get("MAIL_CONNECTIONS", "2"))
+    # Who runs the service (/om, the privacy page, the accessibility statement). Without
+    # SITE_OPERATOR_NAME in the environment the pages show these demo values, marked as demo.
+    SITE_OPERATOR_DEMO = not os.environ.get("SITE_OPERATOR_NAME")
+    SITE_OPERATOR_NAME = os.environ.get("SITE_OPERATOR_NAME", "Exempelföreningen Samverkanstorget")
+    SITE_OPERATOR_ORG_NUMBER = os.environ.get("SITE_OPERATOR_ORG_NUMBER", "802000-0000")
+    SITE_OPERATOR_ADDRESS = os.environ.get("SITE_OPERATOR_ADDRESS", "Exempelgatan 1, 392 30 Kalmar")
+    SITE_OPERATOR_EMAIL = os.environ.get("SITE_OPERATOR_EMAIL", "kontakt@samverkanstorget.example")
+    SITE_OPERATOR_PHONE = os.environ.get("SITE_OPERATOR_PHONE", "")
+    SITE_OPERATOR_PRIVACY_EMAIL = os.environ.get(
+        "SITE_OPERATOR_PRIVACY_EMAIL", "dataskydd@samverkanstorget.example"
+    )
+    SITE_OPERATOR_ACCESSIBILITY_EMAIL = os.environ.get(
+        "SITE_OPERATOR_ACCESSIBILITY_EMAIL", "tillganglighet@samverkanstorget.example"
+    )
     MAIL_DEFAULT_SENDER = os.environ.get(
         "MAIL_DEFAULT_SENDER", "Samverkanstorget <noreply@samverkanstorget.se>"
     )

@@ -54,6 +54,7 @@ from marketplace.insights import outcomes as insights
 from marketplace.insights.models import CollaborationForm
 from marketplace.matching import notices
 from marketplace.matching.models import MatchNotice
+from marketplace.organisations import trust
 from marketplace.organisations.models import Membership, Organisation, Role
 from marketplace.partnerships import services as partnerships
 from marketplace.partnerships.models import Partnership
@@ -116,8 +117,11 @@ def demo_history() -> dict[str, Any]:
 
 
 def demo_people() -> list[dict[str, str]]:
-    """The demo's coordinators: organisation ref, name and e-mail address (README lists some)."""
-    return list(demo_history()["people"])
+    """The demo's accounts: the coordinators (organisation ref, name, e-mail address; README lists
+    some) and the person waiting to join an organisation (organisation ref of that one)."""
+    history = demo_history()
+    waiting = history.get("trust", {}).get("join_request")
+    return list(history["people"]) + ([waiting] if waiting else [])
 
 
 def load_demo_data(only_if_empty: bool = True, *, force: bool = False) -> str:
@@ -213,6 +217,7 @@ class _Replay:
             for event in sorted(self.events, key=lambda event: (event.at, event.order)):
                 with frozen_at(event.at):
                     event.action()
+        self.trust_states()
         self.confirm_people()
         self.summary.matches = _count(MatchNotice.id) - matches_before
         return self.summary
@@ -270,6 +275,42 @@ class _Replay:
             self.people[person["organisation"]] = user
         db.session.commit()
         self.summary.people = len(self.people)
+
+    def trust_states(self) -> None:
+        """Today: one application waits for review, one person waits to join (demo.json says
+        who is verified). Before confirm_people, so that no administrator is e-mailed."""
+        setup = self.history.get("trust", {})
+        application = setup.get("application")
+        if application:
+            organisation = self.organisation(application["organisation"])
+            person = self.person(application["organisation"])
+            trust.submit_application(
+                organisation,
+                person,
+                trust.ApplicationDetails(
+                    org_number=application["org_number"],
+                    legal_form=organisation.legal_form,
+                    document_url=application["document_url"],
+                    contact_name=person.name,
+                    contact_email=person.email,
+                    message=application.get("message", ""),
+                ),
+            )
+        waiting = setup.get("join_request")
+        if waiting:
+            joined = min(person.created_at for person in self.people.values())  # long ago
+            user = User(
+                created_at=joined,
+                email=waiting["email"].strip().lower(),
+                name=waiting["name"],
+                password_hash=hash_password(DEMO_PASSWORD),
+                email_confirmed_at=joined,  # only the confirmed may ask to join
+            )
+            db.session.add(user)
+            db.session.commit()
+            trust.request_to_join(
+                user, self.organisation(waiting["organisation"]), waiting.get("message", "")
+            )
 
     def confirm_people(self) -> None:
         """Confirmed since they joined; only now, so that the replay e-mailed no one."""

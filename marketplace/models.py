@@ -18,9 +18,12 @@ from marketplace.moderation.models import CountyModerator, ModerationAction, Rep
 from marketplace.notifications.models import OutboxEmail  # noqa: F401
 from marketplace.organisations.models import (  # noqa: F401
     Invitation,
+    JoinRequest,
     Membership,
     Organisation,
     OrganisationChallenge,
+    PublicBodyDomain,
+    VerificationApplication,
 )
 from marketplace.partnerships.models import (  # noqa: F401
     Partnership,

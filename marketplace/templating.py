@@ -172,6 +172,8 @@ def init_app(app: Flask) -> None:
         sector_label=organisation_labels.sector_label,
         legal_form_label=organisation_labels.legal_form_label,
         role_label=organisation_labels.role_label,
+        verified_how=organisation_labels.verified_how,
+        trust_line=organisation_labels.trust_line,
         rhythm_label=rhythm_label,
         collaboration_form_label=form_label,
         report_reason_label=moderation_labels.reason_label,

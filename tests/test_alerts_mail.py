@@ -86,7 +86,7 @@ def test_an_immediate_alert_arrives_with_the_ad_the_reason_and_unsubscribe_heade
     assert message["Subject"] == "Ny annons för din bevakning ”Läxhjälp i Kalmar”"
     text = plain(message)
     assert "Vi söker partner för läxhjälp" in text
-    assert "Söker · Kalmar Läxhjälpsförening · Kalmar, Kalmar län" in text
+    assert "Söker · Kalmar Läxhjälpsförening (Inte verifierad) · Kalmar, Kalmar län" in text
     assert "Matchar: Integration och etablering, Kalmar län, ordet läxhjälp" in text
     assert f"http://localhost/annonser/{ad.id}-vi-soker-partner-for-laxhjalp" in text
     assert f'href="http://localhost/annonser/{ad.id}-vi-soker-partner-for-laxhjalp"' in html(

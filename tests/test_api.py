@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -44,6 +44,8 @@ ORGANISATION_KEYS = {
     "description",
     "challenges",
     "verified",
+    "verified_via",
+    "verified_at",
     "url",
 }
 
@@ -65,7 +67,9 @@ def region(app):
         website="https://regionkalmar.example.com",
         challenges=("mental-health", "public-health"),
         import_ref="o01",
-        verified_at=utcnow(),
+        verified_at=datetime(2026, 11, 3, 9, 30, 15, 123),
+        verified_via="domain",
+        verified_domain="regionkalmar.se",
     )
 
 
@@ -116,6 +120,8 @@ def test_an_ad_has_exactly_the_documented_shape(client, association):
             "name": "Läxhjälpen i Norrliden",
             "sector": "civil",
             "verified": False,
+            "verified_via": None,
+            "verified_at": None,
         },
         "crisis": None,
     }
@@ -162,6 +168,8 @@ def test_the_ad_list_has_the_documented_shape_and_only_open_ads_newest_first(
         "name": "Region Kalmar län",
         "sector": "public",
         "verified": True,
+        "verified_via": "domain",
+        "verified_at": "2026-11-03T09:30:15Z",
     }
     assert response.headers["Cache-Control"] in {"public, max-age=60", "max-age=60, public"}
 
@@ -280,6 +288,8 @@ def test_the_organisation_list_has_the_documented_shape(client, region, associat
         "challenges": ["mental-health", "public-health"],
         "verified": True,
         "agreements": [],
+        "verified_via": "domain",
+        "verified_at": "2026-11-03T09:30:15Z",
         "url": f"http://localhost/organisationer/{region.id}-region-kalmar-lan",
     }
     assert response.headers["Cache-Control"] in {"public, max-age=60", "max-age=60, public"}
@@ -446,6 +456,8 @@ def test_imported_records_carry_their_refs_in_the_api(app, client):
                     "municipality": "0880",
                     "description": "Kommunen söker idéburna partner för IOP.",
                     "challenges": ["violence-prevention"],
+                    "verified_via": "domain",
+                    "domains": ["kalmar.se"],
                 }
             ],
             "ads": [

@@ -33,6 +33,8 @@ def organisation(ref: str = "o01", **overrides) -> dict:
         "municipality": None,
         "description": "Regionen ansvarar för hälso- och sjukvård och kollektivtrafik i länet.",
         "challenges": ["mental-health", "public-health"],
+        "verified_via": "domain",  # a reserved name needs its verification (README, import)
+        "domains": ["regionkalmar.se"],
         **overrides,
     }
 
@@ -269,8 +271,19 @@ def test_the_swedish_legal_form_labels_map_to_legal_forms(run, label, expected):
 @pytest.mark.parametrize(
     ("values", "expected"),
     [
-        ({"name": "Kalmar kommun", "org_number": "212000-0746", "sector": "public"}, "kommun"),
-        ({"name": "Länsstyrelsen i Kalmar län", "sector": "public"}, "statlig-myndighet"),
+        (
+            {
+                "name": "Kalmar kommun",
+                "org_number": "212000-0746",
+                "sector": "public",
+                "verified_via": "review",
+            },
+            "kommun",
+        ),
+        (
+            {"name": "Länsstyrelsen i Kalmar län", "sector": "public", "verified_via": "review"},
+            "statlig-myndighet",
+        ),
         ({"name": "Samhall AB", "org_number": "556448-1397", "sector": "business"}, "aktiebolag"),
         ({"name": "Svenska kyrkan", "org_number": "252002-6135", "sector": "civil"}, "trossamfund"),
         (
@@ -636,3 +649,39 @@ def test_a_dry_run_leaves_the_sqlite_index_as_it_was(run, sqlite_only):
 
     assert "ads: 1 created, 1 updated" in result.output
     assert sqlite_index() == before and before[0] == FTS_TRIGGERS
+
+
+# --- Verification and reserved names ------------------------------------------------------------
+
+
+def test_a_reserved_name_needs_verified_via_and_an_official_domain_for_domain(run):
+    unverified = organisation()
+    del unverified["verified_via"]
+    result = run({"organisations": [unverified]})
+    assert result.exit_code == 1
+    assert '"Region Kalmar län" is reserved for Region Kalmar län (region-08)' in result.output
+    wrong = run({"organisations": [organisation(domains=["kalmar-region.example.org"])]})
+    assert wrong.exit_code == 1 and "official domain of Region Kalmar län" in wrong.output
+    free = run({"organisations": [association(domains=["gmail.com"])]})
+    assert free.exit_code == 1 and '"gmail.com" is a free e-mail service' in free.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Organisation)) == 0
+
+
+def test_imported_verification_shows_how_and_keeps_its_date_when_repeated(run, client):
+    assert (
+        run({"organisations": [organisation(), association(verified_via="review")]}).exit_code == 0
+    )
+    region = by_ref(Organisation, "o01")
+    assert (region.verified_via, region.verified_domain, region.public_body) == (
+        "domain",
+        "regionkalmar.se",
+        "region-08",
+    )
+    first = region.verified_at
+    assert first is not None and by_ref(Organisation, "o02").verified_via == "review"
+    assert run({"organisations": [organisation(), association()]}).exit_code == 0
+    db.session.expire_all()
+    assert by_ref(Organisation, "o01").verified_at == first
+    assert by_ref(Organisation, "o02").verified_at is None  # the file no longer says verified
+    page = client.get("/organisationer/").get_data(as_text=True)
+    assert "Verifierad via e-postdomän regionkalmar.se" in page

@@ -399,7 +399,14 @@ def test_a_site_administrator_verifies_an_organisation_and_the_badge_shows_every
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "badge-verified" in page and "är nu markerad som verifierad" in page
     assert "badge-verified" in client.get("/organisationer/").get_data(as_text=True)
-    client.post(f"/organisationer/{organisation.id}/verifiera")
+    # Taking it away needs a reason (it is mailed and logged); without one the form says so.
+    refused = client.post(f"/organisationer/{organisation.id}/verifiering/aterkalla", data={"reason": ""})
+    assert refused.status_code == 422 and "Skriv en motivering" in refused.get_data(as_text=True)
+    revoked = client.post(
+        f"/organisationer/{organisation.id}/verifiering/aterkalla",
+        data={"reason": "Föreningen är upplöst enligt Bolagsverket."},
+    )
+    assert revoked.status_code == 303
     db.session.expire_all()
     assert not db.session.get(Organisation, organisation.id).is_verified
 
@@ -435,6 +442,7 @@ def test_a_second_registration_with_the_same_number_loses_the_race_cleanly(app, 
     second = factories.user()
     # The check ran before the first registration committed, so it saw nothing.
     monkeypatch.setattr(services, "find_by_org_number", lambda number, exclude_id=None: None)
+    details.name = "B"  # another name: the number is what clashes
     with app.test_request_context(), pytest.raises(services.DuplicateOrgNumber):
         services.create_organisation(second, details)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)) == 1

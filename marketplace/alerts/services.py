@@ -52,6 +52,7 @@ from marketplace.alerts.models import (
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
+from marketplace.organisations.labels import trust_line
 from marketplace.organisations.models import Sector
 from marketplace.search import engine as search_engine
 from marketplace.search import services as search
@@ -362,6 +363,7 @@ def _ad_item(ad: Ad, locale: str, cache: dict) -> dict:
         cache[key] = {
             "title": ad.title,
             "organisation": ad.organisation.name,
+            "trust": trust_line(ad.organisation),  # "Verifierad via e-postdomän …" or not
             "kind": kind_label(ad.kind),
             "area": _ad_area(ad),
             "url": ad_url(ad, external=True),

@@ -130,6 +130,27 @@ def _parameters(codes: dict[str, list[str]]) -> dict[str, Any]:
     }
 
 
+VERIFICATION_FIELDS = ["verified", "verified_via", "verified_at"]
+
+
+def _verification_properties() -> dict[str, Any]:
+    return {
+        "verified": {"type": "boolean"},
+        "verified_via": {
+            "type": ["string", "null"],
+            "enum": ["domain", "review", None],
+            "description": "How: `domain` (a member proved an address on the organisation's "
+            "e-mail domain) or `review` (Samverkanstorget reviewed its documents); null when "
+            "not verified.",
+        },
+        "verified_at": {
+            "type": ["string", "null"],
+            "format": "date-time",
+            "description": "When it was verified (UTC); null when not verified.",
+        },
+    }
+
+
 def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
     nullable_string = {"type": ["string", "null"]}
     challenge_list = {"type": "array", "items": {"type": "string", "enum": codes["challenge"]}}
@@ -137,13 +158,13 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
     return {
         "AdOrganisation": {
             "type": "object",
-            "required": ["id", "ref", "name", "sector", "verified"],
+            "required": ["id", "ref", "name", "sector", *VERIFICATION_FIELDS],
             "properties": {
                 "id": {"type": "integer"},
                 "ref": {**nullable_string, "description": "Import reference, if imported."},
                 "name": {"type": "string"},
                 "sector": {"type": "string", "enum": codes["sector"]},
-                "verified": {"type": "boolean"},
+                **_verification_properties(),
             },
         },
         "Ad": {
@@ -206,7 +227,7 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "email",
                 "description",
                 "challenges",
-                "verified",
+                *VERIFICATION_FIELDS,
                 "agreements",
                 "url",
             ],
@@ -227,7 +248,7 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "email": {**nullable_string, "format": "email"},
                 "description": {"type": "string"},
                 "challenges": challenge_list,
-                "verified": {"type": "boolean"},
+                **_verification_properties(),
                 "agreements": {
                     "type": "array",
                     "items": {"type": "string", "enum": codes["county"]},

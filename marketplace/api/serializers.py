@@ -32,7 +32,20 @@ def organisation_summary(organisation: Organisation) -> dict[str, Any]:
         "ref": organisation.import_ref,
         "name": organisation.name,
         "sector": organisation.sector.value,
+        **verification_fields(organisation),
+    }
+
+
+def verification_fields(organisation: Organisation) -> dict[str, Any]:
+    """verified, verified_via ("domain", "review" or null) and verified_at (ISO 8601 or null)."""
+    return {
         "verified": organisation.is_verified,
+        "verified_via": organisation.verified_via if organisation.is_verified else None,
+        "verified_at": (
+            organisation.verified_at.replace(microsecond=0).isoformat() + "Z"
+            if organisation.verified_at is not None
+            else None
+        ),
     }
 
 
@@ -73,7 +86,7 @@ def organisation_to_dict(
         "email": organisation.email or None,
         "description": organisation.description,
         "challenges": organisation.challenge_slugs,
-        "verified": organisation.is_verified,
+        **verification_fields(organisation),
         "agreements": list(agreements),
         "url": organisation_url(organisation),
     }

@@ -319,6 +319,7 @@ def _queue_emails(
         besides=message.author_id,
         first=first,
         sender_organisation=sender.name,
+        sender=sender,  # for its verification, in the e-mail
         recipient_organisation=recipient.name,
         author_name=message.author.name if message.author else "",
         ad_title=conversation.title,

@@ -34,7 +34,7 @@ from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.crises import rules as crisis_rules
 from marketplace.extensions import db
-from marketplace.organisations import orgnr
+from marketplace.organisations import names, orgnr
 from marketplace.organisations import services as organisation_services
 from marketplace.organisations.models import (
     LegalForm,
@@ -78,8 +78,19 @@ FORM_LABELS: dict[str, tuple[str, ...]] = {
 
 ORGANISATION_KEYS = {
     "required": {"ref", "name", "sector", "county", "description", "challenges"},
-    "optional": {"org_number", "form", "municipality", "website", "email"},
+    "optional": {
+        "org_number",
+        "form",
+        "municipality",
+        "website",
+        "email",
+        "verified_via",
+        "domains",
+    },
 }
+VERIFIED_VIA = ("domain", "review")
+MAX_DOMAINS = 5
+
 AD_KEYS = {
     "required": {
         "ref",
@@ -108,6 +119,11 @@ _ORGANISATION_FIELDS = (
     "email",
     "description",
     "search_terms",
+    "name_skeleton",
+    "domains",
+    "public_body",
+    "verified_via",
+    "verified_domain",
 )
 _AD_FIELDS = (
     "organisation_id",
@@ -499,6 +515,29 @@ def _check_organisation(
             record.problem(
                 "form", f'unknown legal form "{label}" (expected one of: {", ".join(FORM_LABELS)})'
             )
+    domains = _check_domains(record)
+    verified_via = None
+    if record.raw.get("verified_via") is not None:
+        verified_via = record.choice("verified_via", VERIFIED_VIA, "verification")
+    body = names.reserved_body(name) if name else None
+    verified_domain = None
+    if verified_via == "domain":
+        official = organisation_services.official_domains(body.code) if body else None
+        usable = [d for d in domains or [] if official is None or d in official]
+        if not usable:
+            record.problem(
+                "domains",
+                'verified_via "domain" needs one of the organisation\'s domains'
+                + (f" that is an official domain of {body.name}" if body else ""),
+            )
+        else:
+            verified_domain = usable[0]
+    if body is not None and verified_via is None:
+        record.problem(
+            "name",
+            f'"{name}" is reserved for {body.name} ({body.code}): give verified_via '
+            '("domain" with its domains, or "review")',
+        )
     if not record.ok:
         return None
     sector_member = Sector(sector)
@@ -514,8 +553,36 @@ def _check_organisation(
         "email": email,
         "description": description,
         "search_terms": search_terms(name, description),
+        "name_skeleton": names.skeleton(name),
+        "domains": " ".join(domains or []),
+        "public_body": body.code if body else None,
+        "verified_via": verified_via,
+        "verified_domain": verified_domain,
     }
     return _OrganisationRow(path, ref, values, tuple(sorted(challenges)))
+
+
+def _check_domains(record: _Record) -> list[str] | None:
+    """The optional `domains`: lower-case host names, no free-mail services, at most five."""
+    values = record._typed("domains", list, "an array", nullable=True)
+    if values is None:
+        return []
+    found: list[str] = []
+    for index, value in enumerate(values):
+        place = f"domains[{index}]"
+        if not isinstance(value, str):
+            record.problem(place, f"expected a string, got {_json_type(value)}")
+            continue
+        domain = value.strip().lower().rstrip(".")
+        if not organisation_services.is_domain(domain):
+            record.problem(place, f'not a domain: "{value}" (expected e.g. regionkalmar.se)')
+        elif organisation_services.is_free_mail(domain):
+            record.problem(place, f'"{domain}" is a free e-mail service and proves nothing')
+        elif domain not in found:
+            found.append(domain)
+    if len(found) > MAX_DOMAINS:
+        record.problem("domains", f"at most {MAX_DOMAINS} domains, got {len(found)}")
+    return found
 
 
 def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -> _AdRow | None:
@@ -630,7 +697,7 @@ def _chunks(items: Sequence, size: int = _CHUNK) -> Iterable[Sequence]:
 
 
 def _load_existing(organisations: list[_OrganisationRow]) -> _Existing:
-    org_columns = [Organisation.id, Organisation.import_ref] + [
+    org_columns = [Organisation.id, Organisation.import_ref, Organisation.verified_at] + [
         getattr(Organisation, name) for name in _ORGANISATION_FIELDS
     ]
     existing_orgs = {
@@ -680,6 +747,7 @@ def _check_against_database(
     organisations: list[_OrganisationRow], ads: list[_AdRow], existing: _Existing
 ) -> list[str]:
     problems = []
+    bodies: dict[str, str] = {}  # public body -> the first record in the file holding it
     for row in organisations:
         number = row.values["org_number"]
         owner = existing.numbers.get(number) if number else None
@@ -687,6 +755,22 @@ def _check_against_database(
             problems.append(
                 f'{row.path}.org_number: "{number}" already belongs to another organisation '
                 f'("{owner[2]}", id {owner[0]})'
+            )
+        body = row.values["public_body"]
+        if body is None:
+            continue
+        if body in bodies:
+            problems.append(f"{row.path}.name: the same public body as {bodies[body]} ({body})")
+            continue
+        bodies[body] = row.path
+        holder = db.session.execute(
+            sa.select(Organisation.id, Organisation.import_ref, Organisation.name).where(
+                Organisation.public_body == body
+            )
+        ).first()
+        if holder is not None and holder.import_ref != row.ref:
+            problems.append(
+                f'{row.path}.name: {body} is already held by "{holder.name}" (id {holder.id})'
             )
     in_file = {row.ref for row in organisations}
     for row in ads:
@@ -749,16 +833,29 @@ def _write_organisations(
     ids = {ref: values["id"] for ref, values in existing.organisations.items()}
     for row in rows:
         old = existing.organisations.get(row.ref)
+        verified_at = now if row.values["verified_via"] else None
         if old is None:
             inserts.append(
-                {**row.values, "import_ref": row.ref, "created_at": now, "updated_at": now}
+                {
+                    **row.values,
+                    "import_ref": row.ref,
+                    "created_at": now,
+                    "updated_at": now,
+                    "verified_at": verified_at,
+                }
             )
             continue
         same_links = existing.organisation_challenges.get(old["id"], ()) == row.challenges
         if not _differs(old, row.values, _ORGANISATION_FIELDS) and same_links:
             report.organisations.unchanged += 1
             continue
-        updates.append({"id": old["id"], **row.values, "updated_at": now})
+        # A verification the file repeats keeps its date; a new or changed one starts now.
+        same_verification = (old["verified_via"], old["verified_domain"]) == (
+            row.values["verified_via"],
+            row.values["verified_domain"],
+        )
+        kept = old["verified_at"] if same_verification else verified_at
+        updates.append({"id": old["id"], **row.values, "updated_at": now, "verified_at": kept})
         if not same_links:
             relinked.append(old["id"])
             links[old["id"]] = row.challenges

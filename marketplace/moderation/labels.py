@@ -52,6 +52,9 @@ ACTION_LABELS = {
     ActionKind.END_CRISIS: _l("Avslutade kris"),
     ActionKind.TAG_CRISIS: _l("Kopplade annons till kris"),
     ActionKind.UNTAG_CRISIS: _l("Tog bort annons från kris"),
+    ActionKind.VERIFY: _l("Verifierade organisation"),
+    ActionKind.REJECT_VERIFICATION: _l("Avslog ansökan om verifiering"),
+    ActionKind.REVOKE_VERIFICATION: _l("Tog bort verifiering"),
 }
 
 # The word in /rapportera/<word>/<id> and /omprovning/<word>/<id>.

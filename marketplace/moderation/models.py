@@ -58,6 +58,10 @@ class ActionKind(enum.Enum):
     END_CRISIS = "end_crisis"
     TAG_CRISIS = "tag_crisis"  # a moderator tagged an ad to a crisis
     UNTAG_CRISIS = "untag_crisis"
+    # Verification of organisations (marketplace.organisations.trust).
+    VERIFY = "verify"
+    REJECT_VERIFICATION = "reject_verification"
+    REVOKE_VERIFICATION = "revoke_verification"
 
 
 class Report(db.Model):

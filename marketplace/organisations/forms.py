@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from flask import request
@@ -45,7 +46,24 @@ from marketplace.organisations.services import (
     OrganisationDetails,
     duplicate_message,
     find_by_org_number,
+    is_domain,
+    is_free_mail,
 )
+
+MAX_DOMAINS = 5
+
+
+def split_domains(value: str | None) -> list[str]:
+    """'regionkalmar.se, www.regionkalmar.se' -> ['regionkalmar.se']: lower-case, no www., no
+    scheme or path, no repeats."""
+    found: list[str] = []
+    for part in re.split(r"[\s,;]+", (value or "").strip().lower()):
+        part = part.removeprefix("https://").removeprefix("http://").split("/")[0]
+        part = part.split("@")[-1].removeprefix("www.").rstrip(".")
+        if part and part not in found:
+            found.append(part)
+    return found
+
 
 SECTOR_VALUES = [sector.value for sector in Sector]
 LEGAL_FORM_VALUES = [form.value for form in LegalForm]
@@ -141,6 +159,15 @@ class OrganisationForm(PlaceFields, FlaskForm):
         _l("Samhällsutmaningar ni arbetar med"),
         invalid_choice_message=_l("Välj bland de samhällsutmaningar som finns i listan."),
     )
+    domains = StringField(
+        _l("Organisationens domäner (webb och e-post)"),
+        validators=[Optional(), Length(max=600)],
+        filters=[single_line],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+    auto_approve_joins = BooleanField(
+        _l("Godkänn förfrågningar om att gå med automatiskt från adresser på vår verifierade domän")
+    )
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -169,8 +196,31 @@ class OrganisationForm(PlaceFields, FlaskForm):
                 "email": organisation.email,
                 "description": organisation.description,
                 "challenges": organisation.challenge_slugs,
+                "domains": " ".join(organisation.domain_list),
+                "auto_approve_joins": organisation.auto_approve_joins,
             },
         )
+
+    def validate_domains(self, field) -> None:
+        domains = split_domains(field.data)
+        if len(domains) > MAX_DOMAINS:
+            raise ValidationError(_l("Ange högst fem domäner."))
+        for domain in domains:
+            if not is_domain(domain):
+                raise ValidationError(
+                    _l(
+                        "%(domain)s är ingen domän. Skriv till exempel regionkalmar.se.",
+                        domain=domain,
+                    )
+                )
+            if is_free_mail(domain):
+                raise ValidationError(
+                    _l(
+                        "%(domain)s är en e-posttjänst som vem som helst kan använda och kan "
+                        "inte vara organisationens domän.",
+                        domain=domain,
+                    )
+                )
 
     def validate_county(self, field) -> None:
         if field.data not in reference.counties():
@@ -242,6 +292,8 @@ class OrganisationForm(PlaceFields, FlaskForm):
             email=self.email.data or "",
             description=self.description.data or "",
             challenges=list(self.challenges.data or []),
+            domains=split_domains(self.domains.data),
+            auto_approve_joins=bool(self.auto_approve_joins.data),
         )
 
 
@@ -299,3 +351,171 @@ class DirectoryForm(FlaskForm):
             challenge=valid(self.challenge),
             signatories=bool(self.undertecknare.data),
         )
+
+
+class ApplicationForm(FlaskForm):
+    """'Ansök om verifiering': what a reviewer needs to check the organisation."""
+
+    org_number = StringField(
+        _l("Organisationsnummer"),
+        validators=[InputRequired(_l("Skriv organisationsnumret."))],
+        filters=[single_line],
+        render_kw={"inputmode": "numeric", "autocomplete": "off"},
+    )
+    legal_form = SelectField(
+        _l("Organisationsform"),
+        validators=[
+            InputRequired(_l("Välj organisationsform.")),
+            AnyOf(LEGAL_FORM_VALUES, CHOOSE_ONE),
+        ],
+        validate_choice=False,
+    )
+    document_url = URLField(
+        _l("Länk till stadgar eller registreringsbevis"),
+        validators=[
+            InputRequired(_l("Länka till stadgarna eller registreringsbeviset.")),
+            Length(max=500),
+            _http_url,
+        ],
+        filters=[_website],
+    )
+    contact_name = StringField(
+        _l("Kontaktperson"),
+        validators=[InputRequired(_l("Skriv kontaktpersonens namn.")), Length(max=120)],
+        filters=[single_line],
+        render_kw={"autocomplete": "name"},
+    )
+    contact_email = EmailField(
+        _l("Kontaktpersonens e-post"),
+        validators=[
+            InputRequired(_l("Skriv kontaktpersonens e-postadress.")),
+            Length(max=254),
+            Email(_l("Ange en giltig e-postadress, till exempel namn@example.se.")),
+        ],
+        filters=[single_line],
+        render_kw={"autocomplete": "email"},
+    )
+    contact_phone = StringField(
+        _l("Kontaktpersonens telefon"),
+        validators=[Optional(), Length(max=40)],
+        filters=[single_line],
+        render_kw={"autocomplete": "tel", "inputmode": "tel"},
+    )
+    message = TextAreaField(
+        _l("Något mer granskaren behöver veta"),
+        validators=[Optional(), Length(max=2000)],
+        filters=[plain_text],
+        render_kw={"rows": 4},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.legal_form.choices = [SelectChoice("", _l("Välj organisationsform"))] + [
+            SelectChoice(f.value, LEGAL_FORM_LABELS[f]) for f in LegalForm
+        ]
+
+    @staticmethod
+    def defaults(organisation: Organisation, user) -> dict:
+        """What the organisation's profile and the person already tell."""
+        return {
+            "org_number": organisation.org_number or "",
+            "legal_form": organisation.legal_form.value,
+            "contact_name": getattr(user, "name", ""),
+            "contact_email": getattr(user, "email", ""),
+        }
+
+    def validate_org_number(self, field) -> None:
+        try:
+            field.data = orgnr.normalise(field.data)
+        except orgnr.InvalidOrgNumber as error:
+            raise ValidationError(error.message) from error
+
+    def details(self):
+        from marketplace.organisations.trust import ApplicationDetails
+
+        return ApplicationDetails(
+            org_number=self.org_number.data,
+            legal_form=LegalForm(self.legal_form.data),
+            document_url=self.document_url.data,
+            contact_name=self.contact_name.data,
+            contact_email=self.contact_email.data,
+            contact_phone=self.contact_phone.data or "",
+            message=self.message.data or "",
+        )
+
+
+class AppealForm(FlaskForm):
+    """'Begär omprövning' of a rejected application."""
+
+    text = TextAreaField(
+        _l("Varför bör beslutet ändras?"),
+        validators=[
+            InputRequired(_l("Skriv varför beslutet bör ändras.")),
+            Length(min=10, max=2000),
+        ],
+        filters=[plain_text],
+        render_kw={"rows": 4},
+    )
+
+
+class DecisionForm(FlaskForm):
+    """A reviewer's decision on an application, with the reason the organisation is sent."""
+
+    decision = RadioField(
+        _l("Beslut"),
+        choices=[SelectChoice("approve", _l("Godkänn")), SelectChoice("reject", _l("Avslå"))],
+        validators=[InputRequired(_l("Välj godkänn eller avslå."))],
+    )
+    reason = TextAreaField(
+        _l("Motivering (skickas till organisationen)"),
+        validators=[InputRequired(_l("Skriv en motivering.")), Length(max=2000)],
+        filters=[plain_text],
+        render_kw={"rows": 3},
+    )
+
+
+class RevokeForm(FlaskForm):
+    """A site administrator takes a verification away."""
+
+    reason = TextAreaField(
+        _l("Motivering (skickas till organisationens administratörer)"),
+        validators=[InputRequired(_l("Skriv en motivering.")), Length(max=2000)],
+        filters=[plain_text],
+        render_kw={"rows": 3},
+    )
+
+
+class JoinForm(FlaskForm):
+    """'Begär att gå med', with a short message to the administrators."""
+
+    message = TextAreaField(
+        _l("Meddelande till administratörerna"),
+        validators=[Optional(), Length(max=1000, message=_l("Högst 1 000 tecken."))],
+        filters=[plain_text],
+        render_kw={"rows": 3, "maxlength": 1000},
+    )
+
+
+class OfficialDomainForm(FlaskForm):
+    """A site administrator adds an official e-mail domain to a region, municipality or board."""
+
+    body = SelectField(
+        _l("Offentlig organisation"), validators=[InputRequired(_l("Välj organisation."))]
+    )
+    domain = StringField(
+        _l("E-postdomän"),
+        validators=[InputRequired(_l("Skriv domänen, till exempel kalmar.se.")), Length(max=253)],
+        filters=[single_line],
+        render_kw={"autocomplete": "off", "spellcheck": "false"},
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from marketplace.organisations.names import public_bodies
+
+        super().__init__(*args, **kwargs)
+        bodies = sorted(
+            public_bodies().values(), key=lambda body: reference.swedish_sort_key(body.name)
+        )
+        self.body.choices = [SelectChoice("", _l("Välj organisation"))] + [
+            SelectChoice(body.code, body.name) for body in bodies
+        ]

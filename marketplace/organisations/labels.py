@@ -46,3 +46,21 @@ def legal_form_label(legal_form: LegalForm | str | None) -> str:
 
 def role_label(role: Role | str) -> str:
     return str(ROLE_LABELS[Role(role)])
+
+
+def verified_how(organisation) -> str:
+    """How the organisation was verified, in words ('' when it is not)."""
+    if organisation.verified_at is None:
+        return ""
+    if organisation.verified_via == "domain" and organisation.verified_domain:
+        return str(_l("Verifierad via e-postdomän %(domain)s", domain=organisation.verified_domain))
+    return str(_l("Verifierad efter granskning av Samverkanstorget"))
+
+
+def trust_line(organisation) -> str:
+    """The badge as words, for e-mails and feeds: how it is verified, or that it is not."""
+    if organisation.verified_at is not None:
+        return verified_how(organisation)
+    if organisation.sector is Sector.PUBLIC:
+        return str(_l("Ej verifierad offentlig organisation"))
+    return str(_l("Inte verifierad"))

@@ -6,6 +6,7 @@ and commit once. E-mails are queued before the commit and dispatched after it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from marketplace import reference
@@ -23,13 +25,14 @@ from marketplace.agreements.models import Signatory
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
-from marketplace.organisations import orgnr
+from marketplace.organisations import names, orgnr
 from marketplace.organisations.models import (
     Invitation,
     LegalForm,
     Membership,
     Organisation,
     OrganisationChallenge,
+    PublicBodyDomain,
     Role,
     Sector,
 )
@@ -58,6 +61,21 @@ class DuplicateOrgNumber(OrganisationError):
 
 class InvalidDetails(OrganisationError):
     """Details that the form should have caught (e.g. a municipality outside the county)."""
+
+
+class NameTaken(OrganisationError):
+    """The name is a public body's reserved name, or a near-duplicate of an existing one.
+
+    `existing` is the organisation that has it (for "Begär att gå med"), `body` the public body
+    whose name it is (None for a plain near-duplicate).
+    """
+
+    def __init__(
+        self, message: str, existing: Organisation | None, body: names.PublicBody | None = None
+    ) -> None:
+        super().__init__(message)
+        self.existing = existing
+        self.body = body
 
 
 class LastAdministrator(OrganisationError):
@@ -91,6 +109,8 @@ class OrganisationDetails:
     email: str = ""
     description: str = ""
     challenges: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
+    auto_approve_joins: bool = False
 
 
 @dataclass
@@ -144,6 +164,165 @@ def _check_details(details: OrganisationDetails, exclude_id: int | None = None) 
     return number
 
 
+# Mail services anyone can sign up to: an address there shows nothing about an organisation.
+FREE_MAIL_DOMAINS = frozenset(
+    [
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "outlook.se",
+        "hotmail.com",
+        "hotmail.se",
+        "live.com",
+        "live.se",
+        "msn.com",
+        "telia.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "ymail.com",
+        "aol.com",
+        "protonmail.com",
+        "proton.me",
+        "pm.me",
+        "gmx.com",
+        "gmx.net",
+        "gmx.de",
+        "mail.com",
+        "zoho.com",
+        "tutanota.com",
+        "tuta.io",
+        "fastmail.com",
+        "yandex.com",
+        "yandex.ru",
+        "spray.se",
+        "passagen.se",
+        "bredband.net",
+        "comhem.se",
+        "tele2.se",
+        "telenor.se",
+        "bahnhof.se",
+    ]
+)
+_FREE_MAIL_FAMILIES = ("yahoo.", "gmx.", "yandex.")
+# A host name as people write e-mail domains (internationalised ones in their ASCII form).
+DOMAIN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def is_domain(value: str) -> bool:
+    return bool(DOMAIN_PATTERN.match(value))
+
+
+def email_domain(address: str) -> str:
+    """'Anna@RegionKalmar.se' -> 'regionkalmar.se'."""
+    return address.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+def is_free_mail(domain: str) -> bool:
+    """gmail.com, outlook.com, yahoo.se ...: can never verify an organisation."""
+    domain = domain.strip().lower().rstrip(".")
+    return domain in FREE_MAIL_DOMAINS or domain.startswith(_FREE_MAIL_FAMILIES)
+
+
+def official_domains(body_code: str) -> set[str]:
+    """The e-mail domains that prove a person works for this public body: the shipped list
+    plus those site administrators added."""
+    added = db.session.scalars(
+        sa.select(PublicBodyDomain.domain).where(PublicBodyDomain.body == body_code)
+    )
+    return set(names.shipped_domains().get(body_code, frozenset())) | set(added)
+
+
+def add_official_domain(actor: User, body_code: str, domain: str) -> PublicBodyDomain:
+    """A site administrator adds an official e-mail domain to a public body.
+
+    :raise NotAllowed: the actor is not a site administrator.
+    :raise InvalidDetails: unknown body, or a free-mail domain.
+    """
+    if not actor.is_site_admin:
+        raise NotAllowed(_("Bara Samverkanstorgets administratörer kan lägga till domäner."))
+    domain = domain.strip().lower().rstrip(".")
+    if body_code not in names.public_bodies():
+        raise InvalidDetails(_("Det finns ingen sådan offentlig organisation."))
+    if is_free_mail(domain) or not is_domain(domain):
+        raise InvalidDetails(
+            _("%(domain)s kan inte vara en offentlig organisations domän.", domain=domain)
+        )
+    existing = db.session.scalar(
+        sa.select(PublicBodyDomain).where(
+            PublicBodyDomain.body == body_code, PublicBodyDomain.domain == domain
+        )
+    )
+    if existing is not None:
+        return existing
+    row = PublicBodyDomain(body=body_code, domain=domain, added_by_id=actor.id)
+    db.session.add(row)
+    db.session.commit()
+    return row
+
+
+def added_official_domains() -> list[PublicBodyDomain]:
+    """The domains site administrators added, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(PublicBodyDomain).order_by(
+                PublicBodyDomain.created_at.desc(), PublicBodyDomain.id.desc()
+            )
+        )
+    )
+
+
+def _holder(body_code: str, exclude_id: int | None) -> Organisation | None:
+    query = sa.select(Organisation).where(Organisation.public_body == body_code)
+    if exclude_id is not None:
+        query = query.where(Organisation.id != exclude_id)
+    return db.session.scalar(query.order_by(Organisation.verified_at.is_(None), Organisation.id))
+
+
+def reserved_message() -> str:
+    return _("Det här namnet tillhör en offentlig organisation — be om att få gå med i den.")
+
+
+def near_duplicate_message(existing: Organisation) -> str:
+    return _(
+        "Namnet är för likt %(name)s, som redan finns på Samverkanstorget. Hör du till den "
+        "organisationen? Be om att få gå med i den.",
+        name=existing.name,
+    )
+
+
+def check_name(
+    name: str, actor: User | None, organisation: Organisation | None = None
+) -> str | None:
+    """The name rules; returns the code of the public body whose reserved name this is, if any.
+
+    A reserved name may be taken by someone whose confirmed address is on one of the body's
+    official domains (the organisation then proves the domain), or kept by the organisation
+    that already holds it. Any other name must not look like an existing organisation's name.
+    :raise NameTaken: a reserved name without the right address, or a near-duplicate.
+    """
+    exclude = organisation.id if organisation is not None else None
+    body = names.reserved_body(name)
+    if body is not None:
+        if organisation is not None and organisation.public_body == body.code:
+            return body.code
+        holder = _holder(body.code, exclude)
+        if holder is not None:
+            raise NameTaken(reserved_message(), holder, body)
+        own_domain = email_domain(actor.email) if actor is not None and actor.is_confirmed else ""
+        if own_domain and own_domain in official_domains(body.code):
+            return body.code
+        raise NameTaken(reserved_message(), None, body)
+    wanted = names.skeleton(name)
+    query = sa.select(Organisation).where(Organisation.name_skeleton == wanted)
+    if exclude is not None:
+        query = query.where(Organisation.id != exclude)
+    existing = db.session.scalar(query.order_by(Organisation.id))
+    if existing is not None:
+        raise NameTaken(near_duplicate_message(existing), existing)
+    return None
+
+
 def duplicate_message() -> str:
     return _(
         "En annan organisation på Samverkanstorget har redan registrerat det här "
@@ -153,7 +332,12 @@ def duplicate_message() -> str:
 
 def _apply(organisation: Organisation, details: OrganisationDetails, number: str | None) -> None:
     organisation.name = one_line(details.name)
+    organisation.name_skeleton = names.skeleton(organisation.name)
     organisation.slug = slug(organisation.name)
+    organisation.domains = " ".join(
+        dict.fromkeys(d.strip().lower() for d in details.domains if d.strip())
+    )
+    organisation.auto_approve_joins = details.auto_approve_joins
     organisation.sector = details.sector
     organisation.legal_form = details.legal_form
     organisation.org_number = number
@@ -171,24 +355,37 @@ def _apply(organisation: Organisation, details: OrganisationDetails, number: str
     ]
 
 
-def _commit_or_duplicate() -> None:
-    """Commit; a unique-index clash means someone registered the same number a moment earlier."""
+def _commit_or_duplicate(body: str | None = None) -> None:
+    """Commit; a unique-index clash means someone registered the same number, or took the same
+    public body's name, a moment earlier."""
     try:
         db.session.commit()
     except sa.exc.IntegrityError as error:
         db.session.rollback()
+        holder = _holder(body, None) if body else None
+        if holder is not None:
+            raise NameTaken(reserved_message(), holder, names.public_bodies()[body]) from error
         raise DuplicateOrgNumber(duplicate_message()) from error
 
 
 def create_organisation(creator: User, details: OrganisationDetails) -> Organisation:
-    """Register an organisation; its creator becomes its administrator and acts for it."""
+    """Register an organisation; its creator becomes its administrator and acts for it.
+
+    :raise NameTaken: a reserved name or a near-duplicate (see check_name).
+    """
     number = _check_details(details)
+    body = check_name(details.name, creator)
     organisation = Organisation()
+    if body is not None:  # the creator's official address: its domain is the one to prove
+        organisation.public_body = body
+        domain = email_domain(creator.email)
+        if domain not in details.domains:
+            details.domains = [*details.domains, domain]
     _apply(organisation, details, number)
     db.session.add(organisation)
     db.session.add(Membership(user=creator, organisation=organisation, role=Role.ADMIN))
     creator.acting_organisation = organisation
-    _commit_or_duplicate()
+    _commit_or_duplicate(body)
     return organisation
 
 
@@ -201,12 +398,90 @@ def update_organisation(
     """
     _require_admin(organisation, actor)
     number = _check_details(details, exclude_id=organisation.id)
+    body = check_name(details.name, actor, organisation)
     old_text = (organisation.name, organisation.description)
+    before = (organisation.name_skeleton, organisation.org_number, organisation.verified_domain)
+    organisation.public_body = body
     _apply(organisation, details, number)
     if (organisation.name, organisation.description) != old_text:
         _reindex_ads(organisation)
-    _commit_or_duplicate()
+    lost = organisation.is_verified and _needs_new_look(organisation, before)
+    if lost:
+        lose_verification(organisation, lost)
+    _commit_or_duplicate(body)
+    if lost:
+        notifications.dispatch()
     return organisation
+
+
+def _needs_new_look(organisation: Organisation, before: tuple) -> str:
+    """Why a change takes the verification away ('' when it does not)."""
+    old_skeleton, old_number, old_domain = before
+    if organisation.name_skeleton != old_skeleton:
+        return "name"
+    if organisation.verified_via == "review" and organisation.org_number != old_number:
+        return "org_number"
+    if organisation.verified_via == "domain" and old_domain not in organisation.domain_list:
+        return "domains"
+    return ""
+
+
+def lose_verification(organisation: Organisation, why: str, reason: str = "") -> None:
+    """Take the verification away and mail the organisation's administrators (after commit)."""
+    organisation.verified_at = None
+    organisation.verified_via = None
+    organisation.verified_domain = None
+    stamp = utcnow().isoformat()
+    for admin in admins_to_email(organisation):
+        notifications.queue_email(
+            key=f"verification-lost:{organisation.id}:{admin.id}:{stamp}",
+            to=admin.email,
+            template="organisation_notice",
+            locale=admin.locale,
+            subject=_l("%(name)s är inte längre verifierad", name=organisation.name),
+            paragraphs=[
+                lost_reason_text(why, organisation.name),
+                *([_l("Motivering: %(reason)s", reason=reason)] if reason else []),
+                _l(
+                    "Ni kan verifiera organisationen igen med en e-postadress på organisationens "
+                    "domän, eller ansöka om verifiering."
+                ),
+            ],
+            action_url=external_url("organisations.verification", organisation_id=organisation.id),
+            action_label=_l("Verifiera igen"),
+        )
+
+
+def lost_reason_text(why: str, name: str):
+    """Why the verification went, in words (lazy: rendered in the recipient's language)."""
+    if why == "name":
+        return _l("%(name)s har bytt namn. Ett nytt namn behöver verifieras på nytt.", name=name)
+    if why == "org_number":
+        return _l(
+            "Organisationsnumret för %(name)s har ändrats och behöver granskas på nytt.", name=name
+        )
+    if why == "domains":
+        return _l("Domänen som %(name)s var verifierad genom är borttagen.", name=name)
+    return _l(
+        "En av Samverkanstorgets administratörer har tagit bort verifieringen av %(name)s.",
+        name=name,
+    )
+
+
+def admins_to_email(organisation: Organisation) -> list[User]:
+    """The organisation's administrators with a confirmed address."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.role == Role.ADMIN,
+                User.email_confirmed_at.is_not(None),
+            )
+            .order_by(User.id)
+        )
+    )
 
 
 def _reindex_ads(organisation: Organisation) -> None:

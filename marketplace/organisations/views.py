@@ -8,14 +8,30 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
 from marketplace.agreements import services as agreements
-from marketplace.extensions import db
+from marketplace.extensions import db, limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
-from marketplace.organisations import services
+from marketplace.organisations import names, services, trust
 from marketplace.organisations.decorators import member_of_or_403
-from marketplace.organisations.forms import DirectoryForm, InviteForm, OrganisationForm
-from marketplace.organisations.models import Membership, Organisation, Role
+from marketplace.organisations.forms import (
+    AppealForm,
+    ApplicationForm,
+    DecisionForm,
+    DirectoryForm,
+    InviteForm,
+    JoinForm,
+    OfficialDomainForm,
+    OrganisationForm,
+    RevokeForm,
+)
+from marketplace.organisations.models import (
+    JoinRequest,
+    Membership,
+    Organisation,
+    Role,
+    VerificationApplication,
+)
 from marketplace.security import safe_next
 from marketplace.urls import external_url
 
@@ -76,9 +92,13 @@ def _save(form: OrganisationForm, template: str, save):
         form.keep_errors_of_filled_fields()
         form.suggest_from_org_number()
         return _render_form(form, template), 422 if form.errors else 200
+    name_taken = None
     if form.validate_on_submit():
         try:
             organisation = save(form.details())
+        except services.NameTaken as error:
+            form.name.errors.append(error.message)
+            name_taken = error
         except services.DuplicateOrgNumber as error:
             form.org_number.errors.append(error.message)
         except services.InvalidDetails as error:
@@ -87,16 +107,25 @@ def _save(form: OrganisationForm, template: str, save):
             abort(403)
         else:
             flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
+            if organisation.public_body and not organisation.is_verified:
+                # A region, municipality or county board: the next step is proving the domain.
+                return see_other(
+                    url_for("organisations.verification", organisation_id=organisation.id)
+                )
             return see_other(_detail_url(organisation))
     form.suggest_from_org_number()
-    return _render_form(form, template), 422 if form.is_submitted() else 200
+    return _render_form(form, template, name_taken), 422 if form.is_submitted() else 200
 
 
-def _render_form(form: OrganisationForm, template: str):
+def _render_form(form: OrganisationForm, template: str, name_taken=None):
     if is_partial_request():
         form.limit_municipalities()  # htmx keeps the list in step with the county from here on
     return render_page(
-        template, fragment="organisation_form", form=form, organisation=form.organisation
+        template,
+        fragment="organisation_form",
+        form=form,
+        organisation=form.organisation,
+        name_taken=name_taken,
     )
 
 
@@ -115,6 +144,11 @@ def detail(organisation_id: int, slug: str):
         membership=membership,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
         signed={organisation.id: agreements.confirmed_counties(organisation.id)},
+        join_problem=trust.join_problem(viewer(), organisation),
+        join_pending=(
+            current_user.is_authenticated
+            and trust.open_join_request(current_user, organisation) is not None
+        ),
         canonical_url=external_url(
             "organisations.detail", organisation_id=organisation.id, slug=organisation.slug
         ),
@@ -146,6 +180,7 @@ def _render_members(membership: Membership, invite_form: InviteForm, problem: st
         membership=membership,
         members=services.members_of(organisation),
         invitations=services.pending_invitations(organisation) if membership.is_admin else [],
+        join_requests=trust.pending_join_requests(organisation) if membership.is_admin else [],
         invite_form=invite_form,
         invite_days=services.invitation_days(),
         problem=problem,
@@ -280,13 +315,313 @@ def mine():
 @bp.post("/<int:organisation_id>/verifiera")
 @site_admin_required
 def verify(organisation_id: int):
+    """A site administrator verifies directly (logged as a review); revoking needs a reason and
+    goes through the revoke form."""
     organisation = db.get_or_404(Organisation, organisation_id)
+    if organisation.is_verified:
+        return see_other(url_for("organisations.verification", organisation_id=organisation.id))
+    trust.verify_directly(current_user, organisation, request.form.get("reason", ""))
+    flash(_("%(name)s är nu markerad som verifierad.", name=organisation.name), "success")
+    return see_other(_detail_url(organisation))
+
+
+# --- Verification ------------------------------------------------------------------------------
+
+
+def _proof_rate_key() -> str:
+    return f"domain-proof:{current_user.id}"
+
+
+proof_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_DOMAIN_PROOF"],
+    key_func=_proof_rate_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,
+)
+
+
+def _join_rate_key() -> str:
+    return f"join:{current_user.id}"
+
+
+join_limit = limiter.limit(
+    lambda: current_app.config["RATELIMIT_JOIN"],
+    key_func=_join_rate_key,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code < 400,
+)
+
+
+def _verification_page(
+    organisation: Organisation,
+    membership: Membership | None,
+    *,
+    application_form: ApplicationForm | None = None,
+    appeal_form: AppealForm | None = None,
+    revoke_form: RevokeForm | None = None,
+    problem: str = "",
+):
+    user = viewer()
+    latest = trust.latest_application(organisation)
+    if application_form is None:
+        application_form = ApplicationForm(
+            formdata=None, data=ApplicationForm.defaults(organisation, user)
+        )
+    return render_page(
+        "organisations/verification.html",
+        organisation=organisation,
+        membership=membership,
+        body=names.public_bodies().get(organisation.public_body or ""),
+        provable=trust.provable_domain(organisation, user) if membership else None,
+        proof_problem=trust.domain_proof_problem(organisation, user) if membership else "",
+        latest=latest,
+        application_form=application_form,
+        appeal_form=appeal_form or AppealForm(formdata=None),
+        revoke_form=revoke_form or RevokeForm(formdata=None),
+        problem=problem,
+    )
+
+
+def _verification_access(organisation_id: int) -> tuple[Organisation, Membership | None]:
+    """Members and site administrators; :raise 403/404: anyone else."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    membership = services.membership_of(current_user, organisation.id)
+    if membership is None and not current_user.is_site_admin:
+        abort(403)
+    return organisation, membership
+
+
+@bp.get("/<int:organisation_id>/verifiering")
+@login_required
+def verification(organisation_id: int):
+    organisation, membership = _verification_access(organisation_id)
+    return _verification_page(organisation, membership)
+
+
+@bp.post("/<int:organisation_id>/verifiering/doman")
+@login_required
+@proof_limit
+def prove_domain(organisation_id: int):
+    organisation, membership = _verification_access(organisation_id)
     try:
-        verified = services.toggle_verified(current_user, organisation)
+        domain = trust.send_domain_proof(organisation, current_user)
     except services.NotAllowed:
         abort(403)
-    if verified:
-        flash(_("%(name)s är nu markerad som verifierad.", name=organisation.name), "success")
+    except trust.TrustProblem as error:
+        return _verification_page(organisation, membership, problem=error.message), 422
+    flash(
+        _(
+            "Vi har skickat en länk till %(email)s. Öppna den för att verifiera %(domain)s.",
+            email=current_user.email,
+            domain=domain,
+        ),
+        "success",
+    )
+    return see_other(url_for("organisations.verification", organisation_id=organisation.id))
+
+
+@bp.route("/doman/<token>", methods=["GET", "POST"])
+@login_required
+def confirm_domain(token: str):
+    """GET explains and offers a button; only the POST verifies (link scanners GET)."""
+    try:
+        if request.method == "POST":
+            organisation = trust.confirm_domain_proof(current_user, token)
+            flash(
+                _(
+                    "%(name)s är verifierad via e-postdomänen %(domain)s.",
+                    name=organisation.name,
+                    domain=organisation.verified_domain,
+                ),
+                "success",
+            )
+            return see_other(_detail_url(organisation))
+        organisation, domain = trust.domain_proof_for(current_user, token)
+    except trust.ProofLinkProblem as problem:
+        return render_page(
+            "organisations/confirm_domain.html",
+            problem=problem.message,
+            organisation=None,
+            domain="",
+        ), problem.status
+    return render_page(
+        "organisations/confirm_domain.html", problem="", organisation=organisation, domain=domain
+    )
+
+
+@bp.post("/<int:organisation_id>/verifiering/ansok")
+@login_required
+def apply_for_verification(organisation_id: int):
+    membership = member_of_or_403(organisation_id, admin=True)
+    organisation = membership.organisation
+    form = ApplicationForm()
+    if form.validate_on_submit():
+        try:
+            trust.submit_application(organisation, current_user, form.details())
+        except services.InvalidDetails as error:
+            form.org_number.errors.append(error.message)
+        except trust.TrustProblem as error:
+            form.form_errors.append(error.message)
+        else:
+            flash(_("Ansökan är skickad. Du får ett mejl när den är granskad."), "success")
+            return see_other(url_for("organisations.verification", organisation_id=organisation_id))
+    return _verification_page(organisation, membership, application_form=form), 422
+
+
+@bp.post("/<int:organisation_id>/verifiering/<int:application_id>/omprovning")
+@login_required
+def appeal_verification(organisation_id: int, application_id: int):
+    membership = member_of_or_403(organisation_id, admin=True)
+    application = db.get_or_404(VerificationApplication, application_id)
+    if application.organisation_id != organisation_id:
+        abort(404)
+    form = AppealForm()
+    if form.validate_on_submit():
+        try:
+            trust.appeal_application(current_user, application, form.text.data)
+        except trust.TrustProblem as error:
+            form.text.errors.append(error.message)
+        else:
+            flash(_("Omprövningen är begärd. Du får ett mejl med beslutet."), "success")
+            return see_other(url_for("organisations.verification", organisation_id=organisation_id))
+    return _verification_page(membership.organisation, membership, appeal_form=form), 422
+
+
+@bp.post("/<int:organisation_id>/verifiering/aterkalla")
+@site_admin_required
+def revoke_verification(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    form = RevokeForm()
+    if form.validate_on_submit():
+        try:
+            trust.revoke_verification(current_user, organisation, form.reason.data)
+        except trust.TrustProblem as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(_("Verifieringen av %(name)s är borttagen.", name=organisation.name), "success")
+            return see_other(_detail_url(organisation))
+    membership = services.membership_of(current_user, organisation.id)
+    return _verification_page(organisation, membership, revoke_form=form), 422
+
+
+@bp.get("/granskning")
+@login_required
+def review_queue():
+    if not trust.may_review_any(current_user):
+        abort(403)
+    return _review_page(DecisionForm(formdata=None), None, OfficialDomainForm(formdata=None))
+
+
+def _review_page(form: DecisionForm, failed: int | None, domain_form: OfficialDomainForm):
+    return render_page(
+        "organisations/review.html",
+        applications=trust.review_queue(current_user),
+        form=form,
+        failed=failed,
+        domain_form=domain_form,
+        added_domains=services.added_official_domains() if current_user.is_site_admin else [],
+        bodies=names.public_bodies(),
+    )
+
+
+@bp.post("/granskning/domaner")
+@site_admin_required
+def add_official_domain():
+    form = OfficialDomainForm()
+    if form.validate_on_submit():
+        try:
+            services.add_official_domain(current_user, form.body.data, form.domain.data)
+        except services.InvalidDetails as error:
+            form.domain.errors.append(error.message)
+        else:
+            flash(_("Domänen %(domain)s är tillagd.", domain=form.domain.data.lower()), "success")
+            return see_other(url_for("organisations.review_queue"))
+    return _review_page(DecisionForm(formdata=None), None, form), 422
+
+
+@bp.post("/granskning/<int:application_id>")
+@login_required
+def decide_application(application_id: int):
+    application = db.get_or_404(VerificationApplication, application_id)
+    if not trust.can_review(current_user, application):
+        abort(403)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            trust.decide_application(
+                current_user, application, form.decision.data == "approve", form.reason.data
+            )
+        except trust.TrustProblem as error:
+            form.reason.errors.append(error.message)
+        else:
+            flash(
+                _(
+                    "Beslutet är sparat och skickat till %(name)s.",
+                    name=application.organisation.name,
+                ),
+                "success",
+            )
+            return see_other(url_for("organisations.review_queue"))
+    return _review_page(form, application.id, OfficialDomainForm(formdata=None)), 422
+
+
+# --- Join requests -----------------------------------------------------------------------------
+
+
+@bp.route("/<int:organisation_id>/ga-med", methods=["GET", "POST"])
+@confirmed_required
+@join_limit
+def join(organisation_id: int):
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if organisation.is_hidden:
+        abort(404)
+    form = JoinForm()
+    if form.validate_on_submit():
+        try:
+            join_request = trust.request_to_join(
+                current_user, organisation, form.message.data or ""
+            )
+        except trust.TrustProblem as error:
+            form.message.errors.append(error.message)
+        else:
+            if join_request.is_pending:
+                flash(
+                    _(
+                        "Din förfrågan är skickad till administratörerna för %(name)s.",
+                        name=organisation.name,
+                    ),
+                    "success",
+                )
+            else:
+                flash(
+                    _("Välkommen! Du är nu medlem i %(name)s.", name=organisation.name), "success"
+                )
+            return see_other(_detail_url(organisation))
+    status = 422 if form.is_submitted() else 200
+    return render_page(
+        "organisations/join.html",
+        organisation=organisation,
+        form=form,
+        problem=trust.join_problem(current_user, organisation),
+    ), status
+
+
+@bp.post("/<int:organisation_id>/medlemmar/forfragningar/<int:request_id>")
+@login_required
+def answer_join_request(organisation_id: int, request_id: int):
+    own = member_of_or_403(organisation_id, admin=True)
+    join_request = db.get_or_404(JoinRequest, request_id)
+    if join_request.organisation_id != organisation_id:
+        abort(404)
+    approve = request.form.get("answer") == "approve"
+    try:
+        trust.decide_join_request(current_user, join_request, approve)
+    except services.NotAllowed:
+        abort(403)
+    except trust.TrustProblem as error:
+        return _render_members(own, InviteForm(formdata=None), problem=error.message), 422
+    if approve:
+        flash(_("%(person)s är nu medlem.", person=join_request.user.name), "success")
     else:
-        flash(_("Verifieringen av %(name)s är borttagen.", name=organisation.name), "success")
-    return see_other(_detail_url(organisation))
+        flash(_("Förfrågan från %(person)s är avböjd.", person=join_request.user.name), "success")
+    return see_other(url_for("organisations.members", organisation_id=organisation_id))

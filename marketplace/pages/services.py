@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad
@@ -80,3 +81,31 @@ def county_page(code: str) -> TopicPage:
     )
     organisations, total = _organisations(Organisation.county_code == code)
     return TopicPage(ads=ads, organisations=organisations, organisation_total=total)
+
+
+@dataclass(frozen=True)
+class Operator:
+    """Who runs the service, from the SITE_OPERATOR_* settings; `demo` when they are examples."""
+
+    name: str
+    org_number: str
+    address: str
+    email: str
+    phone: str
+    privacy_email: str
+    accessibility_email: str
+    demo: bool
+
+
+def operator() -> Operator:
+    config = current_app.config
+    return Operator(
+        name=config["SITE_OPERATOR_NAME"],
+        org_number=config["SITE_OPERATOR_ORG_NUMBER"],
+        address=config["SITE_OPERATOR_ADDRESS"],
+        email=config["SITE_OPERATOR_EMAIL"],
+        phone=config["SITE_OPERATOR_PHONE"],
+        privacy_email=config["SITE_OPERATOR_PRIVACY_EMAIL"],
+        accessibility_email=config["SITE_OPERATOR_ACCESSIBILITY_EMAIL"],
+        demo=bool(config["SITE_OPERATOR_DEMO"]),
+    )

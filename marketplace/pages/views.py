@@ -92,14 +92,14 @@ def set_language(language: str):
 
 @bp.get("/om")
 def about():
-    return render_page("pages/about.html")
+    return render_page("pages/about.html", operator=services.operator())
 
 
 @bp.get("/tillganglighet")
 def accessibility():
-    return render_page("pages/accessibility.html")
+    return render_page("pages/accessibility.html", operator=services.operator())
 
 
 @bp.get("/integritet")
 def privacy():
-    return render_page("pages/privacy.html")
+    return render_page("pages/privacy.html", operator=services.operator())

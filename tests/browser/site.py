@@ -518,6 +518,20 @@ PAGES: list[SitePage] = [
         visitors=(SITE_ADMIN,),
     ),
     SitePage("signatories in the directory", "organisations.index", query={"undertecknare": "y"}),
+    # Trust: verification, the review queue, asking to join
+    SitePage(
+        "verification",
+        "organisations.verification",
+        values=lambda d: d.organisation,
+        visitors=(MEMBER,),
+    ),
+    SitePage("verification review queue", "organisations.review_queue", visitors=(SITE_ADMIN,)),
+    SitePage(
+        "ask to join",
+        "organisations.join",
+        values=lambda d: {"organisation_id": d.other_organisation_id},
+        visitors=(MEMBER,),
+    ),
     # Privacy
     SitePage("my data", "privacy.index", visitors=(MEMBER,)),
     SitePage("delete account", "privacy.delete", visitors=(MEMBER,)),
