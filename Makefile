@@ -4,14 +4,25 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+PORT ?= 5000
 
-.PHONY: install run test test-fast translations lint messages bench bench-search clean
+.PHONY: install install-run run test test-fast translations lint messages bench bench-search screenshots clean
+
+# What running the site needs (requirements.txt); `make test` adds the test tools.
+install-run: $(RUN_STAMP)
+
+$(RUN_STAMP): requirements.txt
+	@echo "==> Python environment in $(VENV) (requirements.txt: what the site needs to run)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(RUN_STAMP)
 
 install: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+$(STAMP): $(RUN_STAMP) requirements-dev.txt
+	@echo "==> Test and lint tools (requirements-dev.txt)"
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
@@ -26,17 +37,31 @@ node_modules/.installed: package.json package-lock.json
 		echo "npm not found: the browser tests will be skipped (apt-get install npm)"; \
 	fi
 
-translations: install
+translations: install-run
+	@echo "==> Compiling the English translations"
 	$(BIN)/pybabel compile --use-fuzzy -d translations -D messages >/dev/null
 
-run: install translations
+run: install-run translations
+	mkdir -p instance
+	@echo "==> Database: migrations, then the demo data if it is empty (instance/)"
+	FLASK_DEBUG=1 $(FLASK) db upgrade
+	FLASK_DEBUG=1 $(FLASK) seed-demo --if-empty
+	@echo "==> Serving http://127.0.0.1:$(PORT) (e-mails: instance/mail/, worker runs alongside; Ctrl-C stops both)"
+	FLASK_DEBUG=1 $(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Screenshots of the main pages at 390x844, 768x1024 and 1366x900 into docs/screenshots/, from
+# the demo site served on SCREENSHOT_PORT for the purpose (Debian's /usr/bin/chromium).
+SCREENSHOT_PORT ?= 5099
+screenshots: install translations
 	mkdir -p instance
 	FLASK_DEBUG=1 $(FLASK) db upgrade
 	FLASK_DEBUG=1 $(FLASK) seed-demo --if-empty
-	@echo "Serving http://127.0.0.1:5000 (e-mails: instance/mail/, worker runs alongside; Ctrl-C stops both)"
-	FLASK_DEBUG=1 $(FLASK) worker & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port 5000
+	FLASK_DEBUG=1 $(FLASK) run --host 127.0.0.1 --port $(SCREENSHOT_PORT) --no-reload & server=$$!; \
+	trap 'kill $$server 2>/dev/null' EXIT INT TERM; \
+	for i in 1 2 3 4 5 6 7 8 9 10; do curl -fs -o /dev/null http://127.0.0.1:$(SCREENSHOT_PORT)/healthz && break; sleep 1; done; \
+	$(BIN)/python scripts/screenshots.py --base-url http://127.0.0.1:$(SCREENSHOT_PORT)
 
 # Tests in parallel (pytest-xdist), one process per core; the browser tests and the loaded demo
 # each stay on one of them (tests/conftest.py). TEST_WORKERS=0: all in this one process.

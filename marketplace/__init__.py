@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
     from marketplace.crises.views import bp as crises_bp
+    from marketplace.home.views import bp as home_bp
     from marketplace.matching.views import bp as matching_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.pages.views import bp as pages_bp
@@ -115,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
         matching_bp,
         crises_bp,
         agreements_bp,
+        home_bp,
     ):
         app.register_blueprint(blueprint)
 

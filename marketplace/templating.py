@@ -19,7 +19,7 @@ from functools import lru_cache
 import sqlalchemy as sa
 from babel import Locale
 from flask import Flask, g, has_request_context, request, url_for
-from flask_babel import format_date, format_datetime, format_decimal, get_locale, to_user_timezone
+from flask_babel import format_date, format_decimal, format_time, get_locale, to_user_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -31,6 +31,7 @@ from marketplace.ads.markup import linkify
 from marketplace.alerts.labels import rhythm_label
 from marketplace.assets import static_url
 from marketplace.clock import today as swedish_today
+from marketplace.clock import utcnow
 from marketplace.contact import services as contact
 from marketplace.extensions import db
 from marketplace.insights.labels import form_label
@@ -54,9 +55,20 @@ def _format_day(day: date, style: str, locale: str) -> str:
 
 
 def _datetime(value: datetime | None, style: str = "medium") -> str:
+    """A moment as people say it, in the reader's language and time zone: the day as |date
+    writes it ("7 dec. 2026", "i dag", "i går") and the time ("kl. 15:54"). Every page uses
+    this one, so the inbox and the ad page never disagree ("2026-12-07 15:54" vs "7 dec.")."""
     if value is None:
         return ""
-    return format_datetime(value, style)
+    local = to_user_timezone(value)
+    days_ago = (to_user_timezone(utcnow()).date() - local.date()).days
+    if days_ago == 0:
+        day = _("i dag")
+    elif days_ago == 1:
+        day = _("i går")
+    else:
+        day = _format_day(local.date(), "medium", str(get_locale()))
+    return _("%(day)s kl. %(time)s", day=day, time=format_time(value, "short"))
 
 
 def _number(value: int | float | None) -> str:

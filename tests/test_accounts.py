@@ -176,7 +176,7 @@ def test_the_confirmation_link_confirms_the_address(client, outbox):
 
     response = client.get(link_in(outbox[0]))
 
-    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert response.status_code == 302 and response.headers["Location"] == "/mina-sidor"
     assert account("anna@example.com").is_confirmed
     home = client.get("/").get_data(as_text=True)
     assert "Din e-postadress anna@example.com är bekräftad" in home
@@ -334,7 +334,7 @@ def test_logging_in_never_sends_you_off_the_site(client, user, target):
         query_string={"next": target},
         data={"email": user.email, "password": factories.PASSWORD},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/mina-sidor"
 
 
 def test_a_wrong_password_and_an_unknown_address_get_the_same_single_error(client, user):

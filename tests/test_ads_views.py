@@ -413,8 +413,14 @@ def test_members_see_the_controls_and_others_do_not(client, member):
     assert "Hantera annonsen" not in log_in(client, stranger).get(url).get_data(as_text=True)
     html = log_in(client, member).get(url).get_data(as_text=True)
     assert "Hantera annonsen" in html
-    for action in ("redigera", "stang", "forlang", "ta-bort"):
+    for action in ("redigera", "stang", "ta-bort"):
         assert f"/annonser/{ad.id}/{action}" in html
+    # "Förläng" only in the ad's last 30 days: before that, when it can be extended
+    assert f"/annonser/{ad.id}/forlang" not in html
+    assert "Du kan förlänga den under de sista 30 dagarna." in html
+    ending = factories.ad(org=member.acting_organisation, expires_on=today() + timedelta(days=30))
+    html = client.get(f"/annonser/{ending.id}-{ending.slug}").get_data(as_text=True)
+    assert f"/annonser/{ending.id}/forlang" in html and "Förläng 90 dagar" in html
 
 
 def test_choosing_a_county_narrows_the_municipality_list(client):
@@ -422,3 +428,11 @@ def test_choosing_a_county_narrows_the_municipality_list(client):
     html = response.get_data(as_text=True)
     assert html.lstrip().startswith('<div id="municipality-field">')
     assert "Västervik" in html and "Malmö" not in html
+
+
+def test_a_new_ad_starts_in_its_organisations_county_and_municipality(client):
+    org = factories.organisation(county_code="08", municipality_code="0880")
+    member = factories.member(org=org)
+    html = log_in(client, member).get("/annonser/ny").get_data(as_text=True)
+    assert '<option selected value="08">' in html
+    assert '<option selected value="0880">' in html

@@ -83,7 +83,7 @@ def test_an_immediate_alert_arrives_with_the_ad_the_reason_and_unsubscribe_heade
 
     [message] = outbox
     assert message["To"] == "anna@example.com"
-    assert message["Subject"] == "Ny annons för din bevakning ”Läxhjälp i Kalmar”"
+    assert message["Subject"] == "Ny annons för din bevakning: Läxhjälp i Kalmar"
     text = plain(message)
     assert "Vi söker partner för läxhjälp" in text
     assert "Söker · Kalmar Läxhjälpsförening (Inte verifierad) · Kalmar, Kalmar län" in text
@@ -125,7 +125,7 @@ def test_every_word_must_match_and_a_saved_search_matches_words_not_beginnings(a
     save(text="läxhjälp söndag", name="Söndagar")
     save(text="läxhjälp lörd", name="Början")  # #16: a prefix only while typing, never saved
     publish()
-    assert [message["Subject"] for message in outbox] == ["Ny annons för din bevakning ”Lördagar”"]
+    assert [message["Subject"] for message in outbox] == ["Ny annons för din bevakning: Lördagar"]
 
 
 def test_paused_and_non_immediate_searches_get_no_immediate_alert(app, outbox):
@@ -185,8 +185,8 @@ def test_publishing_records_whom_to_alert_and_the_worker_writes_the_mails(app, o
 
     notifications.dispatch()  # the worker, after the commit
     assert sorted(message["Subject"] for message in outbox) == [
-        "Ny annons för din bevakning ”Andra”",
-        "Ny annons för din bevakning ”Första”",
+        "Ny annons för din bevakning: Andra",
+        "Ny annons för din bevakning: Första",
     ]
     ledger = db.session.scalars(
         sa.select(SentAlert.saved_search_id).where(SentAlert.ad_id == ad.id)
@@ -357,7 +357,7 @@ def test_a_daily_digest_bundles_the_new_ads_and_does_not_send_them_again(app, ou
     assert services.send_daily_digests() == 1
     [message] = outbox
     assert message["To"] == "bo@example.com"
-    assert message["Subject"] == "2 nya annonser för din bevakning ”Kalmar”"
+    assert message["Subject"] == "2 nya annonser för din bevakning: Kalmar"
     text = plain(message)
     assert "Läxhjälp på lördagar" in text and "Språkcafé i Kalmar" in text
     assert "Stockholmsannons" not in text
@@ -381,7 +381,7 @@ def test_a_weekly_digest_works_the_same_and_is_left_alone_by_the_daily_run(app, 
     assert services.send_weekly_digests() == 1
     assert services.send_weekly_digests() == 0
     [message] = outbox
-    assert message["Subject"] == "2 nya annonser för din bevakning ”Veckans läxhjälp”"
+    assert message["Subject"] == "2 nya annonser för din bevakning: Veckans läxhjälp"
     assert "Läxhjälp i Borgholm" in plain(message) and "Mer läxhjälp" in plain(message)
 
 

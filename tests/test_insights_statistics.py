@@ -202,7 +202,7 @@ def test_activity_is_counted_per_month(client, figures):
     assert key_figure(html, "Föreslagna matchningar") == "3"
     assert key_figure(html, "Kontakter") == "2"
     assert key_figure(html, "Rapporterade resultat") == "3"
-    assert "varav 2 samverkan" in html
+    assert "2 av dem ledde till samverkan" in html
 
 
 def test_a_county_filter_counts_only_that_county(client, figures):

@@ -339,7 +339,7 @@ def test_a_user_in_two_organisations_switches_which_one_they_act_for(app):
     factories.membership(user, second, Role.MEMBER)
     client = log_in(app.test_client(), user, form=True)
     html = client.get("/organisationer/mina").get_data(as_text=True)
-    assert "Du agerar för den här organisationen." in html
+    assert "Du företräder den här organisationen." in html
     assert "Agera för Andra Föreningen" in html and f"Agera för {first.name}" not in html
     response = client.post("/organisationer/agera-for", data={"organisation_id": second.id})
     assert response.status_code == 303 and response.headers["Location"] == "/organisationer/mina"
@@ -347,7 +347,7 @@ def test_a_user_in_two_organisations_switches_which_one_they_act_for(app):
     assert db.session.get(User, user.id).acting_organisation_id == second.id
     html = client.get("/organisationer/mina").get_data(as_text=True)
     assert f"Agera för {first.name}" in html and "Agera för Andra Föreningen" not in html
-    assert "Du agerar nu för Andra Föreningen." in html
+    assert "Du företräder nu Andra Föreningen." in html
 
 
 def test_nobody_can_act_for_an_organisation_they_do_not_belong_to(app, client):

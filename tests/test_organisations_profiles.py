@@ -5,7 +5,8 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from marketplace.ads.models import Ad
+from marketplace.ads.models import Ad, AdStatus
+from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.organisations import orgnr
 from marketplace.organisations.models import LegalForm, Membership, Organisation, Role, Sector
@@ -71,7 +72,7 @@ def test_registering_an_organisation_makes_the_creator_its_administrator_and_act
     assert membership.user_id == user.id and membership.role is Role.ADMIN
     assert db.session.get(type(user), user.id).acting_organisation_id == organisation.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Uppgifterna om Språkcafé Kalmar är sparade." in page
+    assert "Organisationen är skapad." in page
 
 
 def test_the_registration_form_lists_every_municipality_grouped_by_county_without_javascript(
@@ -446,3 +447,15 @@ def test_a_second_registration_with_the_same_number_loses_the_race_cleanly(app, 
     with app.test_request_context(), pytest.raises(services.DuplicateOrgNumber):
         services.create_organisation(second, details)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Membership)) == 1
+
+
+def test_the_organisation_page_lists_its_open_ads_and_folds_the_ended_ones(client):
+    org = factories.organisation(name="Språkcafé Kalmar", slug="sprakcafe-kalmar")
+    factories.ad(org=org, title="Språkvänner sökes")
+    factories.ad(org=org, title="Lokal hittad", status=AdStatus.PARTNER_FOUND)
+    factories.ad(org=org, title="Dold annons", hidden_at=utcnow())
+    html = client.get(f"/organisationer/{org.id}-sprakcafe-kalmar").get_data(as_text=True)
+    assert "Öppna annonser" in html and "Språkvänner sökes" in html
+    assert "<summary>Avslutade annonser (1)</summary>" in html
+    assert html.index("Avslutade annonser") < html.index("Lokal hittad")
+    assert "Dold annons" not in html

@@ -29,9 +29,13 @@ def test_the_search_page_lists_open_ads_and_has_an_accessible_live_form(client):
     assert response.status_code == 200
     assert "Läxhjälp i Kalmar" in html and "Stängd annons" not in html
     assert html.count("<h1") == 1
-    assert '<section id="results" aria-live="polite"' in html
+    assert '<section id="results"' in html
+    assert '<p id="search-status" class="visually-hidden" role="status">' in html  # polite, kept
     assert 'data-hx-get="/annonser"' in html
-    assert 'data-hx-trigger="input changed delay:300ms from:input[type=search], change"' in html
+    assert (
+        'data-hx-trigger="input changed delay:300ms from:input[type=search], change, submit"'
+        in html
+    )
     assert 'data-hx-target="#results"' in html
     assert 'data-hx-swap="outerHTML"' in html and 'data-hx-push-url="true"' in html
     assert 'method="get" action="/annonser"' in html and 'type="submit"' in html
@@ -118,13 +122,47 @@ def test_filters_narrow_the_results(client):
     assert "Behov i Skåne" in html and "Erbjudande i Kalmar" not in html
 
 
-def test_facet_counts_are_shown_and_link_to_the_filtered_search(client):
+def test_the_filter_panel_shows_each_choice_with_its_count_and_the_chosen_filters(client):
     factories.ad(title="A", kind=AdKind.NEED)
     factories.ad(title="B", kind=AdKind.OFFER)
     factories.ad(title="C", kind=AdKind.OFFER)
     html = client.get("/annonser?q=&kind=need").get_data(as_text=True)
     assert "Erbjuder (2)" in html and "Söker (1)" in html
-    assert 'href="/annonser?q=&amp;kind=need&amp;kind=offer"' in html
+    assert "Antal annonser per filter" not in html  # no second list of the same counts
+    assert 'Filter<span id="filter-count"> (1)' in html
+    assert "Visa 1 annons" in html
+    # The chosen filter, above the results, with a link that removes it
+    assert '<li><a href="/annonser?q=">Söker' in html
+
+
+def test_a_live_update_also_refreshes_the_counts_out_of_band(client):
+    factories.ad(title="Läxhjälp", kind=AdKind.NEED)
+    factories.ad(title="Lokal", kind=AdKind.OFFER)
+    html = client.get("/annonser?kind=offer", headers=HTMX).get_data(as_text=True)
+    assert html.startswith('<section id="results"')
+    assert '<span id="n-kind-1" class="facet-label" data-hx-swap-oob="true">Erbjuder (1)' in html
+    assert '<span id="show-label" data-hx-swap-oob="true">Visa 1 annons</span>' in html
+    assert '<span id="search-status" data-hx-swap-oob="innerHTML">1 annons</span>' in html
+    assert "data-hx-swap-oob" not in client.get("/annonser?kind=offer").get_data(as_text=True)
+
+
+def test_an_empty_result_offers_wider_searches_with_their_counts(client):
+    factories.ad(title="Läxhjälp i Kalmar", kind=AdKind.NEED, county_code="08")
+    html = client.get("/annonser?q=l%C3%A4xhj%C3%A4lp&kind=offer&county=08").get_data(as_text=True)
+    assert "Inga öppna annonser matchar sökningen." in html
+    assert "ta bort filtret ”Erbjuder”</a> – 1 annons" in html
+    html = client.get("/annonser?q=homework").get_data(as_text=True)
+    assert "sök på det svenska ordet ”läxhjälp” (för ”homework”)</a> – 1 annons" in html
+    html = client.get("/annonser?q=l%C3%A4xhj%C3%A4lp+zyxxy").get_data(as_text=True)
+    assert "sök bara på ”läxhjälp”</a> – 1 annons" in html
+
+
+def test_english_visitors_are_told_that_the_ads_are_in_swedish(client):
+    factories.ad(title="Läxhjälp i Kalmar")
+    client.get("/sprak/en")
+    html = client.get("/annonser?q=homework").get_data(as_text=True)
+    assert "Ads are written in Swedish" in html
+    assert "läxhjälp" in html
 
 
 def test_pagination_links_keep_the_filters(client, app):
@@ -213,8 +251,8 @@ def test_the_start_page_shows_the_newest_ads_challenge_counts_and_a_search_box(c
         factories.ad(title=f"Annons nummer {number}", challenges=("education",))
     factories.ad(title="Utgången", expires_on=today() - timedelta(days=1))
     html = client.get("/").get_data(as_text=True)
-    assert "Annons nummer 11" in html and "Annons nummer 2" in html
-    assert "Annons nummer 1<" not in html and "Annons nummer 0" not in html  # only ten
+    assert "Annons nummer 11" in html and "Annons nummer 8" in html
+    assert "Annons nummer 7<" not in html and "Annons nummer 0" not in html  # only four
     assert "Utgången" not in html
     assert "12 öppna annonser" in html  # utbildning
     assert 'href="/utmaningar/education"' in html

@@ -89,7 +89,7 @@ def register():
     form = RegisterForm()
     if form.validate_on_submit():
         if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+            flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
         try:
             user = services.register(
@@ -102,7 +102,7 @@ def register():
             form.email.errors.append(str(error))
         else:
             _start_session(user)
-            flash(_("Välkommen! Vi har skickat en länk till din e-postadress."), "success")
+            flash(_("Välkommen! Ditt konto är skapat."), "success")
             return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 
@@ -114,8 +114,8 @@ def confirm_email(token: str):
     except (LinkExpired, LinkInvalid, services.WrongAccount) as error:
         return _link_problem("confirm", error)
     flash(_("Tack! Din e-postadress %(email)s är bekräftad.", email=user.email), "success")
-    if current_user.is_authenticated:
-        return redirect(url_for("pages.index"))
+    if current_user.is_authenticated:  # Mina sidor: the next steps, ticked off as they are done
+        return redirect(url_for("home.index"))
     return redirect(url_for("accounts.login"))
 
 
@@ -158,7 +158,7 @@ def unconfirmed():
     deduct_when=_login_failed,
 )
 def login():
-    next_url = safe_next(url_for("pages.index"))
+    next_url = safe_next(url_for("home.index"))  # Mina sidor, unless they came from a page
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
     form = LoginForm()

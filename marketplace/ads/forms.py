@@ -118,6 +118,13 @@ class AdForm(PlaceFields, FlaskForm):
             *(SelectChoice(crisis.slug, crisis.name) for crisis in offered),
         ]
 
+    def start_from(self, organisation) -> None:
+        """A new ad starts where its organisation is (its county and municipality), not in
+        "Hela Sverige": most needs and offers are local; the poster can widen it."""
+        if self.ad is None and not self.is_submitted():
+            self.county.data = organisation.county_code or ""
+            self.municipality.data = organisation.municipality_code or ""
+
     @property
     def is_bot(self) -> bool:
         return bool(self.website.data)

@@ -356,6 +356,29 @@ def newest_open_ads(limit: int = 10) -> list[Ad]:
     )
 
 
+def organisation_ads(organisation_id: int, ended_limit: int = 20) -> tuple[list[Ad], list[Ad]]:
+    """An organisation's page: its open ads (newest first) and its ended ones (closed or expired,
+    latest first, at most `ended_limit`), none hidden by a moderator."""
+    base = (
+        sa.select(Ad)
+        .where(Ad.organisation_id == organisation_id, Ad.hidden_at.is_(None))
+        .options(so.selectinload(Ad.organisation), so.selectinload(Ad.challenge_links))
+    )
+    open_ads = list(
+        db.session.scalars(
+            base.where(open_ads_condition()).order_by(Ad.published_at.desc(), Ad.id.desc())
+        )
+    )
+    ended = list(
+        db.session.scalars(
+            base.where(sa.not_(open_ads_condition()))
+            .order_by(Ad.expires_on.desc(), Ad.id.desc())
+            .limit(ended_limit)
+        )
+    )
+    return open_ads, ended
+
+
 def open_ads_per_challenge() -> dict[str, int]:
     """Challenge slug -> number of open ads addressing it (one grouped query)."""
     rows = db.session.execute(

@@ -33,7 +33,7 @@ from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
 from marketplace.search.forms import AdSearchForm
-from marketplace.search.services import search_ads
+from marketplace.search.services import relaxations, search_ads
 from marketplace.urls import ad_url, external_url
 
 bp = Blueprint("ads", __name__, url_prefix="/annonser")
@@ -67,6 +67,8 @@ def index():
     result = search_ads(query, page=form.page_number(), per_page=current_app.config["PER_PAGE"])
     args = request.args.to_dict(flat=False)
     args.pop("page", None)
+    chosen = active_filters(form)
+    wider = relaxations(query) if result.total == 0 and (chosen or query.text) else []
     return render_page(
         "ads/index.html",
         fragment="results",
@@ -74,11 +76,75 @@ def index():
         result=result,
         banner_crises=crises.banner_crises(query.county),
         search_crisis=crises.crisis_by_slug(query.crisis) if query.crisis else None,
+        chosen=chosen,
+        suggestions=[_suggestion(form, item) for item in wider],
+        live_update=is_partial_request(),  # the fragment then also refreshes the filter counts
         feed_url=url_for("ads.feed", **args),
         swedish=swedish_suggestion(form.q.data),
         save_search_url=save_search_url(),
         toggle_filter_url=toggle_filter_url,
     )
+
+
+FILTER_FIELDS = ("kind", "challenge", "county", "municipality", "seeking", "sector")
+
+
+def _choice_label(field, value: str) -> str:
+    for choice in field.choices or []:
+        choice_value, label = (
+            (choice.value, choice.label) if hasattr(choice, "value") else choice[:2]
+        )
+        if str(choice_value) == value:
+            return str(label)
+    return value
+
+
+def active_filters(form: AdSearchForm) -> list[tuple[str, str, str, str]]:
+    """The filters the search uses: (field, value, label, URL without it), in the form's order."""
+    chosen = []
+    for name in FILTER_FIELDS:
+        field = form[name]
+        values = field.data if isinstance(field.data, list) else [field.data]
+        for value in values:
+            if value:
+                single = not isinstance(field.data, list)
+                label = _choice_label(field, value)
+                chosen.append((name, value, label, toggle_filter_url(name, value, single)))
+    return chosen
+
+
+def _suggestion(form: AdSearchForm, item) -> dict:
+    """A wider search offered when nothing was found: its words, its link and its count."""
+    if item.field == "q":
+        return {
+            "field": "q",
+            "label": item.value,
+            "english": item.english,
+            "url": url_for("ads.index", **{**_args_without_page(), "q": item.value}),
+            "total": item.total,
+        }
+    if item.field == "all":
+        return {
+            "field": "all",
+            "label": "",
+            "english": "",
+            "url": url_for("ads.index", q=form.q.data) if form.q.data else url_for("ads.index"),
+            "total": item.total,
+        }
+    single = item.field in ("county", "municipality")
+    return {
+        "field": item.field,
+        "label": _choice_label(form[item.field], item.value),
+        "english": "",
+        "url": toggle_filter_url(item.field, item.value, single),
+        "total": item.total,
+    }
+
+
+def _args_without_page() -> dict:
+    args = request.args.to_dict(flat=False)
+    args.pop("page", None)
+    return args
 
 
 def swedish_suggestion(text: str | None) -> str | None:
@@ -143,6 +209,7 @@ def new():
     form.offer_crises(crises.active_crises(today()))
     if not form.is_submitted() and request.args.get("kris"):  # "Publicera … för krisen"
         form.crisis.data = request.args.get("kris")
+    form.start_from(organisation)
     if form.is_submitted() and form.is_bot:  # honeypot: answer as if published, store nothing
         flash(_("Annonsen är publicerad."), "success")
         return see_other(url_for("ads.index"))

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
+from marketplace.ads.services import organisation_ads
 from marketplace.agreements import services as agreements
 from marketplace.extensions import db, limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
@@ -106,7 +107,10 @@ def _save(form: OrganisationForm, template: str, save):
         except services.NotAllowed:
             abort(403)
         else:
-            flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
+            if form.organisation is None:
+                flash(_("Organisationen är skapad."), "success")
+            else:
+                flash(_("Uppgifterna om %(name)s är sparade.", name=organisation.name), "success")
             if organisation.public_body and not organisation.is_verified:
                 # A region, municipality or county board: the next step is proving the domain.
                 return see_other(
@@ -138,10 +142,13 @@ def detail(organisation_id: int, slug: str):
         abort(404)  # hidden by a moderator: gone for the public
     if slug != organisation.slug:  # old names and bare ids lead to the one canonical address
         return redirect(_detail_url(organisation), code=301)
+    open_ads, ended_ads = organisation_ads(organisation.id)
     return render_page(
         "organisations/detail.html",
         organisation=organisation,
         membership=membership,
+        open_ads=open_ads,
+        ended_ads=ended_ads,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
         signed={organisation.id: agreements.confirmed_counties(organisation.id)},
         join_problem=trust.join_problem(viewer(), organisation),
@@ -298,7 +305,7 @@ def act_for():
         membership = services.set_acting_organisation(current_user, organisation_id)
     except services.NotAllowed:
         abort(403)
-    flash(_("Du agerar nu för %(name)s.", name=membership.organisation.name), "success")
+    flash(_("Du företräder nu %(name)s.", name=membership.organisation.name), "success")
     return see_other(safe_next(url_for("organisations.mine")))
 
 

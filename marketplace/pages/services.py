@@ -3,26 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 
 from marketplace.ads import services as ad_services
-from marketplace.ads.models import Ad
+from marketplace.ads.models import Ad, open_ads_condition
 from marketplace.caching import cached
+from marketplace.clock import utcnow
 from marketplace.extensions import db
+from marketplace.insights.models import Outcome
 from marketplace.organisations.models import Organisation, OrganisationChallenge
 from marketplace.search.services import AdQuery, AdSearchResult, search_ads
 
-START_PAGE_ADS = 10
+START_PAGE_ADS = 4  # the start page stays within ~2.5 phone screens
 TOPIC_PAGE_ADS = 20
 TOPIC_PAGE_ORGANISATIONS = 30
+
+
+@dataclass(frozen=True)
+class StartFigures:
+    """The start page's live figures: visible organisations, open ads, and collaborations
+    reported as started in the last 12 months."""
+
+    organisations: int
+    open_ads: int
+    collaborations: int
 
 
 @dataclass
 class StartPage:
     newest_ads: list[Ad]
     open_ads_per_challenge: dict[str, int]
+    figures: StartFigures
 
 
 @dataclass
@@ -40,10 +54,29 @@ def open_ads_per_challenge() -> dict[str, int]:
     return ad_services.open_ads_per_challenge()
 
 
+@cached("start_figures", tables={"organisation", "ad", "outcome"})
+def start_figures() -> StartFigures:
+    """The three figures in one statement (the start page must stay cheap)."""
+    year_ago = utcnow() - timedelta(days=365)
+    row = db.session.execute(
+        sa.select(
+            sa.select(sa.func.count(Organisation.id))
+            .where(Organisation.hidden_at.is_(None))
+            .scalar_subquery(),
+            sa.select(sa.func.count(Ad.id)).where(open_ads_condition()).scalar_subquery(),
+            sa.select(sa.func.count(Outcome.id))
+            .where(Outcome.collaborated.is_(True), Outcome.reported_at >= year_ago)
+            .scalar_subquery(),
+        )
+    ).one()
+    return StartFigures(*(int(value or 0) for value in row))
+
+
 def start_page() -> StartPage:
     return StartPage(
         newest_ads=ad_services.newest_open_ads(START_PAGE_ADS),
         open_ads_per_challenge=open_ads_per_challenge(),
+        figures=start_figures(),
     )
 
 

@@ -23,7 +23,7 @@ from marketplace.search.services import AdQuery
 # URL values (Swedish, shareable) -> the contract's sort names.
 SORT_VALUES = {"relevans": "relevance", "nyast": "newest", "snart-utgaende": "expiring"}
 SORT_LABELS = {
-    "relevans": _l("Bäst matchning"),
+    "relevans": _l("Mest relevanta"),
     "nyast": _l("Nyast först"),
     "snart-utgaende": _l("Snart utgående först"),
 }

@@ -48,6 +48,7 @@ from marketplace.clock import today
 from marketplace.crises import rules as crisis_rules
 from marketplace.crises.models import Crisis
 from marketplace.extensions import db
+from marketplace.language import english_hints
 from marketplace.organisations.models import Organisation, Sector
 from marketplace.search import engine
 from marketplace.search import index as search_index
@@ -431,6 +432,94 @@ def _crisis_first(
         )
         ids += rest.ids
     return ids, whole.total, whole.facets
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """A search one step wider than an empty one, and how many open ads it would find.
+
+    `field` and `value` name the filter to drop ("kind", "offer"); for a word, `field` is "q"
+    and `value` the text to search for instead (one of the words, or the Swedish word for an
+    English one: `english` is then the word typed)."""
+
+    field: str
+    value: str
+    total: int
+    english: str = ""
+
+
+MAX_WORD_SUGGESTIONS = 3
+
+
+def _count(query: AdQuery) -> int:
+    return search_ads(query, page=1, per_page=1, with_facets=False).total
+
+
+def relaxations(query: AdQuery) -> list[Relaxation]:
+    """For a search that found nothing: each filter dropped, each word alone, English words in
+    Swedish; only those that would find something, most results first (a few cheap counts)."""
+    found: list[Relaxation] = []
+    filters: list[tuple[str, str, AdQuery]] = []
+    for kind in query.kinds:
+        filters.append(
+            ("kind", kind.value, _without(query, kinds=[k for k in query.kinds if k != kind]))
+        )
+    for slug in query.challenges:
+        filters.append(
+            (
+                "challenge",
+                slug,
+                _without(query, challenges=[c for c in query.challenges if c != slug]),
+            )
+        )
+    if query.municipality:
+        filters.append(("municipality", query.municipality, _without(query, municipality=None)))
+    elif query.county:
+        filters.append(("county", query.county, _without(query, county=None)))
+    for sector in query.seeking:
+        filters.append(
+            (
+                "seeking",
+                sector.value,
+                _without(query, seeking=[s for s in query.seeking if s != sector]),
+            )
+        )
+    for sector in query.sectors:
+        filters.append(
+            (
+                "sector",
+                sector.value,
+                _without(query, sectors=[s for s in query.sectors if s != sector]),
+            )
+        )
+    for name, value, wider in filters:
+        total = _count(wider)
+        if total:
+            found.append(Relaxation(name, value, total))
+    if len(filters) > 1 and not found:
+        unfiltered = AdQuery(text=query.text, sort=query.sort)
+        total = _count(unfiltered)
+        if total:
+            found.append(Relaxation("all", "", total))
+    typed = query.text.split()
+    for english, swedish in english_hints(query.text):
+        text = " ".join(swedish if word.lower() == english else word for word in typed)
+        total = _count(_without(query, text=text))
+        if not total and text != swedish:  # "homework help": "läxhjälp help" may find nothing
+            text = swedish
+            total = _count(_without(query, text=text))
+        if total:
+            found.append(Relaxation("q", text, total, english=english))
+    if len(typed) > 1:
+        for word in sorted(set(typed), key=len, reverse=True)[:MAX_WORD_SUGGESTIONS]:
+            total = _count(_without(query, text=word))
+            if total:
+                found.append(Relaxation("q", word, total))
+    return sorted(found, key=lambda item: (item.field != "q" or not item.english, -item.total))
+
+
+def _without(query: AdQuery, **changes) -> AdQuery:
+    return replace(query, **changes)
 
 
 def _database_search(

@@ -233,6 +233,14 @@ class BrowserLog:
         ]
 
 
+def header_menu(page):
+    """The header's menu (a <details>, "Meny"), opened so that its links can be clicked."""
+    menu = page.locator("header details.menu")
+    if menu.get_attribute("open") is None:
+        menu.locator("summary").click()
+    return menu
+
+
 def new_page(browser, live_server, **context_options):
     context = browser.new_context(locale="sv-SE", base_url=live_server.url, **context_options)
     context.set_default_timeout(TIMEOUT_MS)

@@ -329,6 +329,7 @@ PAGES: list[SitePage] = [
     SitePage("forgotten password", "accounts.forgot_password", visitors=(ANONYMOUS,)),
     SitePage("reset link sent", "accounts.reset_sent", visitors=(ANONYMOUS,)),
     SitePage("account settings", "accounts.settings", visitors=(MEMBER,)),
+    SitePage("mina sidor", "home.index", visitors=(MEMBER, UNCONFIRMED)),
     form_with_errors(
         "account settings with errors", "accounts.settings", "accounts.change_password"
     ),
