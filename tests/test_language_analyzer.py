@@ -219,3 +219,53 @@ def test_odd_input_never_fails():
 def test_names_and_unknown_words_match_their_own_forms():
     assert finds("Norrliden", "Läxhjälpen Norrlidens skola") is not None
     assert finds("Zxqvist", "zxqvist") == (Tier.EXACT,)
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        # present tenses the dictionary files as words of their own, or not under their verb
+        ("skänka", "Vi skänker begagnade laptops"),
+        ("hitta", "Här hittar du oss"),
+        ("visa", "Vi visar hur du lagar cykeln"),
+        ("stänga", "Biblioteket stänger tidigt"),
+        ("köra", "Vem kör till träningen?"),
+        ("leva", "Hur man lever med demens"),
+        # plurals filed under another word
+        ("natt", "Jour alla nätter"),
+        ("helg", "Öppet på helger"),
+    ],
+)
+def test_a_present_tense_or_plural_finds_its_verb_or_noun(query, text):
+    assert finds(query, text) == (Tier.EXACT,)
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [
+        ("skänker", "Vill du skänka en dator?"),
+        ("nätter", "Jour natt och dag"),
+        ("visar", "Visa vägen"),
+    ],
+)
+def test_a_present_tense_or_plural_typed_finds_the_dictionary_form(query, text):
+    assert finds(query, text) == (Tier.EXACT,)
+
+
+def test_an_ambiguous_form_keeps_both_words():
+    assert set(language.lemmas_of("lever")) == {"lever", "leva"}  # liver, lives
+    assert set(language.lemmas_of("stänger")) >= {"stänga"}
+    assert "kör" in language.lemmas_of("kör") and "köra" in language.lemmas_of("kör")
+
+
+@pytest.mark.parametrize(
+    ("query", "text"),
+    [("bilda", "Bilder från sommarlägret"), ("paja", "Pajer och kakor"), ("köra", "Två körer")],
+)
+def test_a_plural_does_not_find_a_verb_that_only_looks_like_it(query, text):
+    assert finds(query, text) is None
+
+
+def test_a_hostel_is_a_wanderers_home_not_nonsense_parts():
+    word = language.analyze_word("vandrarhem")
+    assert "hem" in word.parts and "vande" not in word.parts and "rar" not in word.parts

@@ -33,6 +33,9 @@ def test_the_set_is_large_enough_to_mean_something():
     assert len(data["accents"]) >= 500
     assert len(data["compounds"]) >= 300
     assert len(data["lookalikes"]) >= 100
+    assert len(data["present_tense"]) >= 300
+    assert sum(item["apart"] for item in data["present_tense"]) >= 80
+    assert len(data["plurals"]) >= 250
 
 
 @pytest.mark.parametrize(
@@ -43,6 +46,9 @@ def test_the_set_is_large_enough_to_mean_something():
         ("accents", 0.90),
         ("head_to_compound", 0.85),
         ("compound_to_parts", 0.65),
+        ("present_tense", 0.95),
+        ("present_tense_filed_apart", 0.90),
+        ("plurals", 0.95),
     ],
 )
 def test_recall_meets_its_target(figures, metric, target):
@@ -51,6 +57,11 @@ def test_recall_meets_its_target(figures, metric, target):
 
 def test_words_that_only_look_alike_rarely_match(figures):
     assert figures["lookalike_false_matches"] <= 0.05
+
+
+def test_a_plural_is_not_taken_for_a_verb_that_looks_like_it(figures):
+    """ "bilder" is no form of "bilda", "pajer" none of "paja" (pairs checked by hand)."""
+    assert figures["plural_verb_false_matches"] <= 0.05
 
 
 def test_the_analysis_finds_more_than_the_one_it_replaces(figures):

@@ -12,6 +12,12 @@ Sources (versions are written to data/manifest.json and checked there):
   dictionary lists as entries of their own to their lemma (böcker -> bok, äldst -> gammal,
   sade -> säga). Only such entries are linked, and only when simplemma does not also use the
   entry as a lemma of other forms; links from names and a few checked mistakes are dropped.
+  It also confirms the lemmas the dictionary's grouping hides (see confirmed_lemmas): the
+  dictionary groups forms by spelling, not by word, so a present tense that is also an entry of
+  its own ("hittar", "skänker", "lever") or a plural filed under another entry ("helger" under
+  helga) would otherwise never reach its verb or noun. A form gets simplemma's lemma only when
+  the dictionary agrees: it generates the form from that entry, or one of its suffix rules
+  turns that entry into the form (visa -> visar, leva -> lever, helg -> helger).
 - wordfreq's large Swedish list (Apache-2.0 code, CC-BY-SA data): how common each form is, summed
   per lemma. The compound splitter and the accent restorer weigh their choices with it.
 
@@ -41,7 +47,7 @@ ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
-from hunspell import read_aff, read_dic  # noqa: E402
+from hunspell import Affixes, read_aff, read_dic  # noqa: E402
 
 from marketplace.language.analyzer import compute_split  # noqa: E402
 from marketplace.language.lexicon import Lexicon, exceptions_digest  # noqa: E402
@@ -93,6 +99,11 @@ def simplemma_table() -> dict[str, str]:
 def expand(aff: Path, dic: Path):
     """Entries (lemma -> forms), compound modifiers (string -> lemmas), capitalised entries."""
     affixes = read_aff(aff)
+    paradigms, modifiers, names = _expand(affixes, dic)
+    return paradigms, modifiers, names
+
+
+def _expand(affixes: Affixes, dic: Path):
     only_in_compound = affixes.option("ONLYINCOMPOUND")
     begin, middle = affixes.option("COMPOUNDBEGIN"), affixes.option("COMPOUNDMIDDLE")
     paradigms: dict[str, set[str]] = defaultdict(set)
@@ -126,8 +137,10 @@ def complete_verbs(paradigms: dict[str, set[str]], known: set[str]) -> None:
         if lemma + "de" in forms and lemma + "t" in forms and lemma + "r" in known:
             forms.add(lemma + "r")
         stem = lemma[:-1]
-        if (stem + "te" in forms or stem + "de" in forms) and stem + "er" in known:
-            forms.add(stem + "er")
+        # a stem in -r takes no ending (köra: kör, not "körer", the plural of kör)
+        present = stem if stem.endswith("r") else stem + "er"
+        if (stem + "te" in forms or stem + "de" in forms) and present in known:
+            forms.add(present)
 
 
 def irregular_links(
@@ -152,10 +165,84 @@ def irregular_links(
     return links
 
 
+def suffix_forms(affixes: Affixes, lemma: str, known: set[str]) -> set[str]:
+    """Every form any suffix rule of the dictionary makes of `lemma`, whatever flags the entry
+    has: what Swedish inflection allows for a word of that shape. A rule that only cuts the
+    final -a (the imperative "film" of filma) counts only for a present tense in -r ("kör" of
+    köra); one that only adds -s (genitive, passive) counts not at all: both would confirm
+    too many of simplemma's guesses ("film" -> filma, "läs" -> lä)."""
+    found = set()
+    # "kör" of köra, a weak verb of the second conjugation (körde, kört); not "sur" of sura
+    weak = lemma.endswith("ra") and bool({lemma[:-1] + "de", lemma[:-1] + "t"} & known)
+    for rules in affixes.suffixes.values():
+        for rule in rules:
+            if rule.strip and not lemma.endswith(rule.strip):
+                continue
+            if not rule.condition.search(lemma):
+                continue
+            form = lemma[: len(lemma) - len(rule.strip)] + rule.add
+            if rule.add == "s" and not rule.strip:
+                continue
+            if not rule.add and not (rule.strip == "a" and form.endswith("r") and weak):
+                continue
+            found.add(form)
+    return found
+
+
+# Present tenses and plurals, and the plurals' definite and genitive forms: the forms whose
+# lemmas confirmed_lemmas completes. Others it would link are mostly a second reading of an
+# adjective or participle ("svalt" -> sval besides svalt), which only doubles the weight of the
+# word where two ads share it (matching counts every lemma of a word).
+PRESENT_OR_PLURAL = ("r", "rna", "rnas", "rs")
+# simplemma lemmas that confirmed_lemmas would give wrongly (checked by hand among the confirmed
+# forms with zipf >= 2.5): "vägarna" is no form of vägare, "tekniker" none of teknik, ...
+_WRONG_CONFIRMED = (
+    "vägare pasta markera böra länd maja björna mora skuldra teknik historik kritik peppa sug kära"
+)
+WRONG_CONFIRMED = frozenset(_WRONG_CONFIRMED.split())
+
+
+def confirmed_lemmas(
+    paradigms: dict[str, set[str]],
+    lemmas_of: dict[str, set[str]],
+    simplemma: dict[str, str],
+    affixes: Affixes,
+) -> dict[str, str]:
+    """Present tense or plural -> the lemma simplemma gives it, where the dictionary agrees but its grouping by
+    spelling kept the two apart: the dictionary generates the form from that entry (skänka ->
+    "skänker", also an entry of its own), or a suffix rule of the dictionary makes the form of
+    it (visa -> "visar", leva -> "lever", helg -> "helger"; see suffix_forms)."""
+    generated_by: dict[str, set[str]] = defaultdict(set)
+    for lemma, forms in paradigms.items():
+        for form in forms:
+            generated_by[form].add(lemma)
+    confirmed = {}
+    made_of: dict[str, set[str]] = {}
+    for form, lemmas in lemmas_of.items():
+        if not form.endswith(PRESENT_OR_PLURAL):
+            continue
+        lemma = simplemma.get(form)
+        if not lemma or lemma == form or lemma in lemmas or lemma not in paradigms:
+            continue
+        if lemma in WRONG_LINKS or form in WRONG_LINKS or lemma in WRONG_CONFIRMED:
+            continue
+        # a noun in -er is no form of a verb in -ra ("buller" of bullra, "foster" of fostra)
+        if lemma.endswith("ra") and "er" in form[len(lemma) - 3 :] and not form.startswith(lemma):
+            continue
+        if lemma not in generated_by[form]:
+            if lemma not in made_of:
+                made_of[lemma] = suffix_forms(affixes, lemma, lemmas_of.keys())
+            if form not in made_of[lemma]:
+                continue
+        confirmed[form] = lemma
+    return confirmed
+
+
 def build(out: Path) -> dict:
     zipf = zipf_table()
     simplemma = simplemma_table()
-    paradigms, modifiers, names = expand(HUNSPELL.with_suffix(".aff"), HUNSPELL.with_suffix(".dic"))
+    affixes = read_aff(HUNSPELL.with_suffix(".aff"))
+    paradigms, modifiers, names = _expand(affixes, HUNSPELL.with_suffix(".dic"))
     known = {form for forms in paradigms.values() for form in forms}
     complete_verbs(paradigms, known)
     links = irregular_links(paradigms, names, simplemma)
@@ -172,6 +259,23 @@ def build(out: Path) -> dict:
                 lemmas_of[form].add(links[lemma])
     for lemma in paradigms:
         lemmas_of[lemma].add(lemma)
+    # The lemmas the dictionary's grouping by spelling hid, where simplemma and the dictionary
+    # agree ("hittar" -> hitta besides the entry hittar; "lever" -> leva besides lever).
+    confirmed = confirmed_lemmas(paradigms, lemmas_of, simplemma, affixes)
+    for form, lemma in confirmed.items():
+        lemmas_of[form].add(lemma)
+    # ... and the other way: a first-conjugation verb (pajade) has no forms in -er, so "pajer"
+    # that the dictionary files under paja is only the plural of paj, once it has that lemma.
+    for lemma, forms in paradigms.items():
+        stem = lemma[:-1]
+        if not lemma.endswith("a") or lemma + "de" not in forms:
+            continue
+        if stem + "de" in forms or stem + "te" in forms:  # ringa: ringade and ringde
+            continue
+        for form in forms:
+            verb = {lemma, links.get(lemma)}
+            if form.startswith(stem + "er") and lemma in lemmas_of.get(form, ()):
+                lemmas_of[form] = lemmas_of[form] - verb or lemmas_of[form]
 
     lemma_keys = sorted({lemma for lemmas in lemmas_of.values() for lemma in lemmas})
     lemma_trie = marisa_trie.Trie(lemma_keys)
@@ -197,10 +301,21 @@ def build(out: Path) -> dict:
     forms_trie = marisa_trie.RecordTrie("<IB", form_records)
 
     begins: dict[str, set[str]] = defaultdict(set)
+
+    def modifier_lemmas(lemma: str) -> set[str]:
+        if lemma in paradigms:
+            return {links.get(lemma, lemma)}
+        # an entry only for compounds ("vandrar-" of vandrarhem): the word it joins with, an
+        # agent noun without its -e (vandrare) or the form it spells
+        for word in (lemma + "e", lemma):
+            if word in lemmas_of:
+                return lemmas_of[word]
+        return set()
+
     for string, lemmas in modifiers.items():
         for lemma in lemmas:
             if len(string) >= MIN_PART:
-                begins[string].add(links.get(lemma, lemma))
+                begins[string].update(modifier_lemmas(lemma))
     # The dictionary's own joining forms where it gives any (asyl- but not asyls-); the usual
     # Swedish ones for the other words.
     flagged = {lemma for lemmas in modifiers.values() for lemma in lemmas}
@@ -285,6 +400,7 @@ def build(out: Path) -> dict:
             "modifiers": len(begins),
             "accent_keys": len(accents),
             "irregular_links": len(links),
+            "confirmed_lemmas": len(confirmed),
             "compound_forms": split_forms,
         },
         "files": {name: sha(name) for name in [*files, "lemma_zipf.bin", "splits.marisa"]},

@@ -11,6 +11,12 @@ wordfreq's Swedish list (only forms people write), independently of the analyzer
   from a first part (COMPOUNDBEGIN form) and a last part (COMPOUNDEND entry), both common words
   ("ungdoms|gården" = ungdom + gård): the head should find the compound, and the compound a text
   with its parts as words;
+- present tense and plurals (a slice of their own, drawn with SEED + 1): common verbs of the
+  dictionary with their attested present tense ("hitta" ~ "hittar", "skänka" ~ "skänker"),
+  told by the shape of their past tense (-ade, -de/-te), and common nouns with their attested
+  plural, told by its definite form ("bild" ~ "bilder", "bilderna"); negatives: a plural and
+  a verb that only look like one word ("bilder" is no form of "bilda"), checked by hand
+  (VERB_NOUN_RELATED below);
 - look-alikes: common words that only look alike (the same without å/ä/ö, one the beginning of
   the other, or the same Snowball stem) and are unrelated; every candidate was checked by hand
   and those that are related after all (one derived from the other) are in RELATED below.
@@ -62,6 +68,88 @@ _RELATED = """
     envis/envisas sank/sänka trygga/trygghet
 """
 RELATED = frozenset(tuple(pair.split("/")) for pair in _RELATED.split())
+
+# Plural/verb candidates checked by hand and found unrelated (the others are one word after all,
+# "tester"/"testa", or the "verb" is no verb in use, "pedofila", or the plural is also the
+# verb's present tense, "gifter"/"gifta", "handleder"/"handleda"): the negatives.
+_VERB_NOUN_UNRELATED = """
+    akter/akta avgifter/avgifta bilder/bilda böner/böna doser/dosa faser/fasa förrätter/förrätta
+    frukter/frukta gener/gena halter/halta körer/köra pajer/paja priser/prisa raser/rasa
+    vader/vada
+"""
+VERB_NOUN_UNRELATED = frozenset(tuple(pair.split("/")) for pair in _VERB_NOUN_UNRELATED.split())
+# Candidates for the plural slice that are no noun of that plural (checked by hand).
+_NOT_PLURAL_NOUNS = """
+    fysik idrott för ung värde klipp möss titt hål lopp tal pip musik romantik arbete spel kul
+    bröd arme pol film stift börd stall
+"""
+NOT_PLURAL_NOUNS = frozenset(_NOT_PLURAL_NOUNS.split())
+# Candidates for the present-tense slice whose present is not the one drawn (ringa: ringer;
+# "later" and "meter" are other words).
+NOT_PRESENT_VERBS = frozenset(["ringa", "lata", "meta"])
+
+
+def present_and_plurals(zipf, paradigms, entries, names, seed):
+    """Verbs with their present tense, nouns with their plural, and plurals that only look like
+    a verb's form. Told by the attested forms around them, not by the analyzer's data."""
+    rng = random.Random(seed)
+    seen = {form for forms in paradigms.values() for form in forms}
+
+    def attested(word: str, floor: float = ATTESTED) -> bool:
+        return zipf.get(word, 0) >= floor and word in seen
+
+    verbs = []
+    for verb in sorted(entries):
+        if len(verb) < 4 or not verb.endswith("a") or verb in names:
+            continue
+        if zipf.get(verb, 0) < COMMON:
+            continue
+        stem = verb[:-1]
+        if attested(verb + "de") and attested(verb + "t"):  # hittade, hittat: hittar
+            present = verb + "r"
+        elif (attested(stem + "te") or attested(stem + "de")) and not stem.endswith("r"):
+            present = stem + "er"  # skänkte: skänker
+        else:
+            continue
+        if attested(present):
+            # the dictionary files the present apart: an entry of its own, or not among the
+            # verb's forms (the case a search missed: "skänker", "visar")
+            apart = present in entries or present not in paradigms[verb]
+            verbs.append({"lemma": verb, "query": verb, "doc": present, "apart": apart})
+    plurals = []
+    for noun in sorted(entries):
+        if len(noun) < 3 or noun in names or zipf.get(noun, 0) < COMMON:
+            continue
+        definite = noun + "n" if noun[-1] in "ae" else noun + "en"
+        if not attested(definite):  # a noun of the -en kind
+            continue
+        if noun.endswith("a"):
+            candidates = (noun[:-1] + "or",)  # flicka: flickor
+        elif noun.endswith("e"):
+            candidates = (noun[:-1] + "ar",)  # timme: timmar
+        else:
+            candidates = (noun + "ar", noun + "er", noun + "or")
+        for plural in candidates:
+            if plural != noun and attested(plural) and attested(plural + "na"):
+                plurals.append({"lemma": noun, "query": noun, "doc": plural})
+                break
+    # a plural and a verb spelt like its stem + a: "bilder" / "bilda"
+    negatives = []
+    for item in plurals:
+        noun, plural = item["query"], item["doc"]
+        verb = noun + "a"
+        # "hoppar" is both a plural and a present tense: no negative
+        if verb in entries and verb + "r" != plural and (plural, verb) in VERB_NOUN_UNRELATED:
+            negatives.append({"a": plural, "b": verb})
+    rng.shuffle(verbs)
+    rng.shuffle(plurals)
+    rng.shuffle(negatives)
+    # as many again of the verbs whose present the dictionary files apart, drawn the same way
+    verbs = verbs[:300] + [item for item in verbs[300:] if item["apart"]][:150]
+    # the drawn items checked by hand: those that are no such pair dropped (after drawing)
+    verbs = [item for item in verbs if item["lemma"] not in NOT_PRESENT_VERBS]
+    plurals = [item for item in plurals[:300] if item["lemma"] not in NOT_PLURAL_NOUNS]
+    return verbs, plurals, negatives
 
 
 def compounds(zipf, paradigms, modifiers, rng, count):
@@ -203,6 +291,8 @@ def build() -> dict:
             if (a, b) not in RELATED and (b, a) not in RELATED:  # checked after drawing
                 lookalikes.append({"kind": kind, "a": a, "b": b})
 
+    present, plurals, verb_noun = present_and_plurals(zipf, paradigms, entries, names, SEED + 1)
+
     return {
         "_about": (
             f"Generated by bench/language/build_eval.py (seed {SEED}) from hunspell-sv and "
@@ -213,6 +303,9 @@ def build() -> dict:
         "accents": accents,
         "compounds": compound_items,
         "lookalikes": lookalikes,
+        "present_tense": present,
+        "plurals": plurals,
+        "plural_verb_lookalikes": verb_noun,
     }
 
 

@@ -24,6 +24,18 @@ LEMMAS: dict[str, tuple[str, ...]] = {
     "ideella": ("ideell",),
     "unga": ("ung",),
     "ungas": ("ung",),
+    # A plural with a vowel change the dictionary files under another word (nät).
+    "nätter": ("natt",),
+    "nätterna": ("natt",),
+    "nätternas": ("natt",),
+    "nätters": ("natt",),
+    # Present tenses of strong and irregular verbs in -r (the dictionary has them only as
+    # other words, or not at all; the noun readings stay).
+    "gör": ("göra",),
+    "bär": ("bär", "bära"),
+    "far": ("far", "fara"),
+    "skär": ("skär", "skära"),
+    "svär": ("svär", "svära"),
     # Loanwords of the sector the dictionary does not inflect (or does not know).
     "volontär": ("volontär",),
     "volontärer": ("volontär",),
