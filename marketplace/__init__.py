@@ -103,8 +103,10 @@ def _refuse_development_secret(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from marketplace.accounts.views import bp as accounts_bp
     from marketplace.ads.views import bp as ads_bp
+    from marketplace.agreements.views import bp as agreements_bp
     from marketplace.alerts.views import bp as alerts_bp
     from marketplace.contact.views import bp as contact_bp
+    from marketplace.crises.views import bp as crises_bp
     from marketplace.home.views import bp as home_bp
     from marketplace.matching.views import bp as matching_bp
     from marketplace.organisations.views import bp as organisations_bp
@@ -118,6 +120,8 @@ def _register_blueprints(app: Flask) -> None:
         contact_bp,
         alerts_bp,
         matching_bp,
+        crises_bp,
+        agreements_bp,
         home_bp,
     ):
         app.register_blueprint(blueprint)

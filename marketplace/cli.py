@@ -7,10 +7,13 @@ import sys
 import click
 from flask import Flask
 
+from marketplace.crises.cli import group as crisis_group
 from marketplace.extensions import db
 
 
 def init_app(app: Flask) -> None:
+    app.cli.add_command(crisis_group)
+
     @app.cli.command("backup")
     @click.argument("target", type=click.Path(dir_okay=False))
     def backup_command(target: str) -> None:

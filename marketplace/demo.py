@@ -40,6 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
+from marketplace import demo_crises
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services
@@ -81,7 +82,7 @@ OUTCOME_TIME = time(14, 0)
 JOINED_BEFORE_FIRST_AD = timedelta(days=14)
 
 # Same-moment events run in this order: an ad exists before anyone writes about it.
-_PUBLISH, _MESSAGE, _READ, _AGREE, _CLOSE, _ASK, _OUTCOME = range(7)
+_PUBLISH, _MESSAGE, _READ, _AGREE, _CLOSE, _ASK, _OUTCOME, _CRISIS = range(8)
 
 
 class DemoRefused(Exception):
@@ -164,6 +165,7 @@ class _Summary:
     outcomes: int = 0
     matches: int = 0
     agreements: int = 0
+    crises: int = 0  # steps of the crises and agreements (demo_crises)
 
     def add(self, report: imports.ImportReport) -> None:
         for name in ("organisations", "ads"):
@@ -176,7 +178,8 @@ class _Summary:
         return (
             f"{self.imported}; history: {self.people} people, {self.conversations} "
             f"conversations ({self.messages} messages), {self.matches} match notices, "
-            f"{self.closed} ads closed, {self.outcomes} outcomes, {self.agreements} agreements"
+            f"{self.closed} ads closed, {self.outcomes} outcomes, {self.agreements} agreements; "
+            f"{self.crises} crisis and agreement steps"
         )
 
 
@@ -209,6 +212,7 @@ class _Replay:
         self.plan_conversations()
         self.plan_agreements()
         self.plan_closings()
+        demo_crises.Plan(self.schedule_crisis, self.organisation, self.person).plan()
         with _fresh_word_statistics():
             for event in sorted(self.events, key=lambda event: (event.at, event.order)):
                 with frozen_at(event.at):
@@ -219,6 +223,11 @@ class _Replay:
         return self.summary
 
     # The timeline
+
+    def schedule_crisis(self, at: datetime, action: Callable[[], None], what: str) -> None:
+        """A step of the crises and agreements (marketplace.demo_crises), in the same timeline."""
+        self.schedule(at, _CRISIS, action, what)
+        self.summary.crises += 1
 
     def published(self, ref: str) -> date:
         try:

@@ -149,3 +149,14 @@ class MunicipalityForm(PlaceFields, FlaskForm):
         super().__init__(formdata=request.args, meta={"csrf": False})
         self.offer_places(_l("Hela Sverige"))
         self.limit_municipalities()
+
+
+def add_service_errors(form: FlaskForm, errors: dict[str, str]) -> None:
+    """A service's rule errors (field name -> message) beside their fields; others ("" or an
+    unknown name) in the list above the form."""
+    for name, message in errors.items():
+        field = getattr(form, name, None) if name else None
+        if field is None or not hasattr(field, "errors"):
+            form.form_errors.append(message)
+        elif message not in field.errors:
+            field.errors = [*field.errors, message]

@@ -2,8 +2,16 @@
 
 from marketplace.accounts.models import LoginSession, User  # noqa: F401
 from marketplace.ads.models import Ad, AdChallenge  # noqa: F401
+from marketplace.agreements.models import Agreement, Signatory  # noqa: F401
 from marketplace.alerts.models import SavedSearch, SavedSearchChallenge, SentAlert  # noqa: F401
 from marketplace.contact.models import Conversation, ConversationRead, Message  # noqa: F401
+from marketplace.crises.models import (  # noqa: F401
+    Crisis,
+    CrisisAlert,
+    CrisisAlertAd,
+    CrisisAlertSetting,
+    CrisisCounty,
+)
 from marketplace.insights.models import Outcome, OutcomeRequest  # noqa: F401
 from marketplace.matching.models import MatchNotice  # noqa: F401
 from marketplace.moderation.models import CountyModerator, ModerationAction, Report  # noqa: F401

@@ -8,6 +8,7 @@ from marketplace import worker
 from marketplace.accounts import tasks as account_tasks  # noqa: F401
 from marketplace.ads import reminders  # noqa: F401
 from marketplace.alerts import tasks as alert_tasks  # noqa: F401
+from marketplace.crises import tasks as crisis_tasks  # noqa: F401
 from marketplace.extensions import huey
 from marketplace.insights import tasks as insight_tasks  # noqa: F401
 from marketplace.notifications import services as notifications

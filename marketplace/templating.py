@@ -31,6 +31,7 @@ from marketplace.ads.cards import ad_cards
 from marketplace.ads.markup import linkify
 from marketplace.alerts.labels import rhythm_label
 from marketplace.assets import static_url
+from marketplace.clock import today as swedish_today
 from marketplace.clock import utcnow
 from marketplace.contact import services as contact
 from marketplace.extensions import db
@@ -208,5 +209,6 @@ def init_app(app: Flask) -> None:
         county_name=reference.county_name,
         municipality_name=reference.municipality_name,
         current_language=i18n.current_language,
+        swedish_today=swedish_today,  # the date, no query: "Kris" labels of ads in active crises
     )
     app.context_processor(_layout_context)

@@ -13,6 +13,7 @@ from marketplace.organisations.models import LegalForm, Sector
 from tests import factories
 
 AD_KEYS = {
+    "crisis",
     "id",
     "ref",
     "url",
@@ -29,6 +30,7 @@ AD_KEYS = {
     "organisation",
 }
 ORGANISATION_KEYS = {
+    "agreements",
     "id",
     "ref",
     "name",
@@ -121,6 +123,7 @@ def test_an_ad_has_exactly_the_documented_shape(client, association):
             "verified_via": None,
             "verified_at": None,
         },
+        "crisis": None,
     }
 
 
@@ -284,6 +287,7 @@ def test_the_organisation_list_has_the_documented_shape(client, region, associat
         "description": "Regionen erbjuder lokaler och handledning för självhjälpsgrupper.",
         "challenges": ["mental-health", "public-health"],
         "verified": True,
+        "agreements": [],
         "verified_via": "domain",
         "verified_at": "2026-11-03T09:30:15Z",
         "url": f"http://localhost/organisationer/{region.id}-region-kalmar-lan",
@@ -393,6 +397,7 @@ def test_the_openapi_document_describes_every_path(app, client):
         rule.rule.removeprefix("/api/v1")
         .replace("<int:ad_id>", "{id}")
         .replace("<int:organisation_id>", "{id}")
+        .replace("<slug>", "{slug}")
         for rule in app.url_map.iter_rules()
         if rule.endpoint.startswith("api.")
         and "<path:" not in rule.rule

@@ -311,9 +311,47 @@ def test_seeding_again_changes_nothing(demo_site):
     assert if_empty.exit_code == 0 and "not loaded" in if_empty.output
     assert again.exit_code == 0, again.output
     assert "0 created, 0 updated, 33 unchanged" in again.output
-    assert f"0 created, 0 updated, {before['ad']} unchanged" in again.output
+    imported = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(Ad.import_ref.is_not(None)))
+    assert (
+        f"0 created, 0 updated, {imported} unchanged" in again.output
+    )  # the crisis ads were posted
     assert "history was loaded before" in again.output
     assert snapshot() == before
+
+
+# Crises and the regional Överenskommelser (marketplace.demo_crises)
+
+
+def test_the_demo_has_an_active_crisis_in_kalmar_and_an_ended_one_with_outcomes(demo_site):
+    from marketplace.crises import services as crises
+
+    client = demo_site.test_client()
+    active = [crisis for crisis in crises.all_crises() if crisis.is_active(today())]
+    assert [crisis.county_codes for crisis in active] == [["08"]]
+    page = client.get(f"/kris/{active[0].slug}").get_data(as_text=True)
+    assert "Tolkar till informationsmöten för evakuerade" in page  # a need by a public body
+    assert "Språkvänner tolkar på informationsmöten" in page  # an offer by an association
+    assert "Krisstöd och samtal för drabbade" in page  # an offer by the region
+    counts = crises.counts([active[0].id])[active[0].id]
+    assert counts.conversations == 1 and counts.needs == 2 and counts.offers == 2
+    assert "crisis-banner" in client.get("/").get_data(as_text=True)
+    [ended] = [crisis for crisis in crises.all_crises() if crisis.has_ended(today())]
+    ended_page = client.get(f"/kris/{ended.slug}").get_data(as_text=True)
+    assert "Krisen avslutades" in ended_page
+    assert "Svenska kyrkan i Västervik" in ended_page
+    assert crises.counts([ended.id])[ended.id].outcomes == 1
+
+
+def test_the_demo_has_the_four_agreements_with_signatories_one_awaiting(demo_site):
+    from marketplace.agreements.models import Signatory
+
+    client = demo_site.test_client()
+    body = client.get("/api/v1/agreements").get_json()
+    assert sorted(item["county"] for item in body["items"]) == ["05", "08", "12", "14"]
+    kalmar = next(item for item in body["items"] if item["county"] == "08")
+    assert len(kalmar["signatories"]) == 3
+    waiting = db.session.scalars(sa.select(Signatory).where(Signatory.confirmed_at.is_(None))).all()
+    assert [item.organisation.name for item in waiting] == ["Stiftelsen Matbanken Skåne"]
 
 
 def test_every_trust_state_can_be_seen_in_the_demo(demo_site):

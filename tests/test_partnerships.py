@@ -507,11 +507,18 @@ def test_the_iop_check_reads_in_english(app, world):
     assert "Can the collaboration become an IOP?" in html
 
 
-def test_the_overenskommelse_link_waits_for_the_regional_agreements(app, world):
-    """The regional agreements are not on the site yet: question 2 names them without a link."""
+def test_the_overenskommelse_link_needs_the_regions_agreement_on_the_site(app, world):
+    """Question 2 links to the region's Överenskommelse (marketplace.agreements) when the
+    site has one for the county, and names it without a link otherwise."""
+    from marketplace.agreements import services as agreements
+
     assert services.agreement_page_url("08") is None
     started(app, world)
     assert "/overenskommelser/" not in text(client_for(app, world.anna).get(world.url))
+    agreements.seed_agreements()
+    assert 'href="http://localhost/overenskommelser/08"' in text(
+        client_for(app, world.anna).get(world.url)
+    )
 
 
 # --- Approvals ----------------------------------------------------------------------------------

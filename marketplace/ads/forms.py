@@ -73,6 +73,7 @@ class AdForm(PlaceFields, FlaskForm):
     county = SelectField(_l("Län"), validate_choice=False)
     municipality = SelectField(_l("Kommun"), validate_choice=False)
     seeking = MultiCheckboxField(_l("Vi vill samverka med"), validate_choice=False)
+    crisis = SelectField(_l("Kris"), validate_choice=False)
     expires_on = DateField(
         _l("Annonsen visas till och med"),
         validators=[InputRequired(_l("Ange ett datum."))],
@@ -95,6 +96,7 @@ class AdForm(PlaceFields, FlaskForm):
                 "municipality": ad.municipality_code or "",
                 "seeking": [sector.value for sector in ad.seeking],
                 "expires_on": ad.expires_on,
+                "crisis": ad.crisis.slug if ad.crisis else "",
             }
         super().__init__(*args, **kwargs)
         self.ad = ad
@@ -102,8 +104,19 @@ class AdForm(PlaceFields, FlaskForm):
         self.challenges.choices = challenge_choices()
         self.offer_places(_l("Hela Sverige"))
         self.seeking.choices = sector_choices()
+        self.crisis.choices = [SelectChoice("", _l("Ingen kris"))]
         if ad is None and not self.is_submitted():
             self.expires_on.data = self.expires_on.data or services.default_expiry()
+
+    def offer_crises(self, crises) -> None:
+        """The active crises an ad may be tagged to (and the ad's own, even if it has ended)."""
+        offered = list(crises)
+        if self.ad is not None and self.ad.crisis is not None and self.ad.crisis not in offered:
+            offered.append(self.ad.crisis)
+        self.crisis.choices = [
+            SelectChoice("", _l("Ingen kris")),
+            *(SelectChoice(crisis.slug, crisis.name) for crisis in offered),
+        ]
 
     def start_from(self, organisation) -> None:
         """A new ad starts where its organisation is (its county and municipality), not in
@@ -127,6 +140,7 @@ class AdForm(PlaceFields, FlaskForm):
             "municipality_code": self.municipality.data or None,
             "seeking": list(self.seeking.data or []),
             "expires_on": self.expires_on.data if isinstance(self.expires_on.data, date) else None,
+            "crisis": self.crisis.data or None,
         }
 
     def add_errors(self, errors: dict[str, str]) -> None:
@@ -143,7 +157,11 @@ class AdForm(PlaceFields, FlaskForm):
         fields = self.ad_fields()
         keep_past = self.ad is not None and fields["expires_on"] == self.ad.expires_on
         try:
-            services.validate_fields(**fields, allow_past_expiry=keep_past)
+            services.validate_fields(
+                **fields,
+                allow_past_expiry=keep_past,
+                kept_crisis_id=self.ad.crisis_id if self.ad is not None else None,
+            )
         except services.InvalidAd as error:
             self.add_errors(error.errors)
             return False

@@ -17,6 +17,7 @@ from marketplace.search import index as search_index
 
 if TYPE_CHECKING:
     from marketplace.accounts.models import User
+    from marketplace.crises.models import Crisis
 
 
 class AdKind(enum.Enum):
@@ -73,8 +74,13 @@ class Ad(db.Model):
     # for the public; the reason is shown to the organisation.
     hidden_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
     hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # Tagged to a crisis (marketplace.crises); the tag stays after the crisis ends, as history.
+    crisis_id: so.Mapped[int | None] = so.mapped_column(
+        sa.ForeignKey("crisis.id", ondelete="SET NULL"), index=True
+    )
 
     organisation: so.Mapped[Organisation] = so.relationship()
+    crisis: so.Mapped[Crisis | None] = so.relationship()
     author: so.Mapped[User | None] = so.relationship()
     challenge_links: so.Mapped[list[AdChallenge]] = so.relationship(
         cascade="all, delete-orphan", order_by="AdChallenge.challenge"

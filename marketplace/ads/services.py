@@ -19,6 +19,8 @@ from marketplace import reference
 from marketplace.ads import events
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus, open_ads_condition
 from marketplace.clock import today, utcnow
+from marketplace.crises import rules as crisis_rules
+from marketplace.crises.models import Crisis
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations.models import Membership, Organisation, Sector
@@ -56,6 +58,8 @@ class AdFields:
     municipality_code: str | None
     seeking: list[Sector]
     expires_on: date
+    crisis: Crisis | None = None
+    expiry_capped: bool = False  # cut to the crisis's end + 14 days (the poster is told)
 
 
 def default_expiry() -> date:
@@ -88,8 +92,14 @@ def validate_fields(
     seeking: list[Sector] | list[str] | tuple = (),
     expires_on: date | None = None,
     allow_past_expiry: bool = False,
+    crisis: str | Crisis | None = None,
+    kept_crisis_id: int | None = None,
 ) -> AdFields:
     """Check an ad's content against the rules; a municipality implies its county.
+
+    `crisis` (a slug) tags the ad to an active crisis covering its county (crises.rules); an ad
+    keeps the crisis it already has (`kept_crisis_id`) even after the crisis ended. A crisis
+    ad's last day is cut to the crisis's end + 14 days (`expiry_capped` says so).
 
     :raise InvalidAd: with one message per broken field.
     """
@@ -138,6 +148,7 @@ def validate_fields(
             wanted.append(value)
     if not wanted and "seeking" not in errors:
         errors["seeking"] = _("Välj minst en sektor ni vill samverka med.")
+    chosen_crisis = _crisis(crisis, county_code, kept_crisis_id, errors)
     expires_on = expires_on or default_expiry()
     if expires_on < today() and not allow_past_expiry:
         errors["expires_on"] = _("Sista dag kan inte ha passerat.")
@@ -146,6 +157,9 @@ def validate_fields(
             "Sista dag kan vara högst ett år fram, senast %(date)s.",
             date=latest_expiry().isoformat(),
         )
+    capped = False
+    if chosen_crisis is not None and chosen_crisis.ad_expiry_cap() >= today():
+        expires_on, capped = crisis_rules.capped_expiry(chosen_crisis, expires_on)
     if errors:
         raise InvalidAd(errors)
     return AdFields(
@@ -157,7 +171,28 @@ def validate_fields(
         municipality_code=municipality_code,
         seeking=wanted,
         expires_on=expires_on,
+        crisis=chosen_crisis,
+        expiry_capped=capped,
     )
+
+
+def _crisis(
+    crisis: str | Crisis | None, county_code: str | None, kept_id: int | None, errors: dict
+) -> Crisis | None:
+    """The crisis an ad is tagged to, after the tagging rules (errors go into `errors`)."""
+    if not crisis:
+        return None
+    found = crisis if isinstance(crisis, Crisis) else crisis_rules.crisis_by_slug(str(crisis))
+    if found is None:
+        errors["crisis"] = _("Välj en kris i listan.")
+        return None
+    if found.id == kept_id or "county_code" in errors:
+        return found
+    problem = crisis_rules.tag_error(found, county_code, today())
+    if problem:
+        errors["crisis"] = problem
+        return None
+    return found
 
 
 def _apply(ad: Ad, fields: AdFields) -> None:
@@ -171,6 +206,7 @@ def _apply(ad: Ad, fields: AdFields) -> None:
     ad.seeks_civil = Sector.CIVIL in fields.seeking
     ad.seeks_business = Sector.BUSINESS in fields.seeking
     ad.expires_on = fields.expires_on
+    ad.crisis = fields.crisis
     current = {link.challenge: link for link in ad.challenge_links}
     ad.challenge_links = [
         current.get(slug) or AdChallenge(challenge=slug) for slug in fields.challenges
@@ -219,8 +255,11 @@ def update_ad(ad: Ad, **fields) -> Ad:
       expired may keep its past expiry date (renewing is a separate use case).
     """
     expires_on = fields.get("expires_on")
+    fields.setdefault("crisis", ad.crisis)
     checked = validate_fields(
-        **fields, allow_past_expiry=expires_on is not None and expires_on == ad.expires_on
+        **fields,
+        allow_past_expiry=expires_on is not None and expires_on == ad.expires_on,
+        kept_crisis_id=ad.crisis_id,
     )
     _apply(ad, checked)
     db.session.commit()
@@ -240,6 +279,8 @@ def close_ad(ad: Ad, reason: AdStatus) -> Ad:
 def renew_ad(ad: Ad) -> Ad:
     """Give the ad another DEFAULT_LIFETIME_DAYS from today and open it again (expired or closed)."""
     ad.expires_on = default_expiry()
+    if ad.crisis is not None and ad.crisis.ad_expiry_cap() >= today():
+        ad.expires_on, _capped = crisis_rules.capped_expiry(ad.crisis, ad.expires_on)
     ad.status = AdStatus.OPEN
     ad.closed_at = None
     db.session.commit()

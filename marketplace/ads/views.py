@@ -27,6 +27,8 @@ from marketplace.ads.forms import AdForm, CloseForm, ConfirmForm
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.contact.forms import interest_panel
+from marketplace.crises import services as crises
+from marketplace.crises.forms import TagForm
 from marketplace.extensions import limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
@@ -99,6 +101,8 @@ def index():
         fragment="results",
         form=form,
         result=result,
+        banner_crises=crises.banner_crises(query.county),
+        search_crisis=crises.crisis_by_slug(query.crisis) if query.crisis else None,
         chosen=chosen,
         suggestions=[_suggestion(form, item) for item in wider],
         live_update=is_partial_request(),  # the fragment then also refreshes the filter counts
@@ -230,6 +234,9 @@ def new():
         status = 403 if request.method == "POST" else 200
         return render_page("ads/need_organisation.html"), status
     form = AdForm()
+    form.offer_crises(crises.active_crises(today()))
+    if not form.is_submitted() and request.args.get("kris"):  # "Publicera … för krisen"
+        form.crisis.data = request.args.get("kris")
     form.start_from(organisation)
     if form.is_submitted() and form.is_bot:  # honeypot: answer as if published, store nothing
         flash(_("Annonsen är publicerad."), "success")
@@ -242,6 +249,7 @@ def new():
             form.add_errors(error.errors)
         else:
             flash(_("Annonsen är publicerad."), "success")
+            _tell_about_crisis_cap(form, ad)
             return see_other(ad_url(ad))
     return _render_form(form, None, organisation)
 
@@ -271,7 +279,17 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
         "close_form": close_form or (CloseForm(formdata=None) if can_manage else None),
         "confirm_form": ConfirmForm(formdata=None) if can_manage else None,
         "canonical_url": ad_url(ad, external=True),
+        "crisis_tag_form": _crisis_tag_form(ad, visitor),
     }
+
+
+def _crisis_tag_form(ad: Ad, visitor) -> TagForm | None:
+    """Moderators of the ad's county add or remove its crisis tag from the ad page."""
+    if visitor is None or not crises.may_tag_as_moderator(visitor, ad):
+        return None
+    form = TagForm(formdata=None, data={"crisis": ad.crisis.slug if ad.crisis else ""})
+    form.offer(crises.active_crises(today()))
+    return form
 
 
 @bp.route("/<int:ad_id>/redigera", methods=["GET", "POST"])
@@ -279,6 +297,7 @@ def _detail_context(ad: Ad, close_form: CloseForm | None = None) -> dict:
 def edit(ad_id: int):
     ad = own_ad_or_403(ad_id)
     form = AdForm(ad=ad)
+    form.offer_crises(crises.active_crises(today()))
     if form.validate_on_submit():
         try:
             services.update_ad(ad, **form.ad_fields())
@@ -286,8 +305,24 @@ def edit(ad_id: int):
             form.add_errors(error.errors)
         else:
             flash(_("Ändringarna är sparade."), "success")
+            _tell_about_crisis_cap(form, ad)
             return see_other(ad_url(ad))
     return _render_form(form, ad, ad.organisation)
+
+
+def _tell_about_crisis_cap(form: AdForm, ad: Ad) -> None:
+    """The poster is told when the crisis cut the ad's last day (its end + 14 days)."""
+    wanted = form.expires_on.data
+    if ad.crisis is not None and wanted and ad.expires_on < wanted:
+        flash(
+            _(
+                "Annonsen är kopplad till krisen ”%(name)s” och visas därför till och med %(date)s, "
+                "14 dagar efter krisens slut. Förläng den då om den fortfarande behövs.",
+                name=ad.crisis.name,
+                date=format_date(ad.expires_on),
+            ),
+            "warning",
+        )
 
 
 def _render_form(form: AdForm, ad: Ad | None, organisation):

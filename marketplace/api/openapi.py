@@ -87,6 +87,14 @@ def _parameters(codes: dict[str, list[str]]) -> dict[str, Any]:
             # The known codes, not just four digits: an unknown code is a 400, not a result.
             "schema": {"type": "string", "enum": codes["municipality"]},
         },
+        "crisis": {
+            "name": "crisis",
+            "in": "query",
+            "required": False,
+            "description": "A crisis's slug (see `/crises`): only the ads tagged to it. An "
+            "unknown slug is a 400.",
+            "schema": {"type": "string", "maxLength": 80},
+        },
         "limit": {
             "name": "limit",
             "in": "query",
@@ -176,6 +184,7 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "published",
                 "expires",
                 "organisation",
+                "crisis",
             ],
             "properties": {
                 "id": {"type": "integer"},
@@ -196,6 +205,11 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "published": {"type": "string", "format": "date"},
                 "expires": {"type": "string", "format": "date"},
                 "organisation": _ref("AdOrganisation"),
+                "crisis": {
+                    **nullable_string,
+                    "description": "The slug of the crisis the ad is tagged to (kept after the "
+                    "crisis ends), or null.",
+                },
             },
         },
         "Organisation": {
@@ -214,6 +228,7 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "description",
                 "challenges",
                 *VERIFICATION_FIELDS,
+                "agreements",
                 "url",
             ],
             "properties": {
@@ -234,6 +249,12 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
                 "description": {"type": "string"},
                 "challenges": challenge_list,
                 **_verification_properties(),
+                "agreements": {
+                    "type": "array",
+                    "items": {"type": "string", "enum": codes["county"]},
+                    "description": "County codes of the regional Överenskommelser the "
+                    "organisation has signed, as confirmed by the region or a moderator.",
+                },
                 "url": {"type": "string", "format": "uri", "description": "The profile page."},
             },
         },
@@ -262,6 +283,93 @@ def _schemas(codes: dict[str, list[str]]) -> dict[str, Any]:
             "type": "object",
             "required": ["items"],
             "properties": {"items": {"type": "array", "items": _ref("Match")}},
+        },
+        "Crisis": {
+            "type": "object",
+            "required": [
+                "slug",
+                "name",
+                "description",
+                "lead",
+                "counties",
+                "challenge",
+                "starts",
+                "ends",
+                "status",
+                "counts",
+                "url",
+                "ads",
+            ],
+            "properties": {
+                "slug": {"type": "string"},
+                "name": {"type": "string"},
+                "description": {"type": "string"},
+                "lead": {"type": "string", "description": "Who leads the work."},
+                "counties": {
+                    "type": ["array", "null"],
+                    "items": {"type": "string", "enum": codes["county"]},
+                    "description": "null: all of Sweden.",
+                },
+                "challenge": {"type": "string", "enum": codes["challenge"]},
+                "starts": {"type": "string", "format": "date"},
+                "ends": {
+                    "type": "string",
+                    "format": "date",
+                    "description": "Its last day (the day it was ended, if ended early).",
+                },
+                "status": {"type": "string", "enum": ["active", "ended", "upcoming"]},
+                "counts": {
+                    "type": "object",
+                    "required": ["ads", "needs", "offers", "conversations", "outcomes"],
+                    "properties": {
+                        name: {"type": "integer"}
+                        for name in ("ads", "needs", "offers", "conversations", "outcomes")
+                    },
+                    "description": "Tagged ads (needs, offers), conversations started from "
+                    "them and collaborations reported.",
+                },
+                "url": {"type": "string", "format": "uri", "description": "The crisis page."},
+                "ads": {"type": "string", "format": "uri", "description": "Its open ads."},
+            },
+        },
+        "CrisisList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": _ref("Crisis")}},
+        },
+        "Agreement": {
+            "type": "object",
+            "required": [
+                "county",
+                "name",
+                "signed_year",
+                "signed",
+                "summary",
+                "partners",
+                "text_url",
+                "url",
+                "signatories",
+            ],
+            "properties": {
+                "county": {"type": "string", "enum": codes["county"]},
+                "name": {"type": "string"},
+                "signed_year": {"type": "integer"},
+                "signed": {**nullable_string, "format": "date"},
+                "summary": {"type": "string"},
+                "partners": nullable_string,
+                "text_url": {**nullable_string, "format": "uri"},
+                "url": {"type": "string", "format": "uri", "description": "The agreement page."},
+                "signatories": {
+                    "type": "array",
+                    "items": _ref("AdOrganisation"),
+                    "description": "Confirmed signatories.",
+                },
+            },
+        },
+        "AgreementList": {
+            "type": "object",
+            "required": ["items"],
+            "properties": {"items": {"type": "array", "items": _ref("Agreement")}},
         },
         "AdList": _page_of("Ad"),
         "OrganisationList": _page_of("Organisation"),
@@ -330,6 +438,7 @@ def _paths() -> dict[str, Any]:
                     "municipality",
                     "seeking",
                     "sector",
+                    "crisis",
                     "page",
                     "per_page",
                 ),
@@ -383,6 +492,34 @@ def _paths() -> dict[str, Any]:
                 "summary": "One organisation",
                 "parameters": [id_parameter],
                 "responses": {"200": _json("Organisation", "The organisation."), "404": missing},
+            }
+        },
+        "/crises": {
+            "get": {
+                "operationId": "listCrises",
+                "summary": "Crises",
+                "description": "Every declared crisis, active and ended, newest first, with its "
+                "counties, dates and counts. " + cached,
+                "responses": {"200": _json("CrisisList", "The crises.")},
+            }
+        },
+        "/crises/{slug}": {
+            "get": {
+                "operationId": "getCrisis",
+                "summary": "One crisis",
+                "parameters": [
+                    {"name": "slug", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"200": _json("Crisis", "The crisis."), "404": missing},
+            }
+        },
+        "/agreements": {
+            "get": {
+                "operationId": "listAgreements",
+                "summary": "Regional Överenskommelser",
+                "description": "The regions' agreements with the idea-driven sector and their "
+                "confirmed signatories. " + cached,
+                "responses": {"200": _json("AgreementList", "The agreements.")},
             }
         },
         "/openapi.json": {

@@ -6,6 +6,9 @@ from datetime import date
 from typing import Any
 
 from marketplace.ads.models import Ad, AdStatus
+from marketplace.agreements.models import Agreement
+from marketplace.crises.models import Crisis
+from marketplace.crises.services import Counts
 from marketplace.organisations.models import Organisation
 from marketplace.urls import ad_url, external_url
 
@@ -62,10 +65,14 @@ def ad_to_dict(ad: Ad, today: date) -> dict[str, Any]:
         "published": ad.published_at.date().isoformat(),
         "expires": ad.expires_on.isoformat(),
         "organisation": organisation_summary(ad.organisation),
+        "crisis": ad.crisis.slug if ad.crisis_id and ad.crisis else None,
     }
 
 
-def organisation_to_dict(organisation: Organisation) -> dict[str, Any]:
+def organisation_to_dict(
+    organisation: Organisation, agreements: list[str] | tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`agreements`: the county codes of the regional Överenskommelser it has signed (confirmed)."""
     return {
         "id": organisation.id,
         "ref": organisation.import_ref,
@@ -80,9 +87,49 @@ def organisation_to_dict(organisation: Organisation) -> dict[str, Any]:
         "description": organisation.description,
         "challenges": organisation.challenge_slugs,
         **verification_fields(organisation),
+        "agreements": list(agreements),
         "url": organisation_url(organisation),
     }
 
 
 def page_to_dict(items: list[dict[str, Any]], total: int, page: int, per_page: int) -> dict:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+def crisis_to_dict(crisis: Crisis, today: date, counts: Counts) -> dict[str, Any]:
+    return {
+        "slug": crisis.slug,
+        "name": crisis.name,
+        "description": crisis.description,
+        "lead": crisis.lead,
+        "counties": None if crisis.nationwide else crisis.county_codes,  # None: all of Sweden
+        "challenge": crisis.challenge,
+        "starts": crisis.starts_on.isoformat(),
+        "ends": crisis.last_day().isoformat(),
+        "status": "active"
+        if crisis.is_active(today)
+        else ("ended" if crisis.has_ended(today) else "upcoming"),
+        "counts": {
+            "ads": counts.ads,
+            "needs": counts.needs,
+            "offers": counts.offers,
+            "conversations": counts.conversations,
+            "outcomes": counts.outcomes,
+        },
+        "url": external_url("crises.detail", slug=crisis.slug),
+        "ads": external_url("api.ad_index", crisis=crisis.slug),
+    }
+
+
+def agreement_to_dict(agreement: Agreement, signatories: list[Organisation]) -> dict[str, Any]:
+    return {
+        "county": agreement.county_code,
+        "name": agreement.name,
+        "signed_year": agreement.signed_year,
+        "signed": agreement.signed_on.isoformat() if agreement.signed_on else None,
+        "summary": agreement.summary,
+        "partners": agreement.partners or None,
+        "text_url": agreement.url or None,
+        "url": external_url("agreements.detail", code=agreement.county_code),
+        "signatories": [organisation_summary(organisation) for organisation in signatories],
+    }

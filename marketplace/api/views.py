@@ -14,9 +14,11 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import AdKind
+from marketplace.agreements import services as agreements
 from marketplace.api import openapi, params, serializers
 from marketplace.api.params import BadParameter
 from marketplace.clock import today
+from marketplace.crises import services as crises
 from marketplace.extensions import db
 from marketplace.matching import services as matching
 from marketplace.organisations import services as organisation_services
@@ -62,6 +64,8 @@ def index():
         openapi=url_for("api.openapi_document", _external=True),
         ads=url_for("api.ad_index", _external=True),
         organisations=url_for("api.organisation_index", _external=True),
+        crises=url_for("api.crisis_index", _external=True),
+        agreements=url_for("api.agreement_index", _external=True),
     )
 
 
@@ -79,6 +83,7 @@ def ad_index():
         seeking=params.choices(args, "seeking", SECTORS, Sector),
         sectors=params.choices(args, "sector", SECTORS, Sector),
         sort="relevance" if text else "newest",
+        crisis=_crisis_param(args),
     )
     paging = params.page(args)
     result = search_ads(query, page=paging.page, per_page=paging.per_page, with_facets=False)
@@ -86,6 +91,16 @@ def ad_index():
     items = [serializers.ad_to_dict(ad, day) for ad in result.items]
     body = serializers.page_to_dict(items, result.total, paging.page, paging.per_page)
     return _cached(jsonify(body), LIST_CACHE)
+
+
+def _crisis_param(args) -> str | None:
+    """?crisis=<slug>: a crisis that exists (active or ended), else 400."""
+    slug = (args.get("crisis") or "").strip()
+    if not slug:
+        return None
+    if crises.crisis_by_slug(slug) is None:
+        raise BadParameter("crisis", _("Det finns ingen kris med den adressen."))
+    return slug
 
 
 def _visible_ad_or_404(ad_id: int):
@@ -161,7 +176,11 @@ def organisation_index():
         )
     paging = params.page(args)
     found = db.paginate(query, page=paging.page, per_page=paging.per_page, error_out=False)
-    items = [serializers.organisation_to_dict(organisation) for organisation in found.items]
+    signed = agreements.confirmed_map(organisation.id for organisation in found.items)
+    items = [
+        serializers.organisation_to_dict(organisation, signed.get(organisation.id, []))
+        for organisation in found.items
+    ]
     body = serializers.page_to_dict(items, found.total or 0, paging.page, paging.per_page)
     return _cached(jsonify(body), LIST_CACHE)
 
@@ -171,7 +190,45 @@ def organisation_detail(organisation_id: int):
     organisation = db.session.get(Organisation, organisation_id)
     if organisation is None or organisation.is_hidden:  # hidden by a moderator: as if missing
         abort(404)
-    return _cached(jsonify(serializers.organisation_to_dict(organisation)), LIST_CACHE)
+    body = serializers.organisation_to_dict(
+        organisation, agreements.confirmed_counties(organisation.id)
+    )
+    return _cached(jsonify(body), LIST_CACHE)
+
+
+@bp.get("/crises")
+def crisis_index():
+    """Every crisis, active and ended, newest first, with its counties, dates and counts."""
+    found = crises.all_crises()
+    counts = crises.counts([crisis.id for crisis in found])
+    day = today()
+    items = [serializers.crisis_to_dict(crisis, day, counts[crisis.id]) for crisis in found]
+    return _cached(jsonify(items=items), LIST_CACHE)
+
+
+@bp.get("/crises/<slug>")
+def crisis_detail(slug: str):
+    crisis = crises.crisis_by_slug(slug)
+    if crisis is None:
+        abort(404)
+    body = serializers.crisis_to_dict(crisis, today(), crises.counts([crisis.id])[crisis.id])
+    return _cached(jsonify(body), LIST_CACHE)
+
+
+@bp.get("/agreements")
+def agreement_index():
+    """The regional Överenskommelser and their confirmed signatories."""
+    items = [
+        serializers.agreement_to_dict(
+            agreement,
+            [
+                item.organisation
+                for item in agreements.signatories(agreement.county_code, confirmed=True)
+            ],
+        )
+        for agreement in agreements.all_agreements()
+    ]
+    return _cached(jsonify(items=items), LIST_CACHE)
 
 
 @bp.get("/openapi.json")

@@ -31,7 +31,8 @@ from marketplace import reference
 from marketplace import text as plain
 from marketplace.ads import services as ad_services
 from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
-from marketplace.clock import utcnow
+from marketplace.clock import today, utcnow
+from marketplace.crises import rules as crisis_rules
 from marketplace.extensions import db
 from marketplace.organisations import names, orgnr
 from marketplace.organisations import services as organisation_services
@@ -102,7 +103,7 @@ AD_KEYS = {
         "seeking",
         "published",
     },
-    "optional": {"municipality", "expires"},
+    "optional": {"municipality", "expires", "crisis"},
 }
 
 # Columns compared to decide "unchanged" vs "updated" (plus the set of challenges).
@@ -137,6 +138,7 @@ _AD_FIELDS = (
     "seeks_business",
     "published_at",
     "expires_on",
+    "crisis_id",
     "search_terms",
 )
 
@@ -605,9 +607,11 @@ def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -
             f"{expires.isoformat()} is more than {MAX_LIFETIME.days} days after published "
             f"({published.isoformat()})",
         )
+    crisis_id, expires = _check_crisis(record, county, published, expires)
     if not record.ok:
         return None
     values = {
+        "crisis_id": crisis_id,
         "kind": AdKind(kind),
         "title": title,
         "slug": ad_services.slug(title),
@@ -621,6 +625,31 @@ def _check_ad(path: str, raw: dict, problems: list[str], refs: dict[str, str]) -
         "expires_on": expires or published + DEFAULT_LIFETIME,
     }
     return _AdRow(path, ref, organisation_ref, values, tuple(sorted(challenges)))
+
+
+def _check_crisis(
+    record: _Record, county: str | None, published: date | None, expires: date | None
+) -> tuple[int | None, date | None]:
+    """An ad may name an active crisis covering its county ("crisis": "<slug>"); its last day is
+    then cut to the crisis's end + 14 days, as when posting on the site."""
+    slug = record.text("crisis", 80, nullable=True)
+    if slug is None:
+        return None, expires
+    crisis = crisis_rules.crisis_by_slug(slug)
+    problem = None
+    if crisis is None:
+        problem = f'unknown crisis "{slug}"'
+    elif not crisis.is_active(today()):
+        problem = f'the crisis "{slug}" is not active'
+    elif not crisis.covers(county):
+        problem = f'the crisis "{slug}" does not cover {"all of Sweden" if county is None else f"county {county}"}'
+    if problem:
+        record.problem("crisis", problem)
+        return None, expires
+    if published is None:
+        return crisis.id, expires
+    wanted = expires or published + DEFAULT_LIFETIME
+    return crisis.id, crisis_rules.capped_expiry(crisis, wanted)[0]
 
 
 def check_document(document: Any) -> tuple[list[_OrganisationRow], list[_AdRow], list[str]]:

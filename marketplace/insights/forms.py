@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, SelectField, StringField
 from wtforms.validators import Length, Optional
 
+from marketplace.crises import rules as crisis_rules
 from marketplace.forms import county_choices, strip
 from marketplace.insights import outcomes, statistics
 from marketplace.insights.labels import FORM_LABELS, PERIOD_LABELS
@@ -94,17 +95,26 @@ class StatisticsForm(FlaskForm):
         choices=[SelectChoice(str(months), label) for months, label in PERIOD_LABELS.items()],
         default=str(statistics.DEFAULT_PERIOD),
     )
+    kris = SelectField(_l("Kris"), validators=[Optional()])
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("formdata", request.args)
         kwargs.setdefault("meta", {"csrf": False})
         super().__init__(**kwargs)
         self.lan.choices = county_choices(_l("Hela Sverige"))
+        self.crises = {crisis.slug: crisis for crisis in crisis_rules.all_crises()}
+        self.kris.choices = [
+            SelectChoice("", _l("Alla annonser")),
+            *(SelectChoice(slug, crisis.name) for slug, crisis in self.crises.items()),
+        ]
         if not request.args.get("period"):
             self.period.data = str(statistics.DEFAULT_PERIOD)  # an empty or missing period: default
 
     def filters(self) -> statistics.StatisticsFilter:
         """The validated filters (call after validate())."""
+        crisis = self.crises.get(self.kris.data or "")
         return statistics.StatisticsFilter(
-            county=self.lan.data or None, months=int(self.period.data)
+            county=self.lan.data or None,
+            months=int(self.period.data),
+            crisis=crisis.id if crisis else None,
         )

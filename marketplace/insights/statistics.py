@@ -50,6 +50,7 @@ class StatisticsFilter:
 
     county: str | None = None
     months: int = DEFAULT_PERIOD
+    crisis: int | None = None  # a crisis's id (marketplace.crises): only its tagged ads count
 
 
 @dataclass
@@ -177,11 +178,16 @@ def _per_month(statement: sa.Select) -> dict[str, int]:
     return {month: int(count) for month, count in db.session.execute(statement) if month}
 
 
-def _open_by_challenge(county: str | None) -> dict[str, dict[str, int]]:
+def _crisis_ads(crisis: int | None) -> list[ColumnElement[bool]]:
+    """With a crisis filter, only the ads tagged to it (and what happened around them) count."""
+    return [Ad.crisis_id == crisis] if crisis is not None else []
+
+
+def _open_by_challenge(county: str | None, crisis: int | None = None) -> dict[str, dict[str, int]]:
     statement = (
         sa.select(AdChallenge.challenge, Ad.kind, sa.func.count())
         .join(Ad, Ad.id == AdChallenge.ad_id)
-        .where(open_ads_condition())
+        .where(open_ads_condition(), *_crisis_ads(crisis))
         .group_by(AdChallenge.challenge, Ad.kind)
     )
     if county:
@@ -192,10 +198,10 @@ def _open_by_challenge(county: str | None) -> dict[str, dict[str, int]]:
     return result
 
 
-def _open_by_county() -> dict[str, dict[str, int]]:
+def _open_by_county(crisis: int | None = None) -> dict[str, dict[str, int]]:
     statement = (
         sa.select(Ad.county_code, Ad.kind, sa.func.count())
-        .where(open_ads_condition())
+        .where(open_ads_condition(), *_crisis_ads(crisis))
         .group_by(Ad.county_code, Ad.kind)
     )
     result: dict[str, dict[str, int]] = {code: {} for code in reference.counties()}
@@ -209,7 +215,7 @@ def _published_by_month(filters: StatisticsFilter, months: list[date]) -> dict[s
     month = _month_of(Ad.published_at)
     statement = (
         sa.select(month, Ad.kind, sa.func.count())
-        .where(_in_period(Ad.published_at, months))
+        .where(_in_period(Ad.published_at, months), *_crisis_ads(filters.crisis))
         .group_by(month, Ad.kind)
     )
     if filters.county:
@@ -232,13 +238,19 @@ def count_matches_suggested(filters: StatisticsFilter, months: list[date]) -> di
         .where(_in_period(MatchNotice.created_at, months))
         .group_by(month)
     )
-    if filters.county:
+    if filters.county or filters.crisis is not None:
         ours, theirs = so.aliased(Ad), so.aliased(Ad)
-        statement = (
-            statement.join(ours, ours.id == MatchNotice.ad_id)
-            .join(theirs, theirs.id == MatchNotice.matched_ad_id)
-            .where(sa.or_(ours.county_code == filters.county, theirs.county_code == filters.county))
+        statement = statement.join(ours, ours.id == MatchNotice.ad_id).join(
+            theirs, theirs.id == MatchNotice.matched_ad_id
         )
+        if filters.county:
+            statement = statement.where(
+                sa.or_(ours.county_code == filters.county, theirs.county_code == filters.county)
+            )
+        if filters.crisis is not None:
+            statement = statement.where(
+                sa.or_(ours.crisis_id == filters.crisis, theirs.crisis_id == filters.crisis)
+            )
     return _per_month(statement)
 
 
@@ -253,10 +265,11 @@ def count_contacts_made(filters: StatisticsFilter, months: list[date]) -> dict[s
         .where(_in_period(Conversation.created_at, months))
         .group_by(month)
     )
-    if filters.county:
-        statement = statement.join(Ad, Ad.id == Conversation.ad_id).where(
-            Ad.county_code == filters.county
-        )
+    if filters.county or filters.crisis is not None:
+        statement = statement.join(Ad, Ad.id == Conversation.ad_id)
+        if filters.county:
+            statement = statement.where(Ad.county_code == filters.county)
+        statement = statement.where(*_crisis_ads(filters.crisis))
     return _per_month(statement)
 
 
@@ -272,6 +285,10 @@ def _outcomes(
     )
     if filters.county:
         statement = statement.where(Outcome.county_code == filters.county)
+    if filters.crisis is not None:
+        statement = statement.where(
+            Outcome.ad_id.in_(sa.select(Ad.id).where(Ad.crisis_id == filters.crisis))
+        )
     by_month: dict[str, int] = {}
     by_form: dict[str, int] = {form.value: 0 for form in CollaborationForm}
     by_form[NO_COLLABORATION] = 0
@@ -290,8 +307,8 @@ def _compute_statistics(filters: StatisticsFilter, on: date) -> Statistics:
     return Statistics(
         filters=filters,
         months=months,
-        open_by_challenge=_open_by_challenge(filters.county),
-        open_by_county=_open_by_county(),
+        open_by_challenge=_open_by_challenge(filters.county, filters.crisis),
+        open_by_county=_open_by_county(filters.crisis),
         published_by_month=_published_by_month(filters, months),
         matches_by_month=count_matches_suggested(filters, months),
         contacts_by_month=count_contacts_made(filters, months),

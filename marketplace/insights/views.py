@@ -10,6 +10,7 @@ from marketplace import reference
 from marketplace.accounts.decorators import confirmed_required
 from marketplace.ads.decorators import own_ad_or_403
 from marketplace.ads.models import Ad
+from marketplace.agreements import services as agreements
 from marketplace.clock import today
 from marketplace.htmx import render_fragment, render_page, see_other
 from marketplace.insights import charts, labels, outcomes
@@ -77,6 +78,8 @@ def _statistics_context(form: StatisticsForm) -> dict:
         "month_name": figures.month_name,
         "period_label": labels.PERIOD_LABELS[stats.filters.months],
         "csv_url": url_for("insights.statistics_csv", **request.args.to_dict()),
+        "stats_crisis": form.crises.get(form.kris.data or ""),
+        "agreement_figures": agreements.figures(),
     }
 
 

@@ -53,6 +53,11 @@ class ActionKind(enum.Enum):
     REINSTATE = "reinstate"
     ASSIGN_MODERATOR = "assign_moderator"
     REMOVE_MODERATOR = "remove_moderator"
+    DECLARE_CRISIS = "declare_crisis"
+    EXTEND_CRISIS = "extend_crisis"
+    END_CRISIS = "end_crisis"
+    TAG_CRISIS = "tag_crisis"  # a moderator tagged an ad to a crisis
+    UNTAG_CRISIS = "untag_crisis"
     # Verification of organisations (marketplace.organisations.trust).
     VERIFY = "verify"
     REJECT_VERIFICATION = "reject_verification"

@@ -581,6 +581,27 @@ def _log(
     return entry
 
 
+def record(
+    actor: User,
+    action: ActionKind,
+    *,
+    target_kind: str,
+    target_id: int | None,
+    label: str,
+    reason: str = "",
+) -> ModerationAction:
+    """Add an entry to the moderation log in the caller's transaction (other domains' decisions,
+    such as declaring a crisis). Does not commit."""
+    return _log(
+        actor,
+        action,
+        target_kind=target_kind,
+        target_id=target_id,
+        target_label=label,
+        reason=reason,
+    )
+
+
 def _clean_reason(reason: str) -> str:
     cleaned = (reason or "").strip()
     if not cleaned:

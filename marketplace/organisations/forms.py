@@ -319,6 +319,7 @@ class DirectoryForm(FlaskForm):
     county = SelectField(_l("Län"), validators=[Optional()])
     municipality = SelectField(_l("Kommun"), validators=[Optional()])
     challenge = SelectField(_l("Samhällsutmaning"), validators=[Optional()])
+    undertecknare = BooleanField(_l("Bara undertecknare av Överenskommelsen"))
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("formdata", request.args)
@@ -348,6 +349,7 @@ class DirectoryForm(FlaskForm):
             county=valid(self.county),
             municipality=valid(self.municipality),
             challenge=valid(self.challenge),
+            signatories=bool(self.undertecknare.data),
         )
 
 

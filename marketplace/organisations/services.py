@@ -21,6 +21,7 @@ from marketplace import locking, reference
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services
+from marketplace.agreements.models import Signatory
 from marketplace.clock import utcnow
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
@@ -121,6 +122,7 @@ class DirectoryFilters:
     county: str | None = None
     municipality: str | None = None
     challenge: str | None = None
+    signatories: bool = False  # confirmed signatories of a region's Överenskommelse
 
 
 def slug(name: str) -> str:
@@ -848,6 +850,12 @@ def directory_query(filters: DirectoryFilters) -> sa.Select:
                 sa.select(OrganisationChallenge.organisation_id).where(
                     OrganisationChallenge.challenge == filters.challenge
                 )
+            )
+        )
+    if filters.signatories:
+        query = query.where(
+            Organisation.id.in_(
+                sa.select(Signatory.organisation_id).where(Signatory.confirmed_at.is_not(None))
             )
         )
     terms = query_terms(filters.q)

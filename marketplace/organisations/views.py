@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
 from marketplace.ads.services import organisation_ads
+from marketplace.agreements import services as agreements
 from marketplace.extensions import db, limiter
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
@@ -50,7 +51,13 @@ def index():
         per_page=current_app.config["PER_PAGE"],
         error_out=False,
     )
-    return render_page("organisations/index.html", fragment="results", form=form, page=page)
+    return render_page(
+        "organisations/index.html",
+        fragment="results",
+        form=form,
+        page=page,
+        signed=agreements.confirmed_map(organisation.id for organisation in page.items),
+    )
 
 
 @bp.route("/ny", methods=["GET", "POST"])
@@ -145,6 +152,7 @@ def detail(organisation_id: int, slug: str):
         open_ads=open_ads,
         ended_ads=ended_ads,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
+        signed={organisation.id: agreements.confirmed_counties(organisation.id)},
         join_problem=trust.join_problem(viewer(), organisation),
         join_pending=(
             current_user.is_authenticated

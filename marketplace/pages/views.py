@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from marketplace import health, reference
 from marketplace.accounts import services as account_services
+from marketplace.crises import services as crises
 from marketplace.forms import MunicipalityForm
 from marketplace.htmx import render_fragment, render_page
 from marketplace.i18n import LANGUAGE_COOKIE
@@ -19,7 +20,11 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def index():
-    return render_page("pages/index.html", start=services.start_page())
+    return render_page(
+        "pages/index.html",
+        start=services.start_page(),
+        banner_crises=crises.banner_crises(everywhere=True),
+    )
 
 
 @bp.get("/utmaningar/<slug>")
@@ -40,6 +45,7 @@ def county(code: str):
         county=item,
         topic=services.county_page(code),
         figures=insights.county_figures(code),
+        banner_crises=crises.banner_crises(code),
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from marketplace import reference
 from marketplace.accounts.models import User
+from marketplace.agreements.models import Agreement
 from marketplace.clock import utcnow
 from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation, Message
@@ -558,13 +559,12 @@ def public_party(conversation: Conversation) -> Organisation | None:
 
 
 def agreement_page_url(county_code: str | None) -> str | None:
-    """The region's Överenskommelse page on the site, when the region has one.
-
-    The regional agreements (/overenskommelser/<county code>) are not part of the site yet:
-    until they are, this answers None and the IOP check names the Överenskommelse without a
-    link. It is the one place to change when they arrive.
-    """
-    return None
+    """The region's Överenskommelse page on the site (/overenskommelser/<county code>), when the
+    region has one registered (marketplace.agreements); else None and the IOP check names the
+    Överenskommelse without a link."""
+    if not county_code or db.session.get(Agreement, county_code) is None:
+        return None
+    return external_url("agreements.detail", code=county_code)  # the PDF's link too
 
 
 def document(user: User, conversation: Conversation, partnership: Partnership) -> Document:

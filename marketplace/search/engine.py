@@ -604,6 +604,10 @@ class Filters:
     municipality: str | None
     seeking: list[str]
     sectors: list[str]
+    # Filters the index holds no field for (search.services works them out in the database):
+    ad_ids: list[int] | None = None  # only these ads (a crisis's)
+    org_ids: list[int] | None = None  # only these organisations' ads (signatories)
+    exclude_ids: list[int] | None = None  # not these ads (the crisis part of a page, shown first)
 
     def clauses(self, skip: str | None = None) -> list[Query]:
         clauses = [
@@ -630,6 +634,19 @@ class Filters:
             clauses.append(_any("seeking", self.seeking))
         if self.sectors and skip != "sector":
             clauses.append(_any("sector", self.sectors))
+        if self.ad_ids is not None:
+            clauses.append(Query.term_set_query(_SCHEMA, "id", self.ad_ids))
+        if self.org_ids is not None:
+            clauses.append(Query.term_set_query(_SCHEMA, "org", self.org_ids))
+        if self.exclude_ids:
+            clauses.append(
+                Query.boolean_query(
+                    [
+                        (Occur.Must, Query.all_query()),
+                        (Occur.MustNot, Query.term_set_query(_SCHEMA, "id", self.exclude_ids)),
+                    ]
+                )
+            )
         return [_filter(clause) for clause in clauses]
 
 

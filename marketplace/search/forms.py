@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SearchField, SelectChoice, SelectField
+from wtforms import BooleanField, HiddenField, SearchField, SelectChoice, SelectField
 
 from marketplace import reference
 from marketplace.ads.forms import kind_choices, sector_choices
@@ -77,6 +77,8 @@ class AdSearchForm(FlaskForm):
     )
     seeking = LenientMultiCheckboxField(_l("Söker samverkan med"), choices=sector_choices)
     sector = LenientMultiCheckboxField(_l("Annonsörens sektor"), choices=sector_choices)
+    undertecknare = BooleanField(_l("Bara undertecknare av Överenskommelsen"))
+    kris = HiddenField()  # a crisis's slug (from its page): only the ads tagged to it
     sort = LenientSelectField(
         _l("Sortering"),
         choices=lambda: [SelectChoice(value, label) for value, label in SORT_LABELS.items()],
@@ -103,6 +105,8 @@ class AdSearchForm(FlaskForm):
             seeking=[Sector(value) for value in self.seeking.data or []],
             sectors=[Sector(value) for value in self.sector.data or []],
             sort=SORT_VALUES.get(self.sort.data or "", "relevance"),
+            crisis=(self.kris.data or "").strip()[:80] or None,
+            signatories=bool(self.undertecknare.data),
         )
 
     @staticmethod

@@ -43,6 +43,10 @@ from flask import current_app
 
 from marketplace import language, reference
 from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
+from marketplace.agreements.models import Signatory
+from marketplace.clock import today
+from marketplace.crises import rules as crisis_rules
+from marketplace.crises.models import Crisis
 from marketplace.extensions import db
 from marketplace.language import english_hints
 from marketplace.organisations.models import Organisation, Sector
@@ -75,6 +79,8 @@ class AdQuery:
     sectors: list[Sector] = field(default_factory=list)  # the posting organisation's sector
     sort: str = "relevance"
     live: bool = False  # typed in the live search: the last word also matches as a prefix
+    crisis: str | None = None  # a crisis's slug: only the ads tagged to it
+    signatories: bool = False  # only ads by confirmed signatories of an Överenskommelse
 
 
 log = logging.getLogger(__name__)
@@ -185,7 +191,20 @@ def _conditions(
                 sa.select(Organisation.id).where(Organisation.sector.in_(query.sectors))
             )
         )
+    if query.crisis:
+        conditions.append(Ad.crisis_id.in_(_crisis_ids(query.crisis)))
+    if query.signatories:
+        conditions.append(Ad.organisation_id.in_(_signatory_ids()))
     return conditions
+
+
+def _crisis_ids(slug: str) -> sa.Select:
+    return sa.select(Crisis.id).where(Crisis.slug == slug)
+
+
+def _signatory_ids() -> sa.Select:
+    """Organisations confirmed as signatories of a region's Överenskommelse (marketplace.agreements)."""
+    return sa.select(Signatory.organisation_id).where(Signatory.confirmed_at.is_not(None))
 
 
 def _facets(query: AdQuery, text: _TextMatch | None) -> dict[str, dict[str, int]]:
@@ -286,7 +305,11 @@ def _sql_page(query: AdQuery, page: int, per_page: int) -> tuple[list[Ad], int]:
     text = _text_match(terms) if terms else None
     conditions = _conditions(query, text)
     total = db.session.scalar(sa.select(sa.func.count(Ad.id)).where(*conditions)) or 0
-    statement = _order_by(sa.select(Ad).where(*conditions), _sort(query, terms), text)
+    statement = sa.select(Ad).where(*conditions)
+    crisis_ids = crisis_rules.crisis_ad_ids(today(), _place(query)[0])
+    if crisis_ids:  # CRISIS ORDERING, as _crisis_first: the crisis's ads first
+        statement = statement.order_by(sa.case((Ad.id.in_(crisis_ids), 0), else_=1))
+    statement = _order_by(statement, _sort(query, terms), text)
     items = db.session.scalars(statement.limit(per_page).offset((page - 1) * per_page)).all()
     return list(items), total
 
@@ -351,30 +374,76 @@ def _engine_search(
     if sort == "relevance" and not analysed:
         sort = "newest"
     county, municipality = _place(query)
-    answer = engine.search(
-        analysed,
-        engine.Filters(
-            kinds=[kind.value for kind in query.kinds],
-            challenges=list(query.challenges),
-            county=county,
-            municipality=municipality,
-            seeking=[sector.value for sector in query.seeking],
-            sectors=[sector.value for sector in query.sectors],
-        ),
-        sort,
-        (page - 1) * per_page,
-        per_page,
-        with_facets=with_facets,
+    filters = engine.Filters(
+        kinds=[kind.value for kind in query.kinds],
+        challenges=list(query.challenges),
+        county=county,
+        municipality=municipality,
+        seeking=[sector.value for sector in query.seeking],
+        sectors=[sector.value for sector in query.sectors],
+        ad_ids=_crisis_ad_ids(query.crisis) if query.crisis else None,
+        org_ids=_signatory_org_ids() if query.signatories else None,
     )
+    offset = (page - 1) * per_page
+    crisis_ids = crisis_rules.crisis_ad_ids(today(), county)
+    if crisis_ids:
+        ids, total, facets = _crisis_first(
+            analysed, filters, crisis_ids, sort, offset, per_page, with_facets=with_facets
+        )
+    else:
+        answer = engine.search(analysed, filters, sort, offset, per_page, with_facets=with_facets)
+        ids, total, facets = answer.ids, answer.total, answer.facets
     return AdSearchResult(
-        items=_ads_in_order(answer.ids) if load_items else [],
-        ids=list(answer.ids),
-        total=answer.total,
+        items=_ads_in_order(ids) if load_items else [],
+        ids=list(ids),
+        total=total,
         page=page,
         per_page=per_page,
-        facets=answer.facets,
+        facets=facets,
         sort=sort,
     )
+
+
+def _crisis_ad_ids(slug: str) -> list[int]:
+    return list(db.session.scalars(sa.select(Ad.id).where(Ad.crisis_id.in_(_crisis_ids(slug)))))
+
+
+def _signatory_org_ids() -> list[int]:
+    return list(db.session.scalars(_signatory_ids()))
+
+
+# CRISIS ORDERING (marketplace.crises). A search for a county lists the open ads tagged to an
+# active crisis covering that county (or all of Sweden) first, each part in the chosen order.
+# The ids come from crises.rules.crisis_ad_ids(today, county) (few: one crisis's ads); the
+# engine is asked for the page's crisis part, then for the rest without them, and once more
+# for the total and facets of the whole search. _sql_page orders the same way in SQL.
+def _crisis_first(
+    analysed,
+    filters: engine.Filters,
+    crisis_ids: list[int],
+    sort: str,
+    offset: int,
+    limit: int,
+    *,
+    with_facets: bool,
+) -> tuple[list[int], int, dict]:
+    whole = engine.search(analysed, filters, sort, 0, 1, with_facets=with_facets)
+    wanted = set(crisis_ids) if filters.ad_ids is None else set(crisis_ids) & set(filters.ad_ids)
+    first = engine.search(
+        analysed, replace(filters, ad_ids=sorted(wanted)), sort, offset, limit, with_facets=False
+    )
+    ids = list(first.ids)
+    if len(ids) < limit:
+        rest = engine.search(
+            analysed,
+            replace(filters, exclude_ids=sorted(wanted)),
+            sort,
+            max(0, offset - first.total),
+            limit - len(ids),
+            with_facets=False,
+        )
+        ids += rest.ids
+    return ids, whole.total, whole.facets
 
 
 @dataclass(frozen=True)

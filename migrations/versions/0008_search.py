@@ -1,7 +1,7 @@
 """search: the change log the search index writer follows (marketplace/search/models.py)
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-07 20:30:00
 
 The index itself is files (SEARCH_INDEX_DIR), built by the worker when it finds none, or by
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -46,6 +46,11 @@ class SiteData:
     hidden_ad: dict = field(default_factory=dict)  # the member's organisation's, hidden
     challenge: str = "integration"
     county: str = "08"
+    # The demo's crises (marketplace.demo_crises): the active one in Kalmar län and the ended
+    # one; the member organisation's crisis alerts' unsubscribe token.
+    crisis: dict = field(default_factory=dict)
+    ended_crisis: dict = field(default_factory=dict)
+    crisis_unsubscribe: dict = field(default_factory=dict)
 
 
 def seed(live: LiveServer) -> SiteData:
@@ -91,7 +96,25 @@ def seed(live: LiveServer) -> SiteData:
         data.conversation = _conversation(region, member_ad=ad)
         data.agreement, data.new_agreement = _agreements(data, org, member, other_ad)
         data.site_admin_token = _moderation(data, org, region, member, other_ad)
+        _crises(data, org)
     return data
+
+
+def _crises(data: SiteData, org) -> None:
+    """The demo's active and ended crisis, and an unsubscribe link for the member's organisation."""
+    try:
+        from marketplace.crises import services as crises
+    except ImportError:  # crisis mode not built yet
+        return
+    from marketplace.clock import today
+
+    for crisis in crises.all_crises():
+        if crisis.is_active(today()):
+            data.crisis = {"slug": crisis.slug}
+        elif crisis.has_ended(today()):
+            data.ended_crisis = {"slug": crisis.slug}
+    setting = crises.set_alerts(org, True)
+    data.crisis_unsubscribe = {"token": crises.unsubscribe_token(setting)}
 
 
 def _moderation(data: SiteData, org, region, member, other_ad) -> str:
@@ -449,6 +472,53 @@ PAGES: list[SitePage] = [
     SitePage("moderation log", "moderation.log", visitors=(SITE_ADMIN,)),
     SitePage("moderators", "moderation.moderators", visitors=(SITE_ADMIN,)),
     SitePage("suspended accounts", "moderation.accounts", visitors=(SITE_ADMIN,)),
+    # Crises
+    SitePage("crises", "crises.index", visitors=(ANONYMOUS, MEMBER, SITE_ADMIN)),
+    SitePage(
+        "crisis page",
+        "crises.detail",
+        values=lambda d: d.crisis,
+        visitors=(ANONYMOUS, MEMBER, SITE_ADMIN),
+    ),
+    SitePage(
+        "crisis page for a municipality",
+        "crises.detail",
+        values=lambda d: d.crisis,
+        query={"kommun": "0880"},
+    ),
+    SitePage("ended crisis", "crises.detail", values=lambda d: d.ended_crisis),
+    SitePage("embedded crisis", "crises.embed", values=lambda d: d.crisis),
+    SitePage("declare a crisis", "crises.new", visitors=(SITE_ADMIN,)),
+    form_with_errors(
+        "declare a crisis with errors", "crises.new", "crises.new", visitors=(SITE_ADMIN,)
+    ),
+    SitePage("extend a crisis", "crises.extend", values=lambda d: d.crisis, visitors=(SITE_ADMIN,)),
+    SitePage("end a crisis", "crises.end", values=lambda d: d.crisis, visitors=(SITE_ADMIN,)),
+    SitePage(
+        "crisis alerts", "crises.settings", values=lambda d: d.organisation, visitors=(MEMBER,)
+    ),
+    SitePage(
+        "stop crisis alerts",
+        "crises.unsubscribe",
+        values=lambda d: d.crisis_unsubscribe,
+        visitors=(ANONYMOUS,),
+    ),
+    SitePage("ad search in a county with a crisis", "ads.index", query={"county": "08"}),
+    # The regional Överenskommelser
+    SitePage("regional agreements", "agreements.index", visitors=(ANONYMOUS, SITE_ADMIN)),
+    SitePage(
+        "regional agreement page",
+        "agreements.detail",
+        values=lambda d: {"code": "08"},
+        visitors=(ANONYMOUS, MEMBER, SITE_ADMIN),
+    ),
+    SitePage(
+        "edit a regional agreement",
+        "agreements.edit",
+        values=lambda d: {"code": "08"},
+        visitors=(SITE_ADMIN,),
+    ),
+    SitePage("signatories in the directory", "organisations.index", query={"undertecknare": "y"}),
     # Trust: verification, the review queue, asking to join
     SitePage(
         "verification",

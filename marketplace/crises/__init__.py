@@ -1,0 +1,1 @@
+"""Crisis mode: declared crises, their ads, banners, pages, feeds and alerts."""
