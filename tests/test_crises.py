@@ -181,6 +181,22 @@ def test_crisis_ads_come_first_in_search_for_the_county_with_a_kris_label(client
     assert 'badge-crisis" title="Skogsbränder i Kalmar län">Kris<' in page
 
 
+def test_the_kris_label_goes_from_the_cached_card_once_the_crisis_is_over(client):
+    found = crisis()
+    factories.ad(org=factories.organisation(), title="Krisbehov: sandsäckar", crisis=found)
+    page = client.get("/annonser?county=08").get_data(as_text=True)
+    assert ">Kris<" in page  # the card is drawn and kept in the cache
+    # The crisis runs out (its end passes, nothing about the ad changes).
+    db.session.execute(
+        sa.update(Crisis)
+        .where(Crisis.id == found.id)
+        .values(starts_on=today() - timedelta(days=30), ends_on=today() - timedelta(days=1))
+    )
+    db.session.commit()
+    page = client.get("/annonser?county=08").get_data(as_text=True)
+    assert "Krisbehov: sandsäckar" in page and ">Kris<" not in page
+
+
 def test_the_crisis_page_shows_needs_and_offers_side_by_side_filtered_by_municipality(client):
     found = crisis()
     org = factories.organisation()

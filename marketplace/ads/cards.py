@@ -23,6 +23,8 @@ from flask import current_app
 from markupsafe import Markup
 
 from marketplace.ads.models import Ad, AdChallenge, open_ads_condition
+from marketplace.clock import today
+from marketplace.crises.models import Crisis
 from marketplace.extensions import db
 from marketplace.httpcache import build_version, cache_get_many, cache_set_many
 from marketplace.i18n import current_language
@@ -43,13 +45,13 @@ def _readers(model: type, relationships: set[str]) -> dict:
     }
 
 
-# An ad as the card macro reads it: every column of its row, `challenge_slugs`, and its
-# organisation (every column, and the model's properties such as `is_verified`). Not attached
-# to any session.
+# An ad as the card macro reads it: every column of its row, `challenge_slugs`, its
+# organisation (every column, and the model's properties such as `is_verified`) and its crisis
+# (the model, for the "Kris" label). Not attached to any session.
 CardOrganisation = type(
     "CardOrganisation", (SimpleNamespace,), _readers(Organisation, {"challenge_slugs"})
 )
-CardAd = type("CardAd", (SimpleNamespace,), _readers(Ad, {"challenge_slugs"}))
+CardAd = type("CardAd", (SimpleNamespace,), _readers(Ad, {"challenge_slugs", "crisis"}))
 
 
 def _ids(ads_or_ids: Iterable) -> list[int]:
@@ -57,9 +59,11 @@ def _ids(ads_or_ids: Iterable) -> list[int]:
 
 
 def _versions(ids: list[int]) -> dict[int, tuple]:
-    """What a card's key is made of, for the open ads among `ids`."""
+    """What a card's key is made of, for the open ads among `ids`: the ad's and its
+    organisation's versions, its challenges, and its crisis with whether it is going on today
+    (the "Kris" label goes when the crisis ends, though the ad itself has not changed)."""
     rows = db.session.execute(
-        sa.select(Ad.id, Ad.updated_at, Ad.organisation_id, Organisation.updated_at)
+        sa.select(Ad.id, Ad.updated_at, Ad.organisation_id, Organisation.updated_at, Ad.crisis_id)
         .join(Organisation, Organisation.id == Ad.organisation_id)
         .where(Ad.id.in_(ids), open_ads_condition())
     ).all()
@@ -70,17 +74,33 @@ def _versions(ids: list[int]) -> dict[int, tuple]:
         .order_by(AdChallenge.ad_id, AdChallenge.challenge)
     ):
         challenges.setdefault(ad_id, []).append(slug)
+    crisis_ids = {row.crisis_id for row in rows if row.crisis_id is not None}
+    day = today()
+    active = {
+        crisis.id: crisis.is_active(day)
+        for crisis in (
+            db.session.scalars(sa.select(Crisis).where(Crisis.id.in_(crisis_ids)))
+            if crisis_ids
+            else ()
+        )
+    }
     return {
-        ad_id: (updated, organisation_id, organisation_updated, tuple(challenges.get(ad_id, ())))
-        for ad_id, updated, organisation_id, organisation_updated in rows
+        ad_id: (
+            updated,
+            organisation_id,
+            organisation_updated,
+            tuple(challenges.get(ad_id, ())),
+            f"{crisis_id}:{int(active.get(crisis_id, False))}" if crisis_id else "",
+        )
+        for ad_id, updated, organisation_id, organisation_updated, crisis_id in rows
     }
 
 
 def _key(ad_id: int, version: tuple, language: str, heading: str) -> str:
-    updated, organisation_id, organisation_updated, challenges = version
+    updated, organisation_id, organisation_updated, challenges, crisis = version
     return (
         f"card:{build_version()}:{language}:{heading}:{ad_id}:{updated.isoformat()}:"
-        f"{organisation_id}:{organisation_updated.isoformat()}:{','.join(challenges)}"
+        f"{organisation_id}:{organisation_updated.isoformat()}:{','.join(challenges)}:{crisis}"
     )
 
 
@@ -97,9 +117,19 @@ def card_ads(ids: list[int], versions: dict[int, tuple]) -> dict[int, CardAd]:
             sa.select(*Organisation.__table__.c).where(Organisation.id.in_(organisation_ids))
         ).mappings()
     }
+    crisis_ids = {ad.crisis_id for ad in ads.values() if ad.crisis_id is not None}
+    crises = (
+        {
+            crisis.id: crisis
+            for crisis in db.session.scalars(sa.select(Crisis).where(Crisis.id.in_(crisis_ids)))
+        }
+        if crisis_ids
+        else {}
+    )
     for ad_id, ad in ads.items():
         ad.organisation = organisations[ad.organisation_id]
         ad.challenge_slugs = list(versions[ad_id][3]) if ad_id in versions else []
+        ad.crisis = crises.get(ad.crisis_id)
     return ads
 
 
