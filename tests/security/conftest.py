@@ -64,6 +64,11 @@ class World:
     # approved by both (about another ad of org's), one draft (org wrote about third's ad).
     agreement: Partnership
     draft: Partnership
+    # Crisis mode: an active crisis in county 08 (declared by admin); org's crisis alerts are on
+    # (`crisis_unsubscribe_token` turns them off); Kalmar län's regional Överenskommelse (08) with
+    # third_org's claim to have signed it, awaiting confirmation.
+    crisis: object  # crises.models.Crisis
+    signatory: object  # agreements.models.Signatory
 
     # Signed links, valid for their intended user.
     confirm_token: str = ""
@@ -71,6 +76,7 @@ class World:
     change_email_token: str = ""
     invitation_token: str = ""
     unsubscribe_token: str = ""
+    crisis_unsubscribe_token: str = ""
 
 
 def build_world() -> World:
@@ -110,6 +116,7 @@ def build_world() -> World:
         hidden_reason="Reklam, inte samverkan.",
     )
     agreement, draft = _partnerships(org, owner, third_org, third)
+    crisis, signatory, crisis_unsubscribe_token = _crisis_mode(admin, org, third_org, third)
     world = World(
         org=org,
         owner=owner,
@@ -134,6 +141,8 @@ def build_world() -> World:
         hidden_ad=hidden_ad,
         agreement=agreement,
         draft=draft,
+        crisis=crisis,
+        signatory=signatory,
     )
     world.confirm_token = tokens.make(tokens.CONFIRM, {"id": newcomer.id, "email": newcomer.email})
     world.reset_token = tokens.make(
@@ -144,6 +153,7 @@ def build_world() -> World:
     )
     world.invitation_token = organisation_services.invitation_token(invitation)
     world.unsubscribe_token = alert_services.unsubscribe_token(saved_search)
+    world.crisis_unsubscribe_token = crisis_unsubscribe_token
     return world
 
 
@@ -176,6 +186,29 @@ def _partnerships(org, owner: User, third_org, third: User) -> tuple[Partnership
     conversation = db.session.get(Conversation, message.conversation_id)
     draft = partnership_services.start_partnership(owner, conversation)
     return agreement, draft
+
+
+def _crisis_mode(admin: User, org, third_org, third: User):
+    """An active crisis in Kalmar län, org's crisis alert setting (on), and a pending signatory."""
+    from marketplace.agreements import services as agreement_services
+    from marketplace.crises import services as crisis_services
+
+    crisis = crisis_services.declare_crisis(
+        admin,
+        name="Skogsbränder i Kalmar län",
+        description="Stora bränder norr om Kalmar. Vi behöver frivilliga, mat och logi.",
+        lead="Länsstyrelsen i Kalmar län",
+        county_codes=["08"],
+        nationwide=False,
+        starts_on=today(),
+        ends_on=today() + timedelta(days=30),
+        challenge="crisis-preparedness",
+    )
+    setting = crisis_services.set_alerts(org, True)
+    token = crisis_services.unsubscribe_token(setting)
+    agreement_services.seed_agreements()
+    signatory = agreement_services.claim(third, third_org, agreement_services.get_agreement("08"))
+    return crisis, signatory, token
 
 
 @pytest.fixture

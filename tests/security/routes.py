@@ -123,6 +123,41 @@ def _agreement_section(w: World) -> dict:
     return {"conversation_id": w.agreement.conversation_id, "key": "syfte"}
 
 
+def _crisis(w: World) -> dict:
+    return {"slug": w.crisis.slug}
+
+
+def crisis_form(_: World) -> dict:
+    return {
+        "name": "Översvämning i Kalmar län",
+        "description": "Vattnet stiger i Emån. Vi behöver sandsäckar och frivilliga.",
+        "lead": "Länsstyrelsen i Kalmar län",
+        "counties": ["08"],
+        "challenge": "crisis-preparedness",
+        "starts_on": today().isoformat(),
+        "ends_on": (today() + timedelta(days=30)).isoformat(),
+    }
+
+
+def _county_agreement(_: World) -> dict:
+    return {"code": "08"}
+
+
+def _signatory(w: World) -> dict:
+    return {"code": "08", "signatory_id": w.signatory.id}
+
+
+def agreement_form(_: World) -> dict:
+    return {
+        "name": "Överenskommelsen i Kalmar län, reviderad",
+        "signed_year": str(today().year),
+        "signed_on": "",
+        "partners": "Idéburna organisationer i Kalmar län",
+        "summary": "Region och idéburen sektor samverkar om folkhälsa och integration.",
+        "url": "https://example.com/overenskommelse",
+    }
+
+
 def saved_search_form(_: World) -> dict:
     return {"name": "Lokaler i Kalmar", "rhythm": "weekly", "q": "lokal", "county": "08"}
 
@@ -331,6 +366,99 @@ ROUTES: dict[str, Route] = {
     "partnerships.history": route(MEMBER, values=_agreement, actor="colleague"),
     "partnerships.printable": route(MEMBER, values=_agreement, actor="colleague"),
     "partnerships.pdf": route(MEMBER, values=_agreement, actor="colleague"),
+    # --- crisis mode and the regional Överenskommelser (the World's crisis is in county 08, the
+    # moderator moderates 01: so "other_county_refused" proves a moderator's reach is their county)
+    "crises.index": route(PUBLIC),
+    "crises.detail": route(PUBLIC, values=_crisis, query=lambda w: {"kommun": "0880"}),
+    "crises.feed": route(PUBLIC, values=_crisis),
+    "crises.embed": route(PUBLIC, values=_crisis),
+    "crises.new": route(
+        MODERATOR,
+        "GET POST",
+        data=crisis_form,
+        actor="admin",
+        note="Site administrators (any county, all of Sweden) and county moderators (their own).",
+    ),
+    "crises.extend": route(
+        MODERATOR,
+        "GET POST",
+        values=_crisis,
+        data=lambda w: {
+            "ends_on": (w.crisis.ends_on + timedelta(days=30)).isoformat(),
+            "reason": "Bränderna pågår fortfarande.",
+        },
+        actor="admin",
+        extra={"other_county_refused": True},
+        note="Site administrators, or moderators of every county the crisis concerns.",
+    ),
+    "crises.end": route(
+        MODERATOR,
+        "GET POST",
+        values=_crisis,
+        data=lambda w: {"reason": "Bränderna är släckta."},
+        actor="admin",
+        extra={"other_county_refused": True},
+    ),
+    "crises.tag": route(
+        MODERATOR,
+        "POST",
+        values=_ad,
+        data=lambda w: {"crisis": w.crisis.slug},
+        actor="admin",
+        extra={"other_county_refused": True},
+        note="Moderators of the ad's county tag it (members tag their own ads in the ad form).",
+    ),
+    "crises.my_settings": route(LOGIN, note="Redirects to the acting organisation's setting."),
+    "crises.settings": route(
+        MEMBER,
+        "GET POST",
+        values=_org,
+        data=lambda w: {},  # an unticked box: alerts off (they are on in the World)
+        actor="colleague",
+        note="Any member may turn the organisation's crisis alerts on or off.",
+    ),
+    "crises.unsubscribe": route(
+        SIGNED_LINK,
+        "GET POST",
+        values=lambda w: {"token": w.crisis_unsubscribe_token},
+        actor="",
+        note="CSRF-exempt: one-click unsubscribe (RFC 8058) from a mail client, no session.",
+    ),
+    "agreements.index": route(PUBLIC),
+    "agreements.detail": route(PUBLIC, values=_county_agreement),
+    "agreements.edit": route(
+        SITE_ADMIN,
+        "GET POST",
+        values=_county_agreement,
+        data=agreement_form,
+        actor="admin",
+        note="Also the administrators of the county's verified region (tests/test_agreements.py).",
+    ),
+    "agreements.claim": route(
+        LOGIN,
+        "POST",
+        values=_county_agreement,
+        actor="outsider",
+        note="Any member says that the organisation they act for has signed (to be confirmed).",
+    ),
+    "agreements.confirm": route(
+        MODERATOR,
+        "POST",
+        values=_signatory,
+        actor="admin",
+        extra={"other_county_refused": True},
+        note="Site administrators, the county's moderators and its region's administrators.",
+    ),
+    "agreements.reject": route(
+        MODERATOR,
+        "POST",
+        values=_signatory,
+        actor="admin",
+        extra={"other_county_refused": True},
+    ),
+    "api.crisis_index": route(PUBLIC),
+    "api.crisis_detail": route(PUBLIC, values=_crisis),
+    "api.agreement_index": route(PUBLIC),
     # --- saved searches (personal: the owner is the user who saved it)
     "alerts.index": route(LOGIN),
     "alerts.new": route(LOGIN, "GET POST", data=saved_search_form, actor="outsider"),

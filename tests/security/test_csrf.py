@@ -22,6 +22,11 @@ CSRF_EXEMPT = {
         "signed token in the URL is the proof, and the worst a forged request can do is pause "
         "one saved search's e-mails, which its owner can resume."
     ),
+    "crises.unsubscribe": (
+        "One-click unsubscribe (RFC 8058) from crisis alerts, as above: the signed token names "
+        "one organisation's setting; the worst a forged request can do is turn its crisis alerts "
+        "off, which any member can turn on again."
+    ),
 }
 # Not listed because it has no POST route: the JSON API (/api/v1), which is read-only and
 # cookie-less; its whole blueprint is exempt (marketplace/__init__.py) and writes answer 405.
