@@ -59,6 +59,17 @@ PRIVATE_TABLES = {
     "invitation",
     "report",
     "search_change",  # the search index's change log, written with the changes it names
+    "login_session",  # each log-in and log-out
+    "submission",  # the double-submit guard's records
+    "join_request",
+    "verification_application",
+    "crisis_alert_setting",
+    "crisis_alert",
+    "crisis_alert_ad",
+    "partnership",
+    "partnership_version",
+    "partnership_approval",
+    "outcome_request",
 }
 # Never cached: the health check must ask the database; the language switch sets a cookie.
 UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
