@@ -179,7 +179,7 @@ def register_organisation(page: Page, org: Organisation, javascript: bool) -> No
 def register_public_body(page: Page, smtp_server, org: Organisation, person: Person, js: bool):
     """A region's name is reserved: its officer registers it with an address on the region's
     domain, lands on its verification page and proves the domain from the e-mailed link."""
-    page.locator("header nav").get_by_role("link", name="Mina organisationer").click()
+    header_menu(page).get_by_role("link", name="Mina organisationer").click()
     page.get_by_role("link", name="Registrera en ny organisation").click()
     form = page.locator("form#organisation-form")
     form.get_by_label("Organisationens namn").fill(org.name)
