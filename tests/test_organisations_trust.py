@@ -245,6 +245,32 @@ def apply(app, organisation, admin, **overrides):
     )
 
 
+def test_a_county_moderator_cannot_verify_their_own_organisation(app, outbox):
+    """A reviewer who is a member of the applicant organisation is not asked, does not see the
+    application in the queue, and is refused when deciding it: no one verifies themself."""
+    organisation = factories.organisation(name="Läxhjälpen i Norrliden", county_code="08")
+    insider = factories.member(org=organisation, email="insider@example.com")
+    db.session.add(CountyModerator(user_id=insider.id, county_code="08"))
+    other = factories.user(email="moderator@example.com")
+    db.session.add(CountyModerator(user_id=other.id, county_code="08"))
+    db.session.commit()
+
+    assert apply(app, organisation, insider).status_code == 303
+    assert [m["To"] for m in outbox] == ["moderator@example.com"]
+    application = db.session.scalar(sa.select(VerificationApplication))
+    client = log_in(app.test_client(), insider)
+    assert "Läxhjälpen i Norrliden" not in client.get("/organisationer/granskning").get_data(
+        as_text=True
+    )
+    refused = client.post(
+        f"/organisationer/granskning/{application.id}",
+        data={"decision": "approve", "reason": "Stadgarna stämmer."},
+    )
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Organisation, organisation.id).verified_at is None
+
+
 def test_an_application_is_reviewed_by_the_countys_moderator_and_the_decision_is_mailed(
     app, outbox
 ):

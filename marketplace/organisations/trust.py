@@ -236,15 +236,18 @@ def _require_admin(organisation: Organisation, actor: User) -> None:
 
 
 def _reviewers(organisation: Organisation) -> list[User]:
-    """Site administrators and the county's moderators, with confirmed addresses."""
+    """Site administrators and the county's moderators, with confirmed addresses, who are not
+    members of the organisation (no one reviews their own)."""
     moderators = sa.select(CountyModerator.user_id).where(
         CountyModerator.county_code == organisation.county_code
     )
+    members = sa.select(Membership.user_id).where(Membership.organisation_id == organisation.id)
     return list(
         db.session.scalars(
             sa.select(User)
             .where(
                 sa.or_(User.is_site_admin.is_(True), User.id.in_(moderators)),
+                User.id.not_in(members),
                 User.email_confirmed_at.is_not(None),
             )
             .order_by(User.id)
@@ -312,9 +315,12 @@ def _tell_reviewers(application: VerificationApplication) -> None:
 
 def can_review(actor: User | None, application: VerificationApplication) -> bool:
     """Site administrators review everything; county moderators their county's first
-    applications. An appeal goes to a site administrator other than the first decider."""
+    applications. An appeal goes to a site administrator other than the first decider. No one
+    reviews an application of an organisation they are a member of."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         return False
+    if membership_of(actor, application.organisation_id) is not None:
+        return False  # no one reviews their own organisation's application
     if application.appeal_of_id is not None:
         original = db.session.get(VerificationApplication, application.appeal_of_id)
         first = original.decided_by_id if original is not None else None

@@ -20,7 +20,16 @@ from marketplace.contact import services as contact_services
 from marketplace.contact.models import Conversation
 from marketplace.extensions import db
 from marketplace.organisations import services as organisation_services
-from marketplace.organisations.models import Invitation, Membership, Organisation, Role
+from marketplace.organisations import trust
+from marketplace.organisations.models import (
+    Invitation,
+    JoinRequest,
+    LegalForm,
+    Membership,
+    Organisation,
+    Role,
+    VerificationApplication,
+)
 from marketplace.partnerships import services as partnership_services
 from marketplace.partnerships.models import Partnership
 from marketplace.search.services import AdQuery
@@ -77,6 +86,19 @@ class World:
     invitation_token: str = ""
     unsubscribe_token: str = ""
     crisis_unsubscribe_token: str = ""
+
+    # Who is who (verification and join requests), filled in by _trust: `domain_member` is a plain
+    # member of org whose address is on org's domain (KALMAR_DOMAIN) and who asked for the
+    # `domain_proof_token`; `join_request` is a stranger's pending request to join org;
+    # `rejected_application` is org's application that admin rejected (org may appeal it);
+    # `pending_application` is third_org's (county 08), waiting for review; `verified_org` was
+    # verified by review (a site administrator may revoke it).
+    domain_member: User | None = None
+    domain_proof_token: str = ""
+    join_request: JoinRequest | None = None
+    rejected_application: VerificationApplication | None = None
+    pending_application: VerificationApplication | None = None
+    verified_org: Organisation | None = None
 
 
 def build_world() -> World:
@@ -154,7 +176,52 @@ def build_world() -> World:
     world.invitation_token = organisation_services.invitation_token(invitation)
     world.unsubscribe_token = alert_services.unsubscribe_token(saved_search)
     world.crisis_unsubscribe_token = crisis_unsubscribe_token
+    _trust(world)
     return world
+
+
+KALMAR_DOMAIN = "kalmarlaxhjalp.se"
+
+
+def _application(org_number: str, contact: User) -> trust.ApplicationDetails:
+    return trust.ApplicationDetails(
+        org_number=org_number,
+        legal_form=LegalForm.NONPROFIT_ASSOCIATION,
+        document_url="https://example.org/stadgar.pdf",
+        contact_name=contact.name,
+        contact_email=contact.email,
+    )
+
+
+def _trust(world: World) -> None:
+    """Verification and join requests (see the World's docstring)."""
+    world.org.domains = KALMAR_DOMAIN
+    db.session.commit()
+    world.domain_member = factories.member(
+        org=world.org, role=Role.MEMBER, name="Dora Domän", email=f"dora@{KALMAR_DOMAIN}"
+    )
+    # The link send_domain_proof mails (built here so the test need not read the mail).
+    world.domain_proof_token = trust._proof_serializer().dumps(
+        {
+            "organisation": world.org.id,
+            "user": world.domain_member.id,
+            "email": world.domain_member.email,
+        }
+    )
+    stranger = factories.user(name="Främmande Frida")
+    world.join_request = trust.request_to_join(stranger, world.org, "Jag vill hjälpa till.")
+    rejected = trust.submit_application(
+        world.org, world.owner, _application("802002-8711", world.owner)
+    )
+    world.rejected_application = trust.decide_application(
+        world.admin, rejected, False, "Stadgarna saknar styrelsens underskrifter."
+    )
+    world.pending_application = trust.submit_application(
+        world.third_org, world.third, _application("802002-8711", world.third)
+    )
+    world.verified_org = factories.organisation(
+        name="Verifierade Vänner", verified_at=utcnow(), verified_via="review"
+    )
 
 
 def _moderation(admin: User, reporter: User, ad: Ad):

@@ -289,6 +289,88 @@ ROUTES: dict[str, Route] = {
     ),
     "organisations.mine": route(LOGIN),
     "organisations.verify": route(SITE_ADMIN, "POST", values=_org, actor="admin"),
+    # --- who is who: verification (e-mail domain or review) and join requests
+    "organisations.verification": route(
+        MEMBER, values=_org, actor="colleague", note="Members and site administrators."
+    ),
+    "organisations.prove_domain": route(
+        MEMBER,
+        "POST",
+        values=_org,
+        actor="domain_member",
+        note="Any member whose address is on the organisation's domain; mails them a link.",
+    ),
+    "organisations.confirm_domain": route(
+        SIGNED_LINK,
+        "GET POST",
+        values=lambda w: {"token": w.domain_proof_token},
+        actor="domain_member",
+        refuses_other_users=True,
+        note="Also needs a log-in as the member the link was mailed to; only the POST verifies.",
+    ),
+    "organisations.apply_for_verification": route(
+        OWNER,
+        "POST",
+        values=_org,
+        data=lambda w: {
+            "org_number": "802002-8711",
+            "legal_form": "ideell-forening",
+            "document_url": "https://example.org/stadgar.pdf",
+            "contact_name": "Olle Ägare",
+            "contact_email": w.owner.email,
+            "contact_phone": "",
+            "message": "",
+        },
+    ),
+    "organisations.appeal_verification": route(
+        OWNER,
+        "POST",
+        values=lambda w: {
+            "organisation_id": w.org.id,
+            "application_id": w.rejected_application.id,
+        },
+        data=lambda w: {"text": "Nu finns stadgarna med styrelsens underskrifter på länken."},
+    ),
+    "organisations.revoke_verification": route(
+        SITE_ADMIN,
+        "POST",
+        values=lambda w: {"organisation_id": w.verified_org.id},
+        data=lambda w: {"reason": "Föreningen är avregistrerad."},
+        actor="admin",
+    ),
+    "organisations.review_queue": route(
+        MODERATOR, actor="admin", note="Site administrators and county moderators (any county)."
+    ),
+    "organisations.decide_application": route(
+        MODERATOR,
+        "POST",
+        values=lambda w: {"application_id": w.pending_application.id},
+        data=lambda w: {"decision": "approve", "reason": "Stadgar och registrering stämmer."},
+        actor="admin",
+        extra={"other_county_refused": True},
+    ),
+    "organisations.add_official_domain": route(
+        SITE_ADMIN,
+        "POST",
+        data=lambda w: {"body": "kommun-0861", "domain": "monsteras.se"},
+        actor="admin",
+    ),
+    "organisations.join": route(
+        LOGIN,
+        "GET POST",
+        values=_org,
+        data=lambda w: {"message": "Jag vill gärna hjälpa till med läxhjälpen."},
+        actor="outsider",
+        note="Any confirmed user may ask; the organisation's administrators decide.",
+    ),
+    "organisations.answer_join_request": route(
+        OWNER,
+        "POST",
+        values=lambda w: {"organisation_id": w.org.id, "request_id": w.join_request.id},
+        data=lambda w: {"answer": "approve"},
+    ),
+    # --- Mina sidor
+    "home.index": route(LOGIN),
     # --- ads
     "ads.index": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
     "ads.feed": route(PUBLIC, query=lambda w: {"q": "läxhjälp"}),
