@@ -50,7 +50,7 @@ def detail(code: str):
         may_confirm=may_confirm,
         organisation=organisation,
         claim=services.claim_of(organisation, code),
-        form=ConfirmForm(formdata=None),
+        form=ConfirmForm(formdata=None) if visitor else None,  # a form makes a CSRF token: a session
     )
 
 
