@@ -22,6 +22,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from marketplace import create_app
 from marketplace.config import ROOT, TestConfig
 from marketplace.extensions import db
+from marketplace.search import engine as search_engine
 from tests.conftest import reset_database
 from tests.databases import own_database_url
 
@@ -119,6 +120,7 @@ class LiveServer:
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
+            search_engine.reset_all()  # the index follows the emptied tables
         self.generation += 1
 
 

@@ -184,6 +184,9 @@ def register_public_body(page: Page, smtp_server, org: Organisation, person: Per
     form = page.locator("form#organisation-form")
     form.get_by_label("Organisationens namn").fill(org.name)
     form.get_by_label("Organisationsnummer").fill(org.org_number)
+    form.get_by_label("Organisationsnummer").press("Tab")  # leaving the field checks it (htmx)
+    if js:  # the check redraws the form: wait for it before choosing anything else
+        expect(form.locator("#org_number-help")).to_contain_text("Numret börjar med 2")
     form.get_by_label(org.sector, exact=True).check()
     form.get_by_label("Organisationsform").select_option(org.legal_form)
     choose_place(page, form, org.county, org.municipality, js)
