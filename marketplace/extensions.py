@@ -3,12 +3,13 @@
 import enum
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import Babel
 from flask_caching import Cache
 from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
+from flask_login import LoginManager, current_user
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -56,6 +57,17 @@ cache = Cache()  # marketplace/caching.py: expensive, rarely-changing read resul
 compress = Compress()  # gzip/Brotli/zstd for HTML and JSON responses
 # Storage comes from RATELIMIT_STORAGE_URI (memory:// by default, redis:// in production).
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def per_person_limit(setting: str, prefix: str):
+    """A logged-in person's allowance for a POST (config `setting`, keyed `prefix:<user id>`);
+    only requests that went through count, so fixing a mistake costs nothing."""
+    return limiter.limit(
+        lambda: current_app.config[setting],
+        key_func=lambda: f"{prefix}:{current_user.id}",
+        methods=["POST"],
+        deduct_when=lambda response: response.status_code < 400,
+    )
 
 
 def _configure_sqlite(dbapi_connection, _connection_record) -> None:

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
 from marketplace.ads.services import organisation_ads
 from marketplace.agreements import services as agreements
-from marketplace.extensions import db, limiter
+from marketplace.extensions import db, per_person_limit
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
@@ -338,28 +338,8 @@ def verify(organisation_id: int):
 # --- Verification ------------------------------------------------------------------------------
 
 
-def _proof_rate_key() -> str:
-    return f"domain-proof:{current_user.id}"
-
-
-proof_limit = limiter.limit(
-    lambda: current_app.config["RATELIMIT_DOMAIN_PROOF"],
-    key_func=_proof_rate_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code < 400,
-)
-
-
-def _join_rate_key() -> str:
-    return f"join:{current_user.id}"
-
-
-join_limit = limiter.limit(
-    lambda: current_app.config["RATELIMIT_JOIN"],
-    key_func=_join_rate_key,
-    methods=["POST"],
-    deduct_when=lambda response: response.status_code < 400,
-)
+proof_limit = per_person_limit("RATELIMIT_DOMAIN_PROOF", "domain-proof")
+join_limit = per_person_limit("RATELIMIT_JOIN", "join")
 
 
 def _verification_page(
