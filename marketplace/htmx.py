@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, redirect, render_template, request
 
+# The request headers by which one URL answers differently (a whole page, a fragment, a boost).
+REQUEST_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
+
 
 def is_partial_request() -> bool:
     """True when htmx asked for a piece of a page rather than a whole page.
@@ -38,6 +41,15 @@ def see_other(url: str) -> Response:
     if is_partial_request():
         return Response(status=204, headers={"HX-Redirect": url})
     return redirect(url, code=303)
+
+
+def redirect_target(response: Response) -> str | None:
+    """Where an answer sends the browser: see_other's HX-Redirect or an ordinary redirect."""
+    if response.headers.get("HX-Redirect"):
+        return response.headers["HX-Redirect"]
+    if 300 <= response.status_code < 400:
+        return response.headers.get("Location")
+    return None
 
 
 def show_in_main(response: Response) -> Response:

@@ -38,7 +38,7 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app, g, request, session
 
-from marketplace import caching
+from marketplace import caching, htmx
 from marketplace.clock import today
 from marketplace.extensions import cache, db
 from marketplace.i18n import select_locale
@@ -73,7 +73,6 @@ PRIVATE_TABLES = {
 }
 # Never cached: the health check must ask the database; the language switch sets a cookie.
 UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
-HTMX_HEADERS = ("HX-Request", "HX-Boosted", "HX-History-Restore-Request")
 # A stored answer keeps every header but these (Date and the length are made again).
 UNSTORED_HEADERS = {"set-cookie", "date", "content-length"}
 PERSONAL = "private, no-store"
@@ -153,7 +152,7 @@ def request_etag() -> str:
         request.script_root,
         request.path,
         request.query_string.decode("latin-1"),
-        *(headers.get(name, "") for name in HTMX_HEADERS),
+        *(headers.get(name, "") for name in htmx.REQUEST_HEADERS),
     ]
     return hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
 

@@ -26,7 +26,7 @@ from flask_login import current_user
 
 from marketplace.clock import utcnow
 from marketplace.extensions import db
-from marketplace.htmx import see_other
+from marketplace.htmx import redirect_target, see_other
 
 WINDOW_SECONDS = 10
 WAIT_SECONDS = 10.0
@@ -120,10 +120,7 @@ def submitted_once(view):
         if response.status_code >= 400:
             _settle(user_id, fingerprint, None)  # nothing was done: a twin runs as usual
         else:
-            redirect = response.headers.get("HX-Redirect") or (
-                response.headers.get("Location") if 300 <= response.status_code < 400 else None
-            )
-            _settle(user_id, fingerprint, redirect or DONE_IN_PLACE)
+            _settle(user_id, fingerprint, redirect_target(response) or DONE_IN_PLACE)
         return response
 
     return wrapper
