@@ -87,8 +87,11 @@ messages: install
 
 # Benchmarks (not part of `make test`): bench/run.py builds 100,000 open ads, 20,000 organisations
 # and 10,000 saved searches on SQLite and PostgreSQL (database `bench`, created if missing) and
-# measures pages through gunicorn and wrk, search, matching, publishing, mail delivery, page weight
-# and Lighthouse against targets; results in bench/results/latest.md and .json.
+# measures issue 17's search targets (a mix of 1,000 distinct searches through gunicorn and wrk:
+# CPU per page, req/s and p95 against /healthz, one URL repeated, workers' memory, the CPU of a
+# write, import + index time, progress bars on a terminal), matching, publishing, mail, page
+# weight and Lighthouse; results in bench/results/latest.md and .json.
+# Growth: make bench BENCH_ARGS="--size 300k" (or 1m): bench/results/growth-300k.md, growth.md.
 # A small check of the set-up: make bench BENCH_ARGS="--sqlite-only --quick" (bench/tmp/quick.md).
 bench: install translations browser-tools
 	@command -v wrk >/dev/null || apt-get install -y wrk
