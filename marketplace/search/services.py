@@ -464,7 +464,7 @@ MAX_WORD_SUGGESTIONS = 3
 
 
 def _count(query: AdQuery) -> int:
-    return search_ads(query, page=1, per_page=1, with_facets=False).total
+    return search_ads(query, page=1, per_page=1, with_facets=False, load_items=False).total
 
 
 def relaxations(query: AdQuery) -> list[Relaxation]:
