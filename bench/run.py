@@ -306,8 +306,11 @@ def add_members() -> None:
     db.session.commit()
 
 
-def build(url: str, data_file: Path, size: Size, words: list[str], seed: int) -> dict:
-    """A fresh database with the data set; returns the import's timings."""
+def build(
+    url: str, data_file: Path, size: Size, words: list[str], seed: int, search_only: bool = False
+) -> dict:
+    """A fresh database with the data set; returns the import's timings. `search_only`: no
+    members and saved searches (only matching's e-mails and publishing need them)."""
     rng = random.Random(seed)
     fresh_database(url)
     progress(f"{db.engine.dialect.name}: importing {size.generated:,} ads")
@@ -316,10 +319,11 @@ def build(url: str, data_file: Path, size: Size, words: list[str], seed: int) ->
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu
     progress(f"{db.engine.dialect.name}: imported in {seconds:.1f} s ({report})")
     close_some_ads(size.generated - size.ads, rng)
-    add_members()
-    progress(f"{db.engine.dialect.name}: saving {size.saved_searches:,} saved searches")
-    alerts_bench.vocabulary = lambda: words[:400]  # the generator's words; no 100,000-ad scan
-    alerts_bench.save_searches(size.saved_searches, 1.0, 0.15, rng)
+    if not search_only:
+        add_members()
+        progress(f"{db.engine.dialect.name}: saving {size.saved_searches:,} saved searches")
+        alerts_bench.vocabulary = lambda: words[:400]  # the generator's words; no full scan
+        alerts_bench.save_searches(size.saved_searches, 1.0, 0.15, rng)
     search_bench.analyze()
     index_seconds = index_cpu = 0.0
     if current_app.config["SEARCH_ENGINE"] == "tantivy":
@@ -356,9 +360,10 @@ def mix_searches(facts: dict, seed: int) -> list[dict]:
 HIT_BUCKETS = ((0, 100), (100, 1_000), (1_000, 10_000), (10_000, 100_000), (100_000, 10**9))
 
 
-def measure_search(size: Size, facts: dict, seed: int) -> dict:
+def measure_search(size: Size, facts: dict, seed: int, mix_only: bool = False) -> dict:
     """search_ads in process: the mix of 1,000 distinct searches (search_mix), as the page asks
-    (with facets) and as the API does (without), and the older suites of 40 (common words)."""
+    (with facets) and as the API does (without), and the older suites of 40 (common words);
+    `mix_only`: the mix as the page asks, nothing else."""
     rng = random.Random(seed)
     words = facts["words"]
     texts = search_bench.text_queries(words, size.queries, rng)
@@ -375,9 +380,11 @@ def measure_search(size: Size, facts: dict, seed: int) -> dict:
         "mix": mix,
     }
     timed_search(suites["text"][:20], True)  # warm caches and the connection pool
+    if mix_only:
+        suites = {"mix": mix}
     result = {}
     for name, queries in suites.items():
-        for with_facets, caller in ((True, "page"), (False, "api")):
+        for with_facets, caller in ((True, "page"), (False, "api"))[: 1 if mix_only else 2]:
             times, cpu, hits = timed_search(queries, with_facets)
             result[f"{name} ({caller})"] = {
                 **latency(times, cpu),
@@ -1578,11 +1585,17 @@ def main() -> None:
         help="measure the data a --build-only (or earlier) run of this size built, if there",
     )
     parser.add_argument("--build-only", action="store_true", help="build the data and stop")
+    parser.add_argument(
+        "--search-only",
+        action="store_true",
+        help="only the search's measures (the default for --size 300k and 1m: growth)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--output", help="file name stem for the .md and .json results")
     args = parser.parse_args()
     label = "quick" if args.quick else args.size
     size = QUICK if args.quick else SIZES[args.size]
+    search_only = args.search_only or label in ("300k", "1m")
     default_stem = RESULTS / ("latest" if label == "100k" else f"growth-{label}")
     stem = Path(args.output) if args.output else (TMP / "quick" if args.quick else default_stem)
     if not shutil.which("wrk") and not args.no_http:
@@ -1661,7 +1674,7 @@ def main() -> None:
                 progress(f"{name}: reusing the data built {data['data'].get('built', '?')}")
             else:
                 built_file.unlink(missing_ok=True)
-                data["data"] = build(url, data_file, size, words, args.seed)
+                data["data"] = build(url, data_file, size, words, args.seed, search_only)
                 data["data"]["built"] = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
                 built_file.write_text(json.dumps(data["data"]))
             if args.build_only:
@@ -1669,17 +1682,16 @@ def main() -> None:
                 db.session.remove()
                 db.engine.dispose()
                 continue
-            phases = {
-                "search": lambda: measure_search(size, facts, args.seed),
-                "matches": lambda: measure_matches(size, args.seed),
-                "publish": lambda app=app: measure_publish(app, size, facts, args.seed),
-                "mail": lambda app=app: measure_mail(app, size),
-            }
+            phases = {"search": lambda: measure_search(size, facts, args.seed, search_only)}
+            if not search_only:
+                phases["matches"] = lambda: measure_matches(size, args.seed)
+                phases["publish"] = lambda app=app: measure_publish(app, size, facts, args.seed)
+                phases["mail"] = lambda app=app: measure_mail(app, size)
             if not args.no_http:
                 phases["http"] = lambda url=url, index=index: measure_http(
                     url, size, facts, args.seed, extras=index == 0 and label in ("100k", "quick")
                 )
-            if index == 0 and label in ("100k", "quick"):
+            if index == 0 and label in ("100k", "quick") and not search_only:
                 phases["terminal"] = lambda: measure_progress_bars(args.seed)
             for phase, measure in phases.items():
                 progress(f"{name}: {phase}")

@@ -171,7 +171,9 @@ def document(row: tuple, challenges: Iterable[str]) -> tantivy.Document:
     tokens = terms.tokens()
     doc.add_text("exact", " ".join(tokens["exact"]))
     doc.add_text("parts", " ".join(tokens["parts"]))
-    doc.add_text("folded", " ".join({fold_swedish(t) for t in (*terms.exact, *terms.parts)}))
+    # Folded in one go (terms hold no spaces): a call per term was a seventh of a rebuild's CPU.
+    folded = fold_swedish(" ".join((*terms.exact, *terms.parts)))
+    doc.add_text("folded", " ".join(set(folded.split())))
     doc.add_text("kind", kind)
     for slug in challenges:
         doc.add_text("challenge", slug)

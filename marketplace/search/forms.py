@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from wtforms import BooleanField, HiddenField, SearchField, SelectChoice, SelectField
+from wtforms.fields import Label
 
 from marketplace import reference
 from marketplace.ads.forms import kind_choices, sector_choices
@@ -37,8 +41,54 @@ def _known_values(field) -> set[str]:
     return values
 
 
+# A checkbox's <input> as WTForms draws it, per (field, position, value, ticked): the same HTML
+# whatever the language, so drawn once per process.
+_CHECKBOXES: dict[tuple, Markup] = {}
+
+
+@dataclass(frozen=True)
+class CheckboxOption:
+    """One box of a checkbox group, as the templates use WTForms' option fields (id, data,
+    label, checked, called for its <input>), without building a WTForms field for it."""
+
+    id: str
+    data: str
+    label: Label
+    checked: bool
+    html: Markup
+
+    def __call__(self) -> Markup:
+        return self.html
+
+
 class LenientMultiCheckboxField(MultiCheckboxField):
-    """Unknown values in a shared or hand-edited URL are dropped, never an error."""
+    """Unknown values in a shared or hand-edited URL are dropped, never an error.
+
+    Its boxes are light options (CheckboxOption): WTForms builds a field per box and runs
+    html_params for each, about 30 boxes on every search page (a fifth of its CPU in
+    make bench's profile)."""
+
+    def __iter__(self):
+        if self.render_kw:  # the <input> would carry them: draw it the WTForms way
+            yield from super().__iter__()
+            return
+        choices = list(self._iter_choices_normalized())
+        keys = [
+            (self.name, self.id, index, choice.value, bool(choice.selected))
+            for index, choice in enumerate(choices)
+        ]
+        if any(key not in _CHECKBOXES for key in keys):
+            for key, option in zip(keys, super().__iter__(), strict=True):
+                _CHECKBOXES[key] = option()
+        for index, (choice, key) in enumerate(zip(choices, keys, strict=True)):
+            option_id = f"{self.id}-{index}"
+            yield CheckboxOption(
+                id=option_id,
+                data=choice.value,
+                label=Label(option_id, choice.label or choice.value),
+                checked=bool(choice.selected),
+                html=_CHECKBOXES[key],
+            )
 
     def process_formdata(self, valuelist):
         known = _known_values(self)
