@@ -746,9 +746,11 @@ def wrk(
     htmx: bool = False,
     *,
     etag: str | None = None,
+    idle_rate: float = 0.0,
 ) -> dict:
     """wrk against the paths in a file, in turn (or, with `etag`, the file's one path again and
-    again, with If-None-Match when etag is not ""); the workers' CPU per answered request."""
+    again, with If-None-Match when etag is not ""); the workers' CPU per answered request, less
+    what they use idle (`idle_rate`, CPU seconds a second: their threads that watch the index)."""
     drain(server)
     if etag is None:
         script = TMP / "rotate.lua"
@@ -763,9 +765,10 @@ def wrk(
         "-s", str(script), server.base, "--", *script_args,
     ]  # fmt: skip
     workers = server.workers()
-    cpu_before = cpu_seconds(workers)
+    cpu_before, started = cpu_seconds(workers), time.monotonic()
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    worker_cpu = cpu_seconds(workers) - cpu_before
+    raw_cpu = cpu_seconds(workers) - cpu_before
+    worker_cpu = max(0.0, raw_cpu - idle_rate * (time.monotonic() - started))
     line = next(line for line in out.splitlines() if line.startswith("WRK_JSON "))
     raw = json.loads(line.removeprefix("WRK_JSON "))
     seconds_run = raw["duration_us"] / 1e6
@@ -788,6 +791,7 @@ def wrk(
         "bytes_per_request": round(raw["bytes"] / max(1, raw["requests"])),
         "errors": raw["status_errors"] + raw["socket_errors"],
         "workers_cpu_ms_per_request": round(worker_cpu * 1000 / raw["requests"], 2),
+        "workers_cpu_raw_ms_per_request": round(raw_cpu * 1000 / raw["requests"], 2),
     }
 
 
@@ -954,6 +958,8 @@ def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: 
         for name in ("healthz", "start", "ad-warm"):  # every worker warms up, but not searching
             wrk(server, files[name], size.warmup)
         workers = server.workers()
+        idle_rate = idle_cpu_rate(workers)
+        result["workers_idle_cpu_ms_per_s"] = round(idle_rate * 1000, 2)
         memory_before = {pid: memory_mb(pid) for pid in workers}
         wrk(server, files["search-warm"], size.warmup)
         wrk(server, files["search-warm"], size.warmup, htmx=True)
@@ -970,7 +976,9 @@ def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: 
         }
         throughput = {}
         for name, (paths_file, htmx, tag) in runs.items():
-            throughput[name] = wrk(server, paths_file, size.duration, htmx, etag=tag)
+            throughput[name] = wrk(
+                server, paths_file, size.duration, htmx, etag=tag, idle_rate=idle_rate
+            )
             progress(
                 f"  {name}: {throughput[name]['requests_per_s']} req/s, workers' CPU "
                 f"{throughput[name]['workers_cpu_ms_per_request']} ms a request"
@@ -1001,6 +1009,13 @@ def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: 
         server.stop()
         redis.stop()
     return result
+
+
+def idle_cpu_rate(workers: list[int], seconds: float = 3.0) -> float:
+    """CPU seconds a second the workers use with no request to answer."""
+    started, cpu = time.monotonic(), cpu_seconds(workers)
+    time.sleep(seconds)
+    return (cpu_seconds(workers) - cpu) / (time.monotonic() - started)
 
 
 def worker_memory(before: dict[int, dict], after: dict[int, dict]) -> dict:
@@ -1037,9 +1052,7 @@ def measure_write(server: Server, ad_ids: list[int], count: int = 10) -> dict:
     writer.catch_up()  # this process becomes the writer, with nothing left to apply
     db.session.remove()
     workers = server.workers()
-    idle_started, idle_cpu = time.monotonic(), cpu_seconds(workers)
-    time.sleep(3)
-    idle_rate = (cpu_seconds(workers) - idle_cpu) / (time.monotonic() - idle_started)
+    idle_rate = idle_cpu_rate(workers)
     started, workers_cpu, own_cpu = time.monotonic(), cpu_seconds(workers), time.process_time()
     changing = 0.0  # CPU of changing the ad and committing: the write itself, not the index's
     applied = []
@@ -1403,7 +1416,8 @@ def markdown(results: dict) -> str:
         f"{results['machine']['load_after']:.1f} after. "
         f"`make bench` writes this file; see bench/run.py for what each figure means. "
         "Ratios to /healthz come from the same run. CPU per page is the gunicorn workers' CPU "
-        "time during the run divided by the requests answered: on SQLite it includes the "
+        "time during the run, less what they use idle, divided by the requests answered: on "
+        "SQLite it includes the "
         "database's work, on PostgreSQL the server's work is not in it. In-process CPU is the "
         "benchmark process's. The machine is shared (2 CPUs, other people's work): wall-clock "
         "figures and requests/s grow worse with the load average, the CPU figures much less."
