@@ -379,6 +379,7 @@ def measure_search(size: Size, facts: dict, seed: int, mix_only: bool = False) -
         ],
         "mix": mix,
     }
+    memory_before = memory_mb(os.getpid())
     timed_search(suites["text"][:20], True)  # warm caches and the connection pool
     if mix_only:
         suites = {"mix": mix}
@@ -401,6 +402,12 @@ def measure_search(size: Size, facts: dict, seed: int, mix_only: bool = False) -
                     for low, high in HIT_BUCKETS
                     if (chosen := [c for c, h in zip(cpu, hits, strict=True) if low <= h < high])
                 }
+    memory_after = memory_mb(os.getpid())
+    result["memory in process"] = {
+        "anon_mb": round(memory_after["anon"] - memory_before["anon"], 1),
+        "file_mb": round(memory_after["file"] - memory_before["file"], 1),
+        "index_on_disk_mb": round(index_size_mb(), 1),
+    }
     return result
 
 
@@ -1011,6 +1018,17 @@ def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: 
     return result
 
 
+def index_size_mb() -> float:
+    return (
+        sum(
+            f.stat().st_size
+            for f in Path(current_app.config["SEARCH_INDEX_DIR"]).rglob("*")
+            if f.is_file()
+        )
+        / 1e6
+    )
+
+
 def idle_cpu_rate(workers: list[int], seconds: float = 3.0) -> float:
     """CPU seconds a second the workers use with no request to answer."""
     started, cpu = time.monotonic(), cpu_seconds(workers)
@@ -1024,14 +1042,7 @@ def worker_memory(before: dict[int, dict], after: dict[int, dict]) -> dict:
         kind: [after[pid][kind] - before[pid][kind] for pid in after]
         for kind in ("anon", "file", "pss")
     }
-    index_mb = (
-        sum(
-            f.stat().st_size
-            for f in Path(current_app.config["SEARCH_INDEX_DIR"]).rglob("*")
-            if f.is_file()
-        )
-        / 1e6
-    )
+    index_mb = index_size_mb()
     return {
         "workers": len(after),
         **{f"{kind}_max_mb": round(max(v), 1) for kind, v in growth.items()},
@@ -1718,7 +1729,11 @@ def main() -> None:
                 phases["mail"] = lambda app=app: measure_mail(app, size)
             if not args.no_http:
                 phases["http"] = lambda url=url, index=index: measure_http(
-                    url, size, facts, args.seed, extras=index == 0 and label in ("100k", "quick")
+                    url,
+                    size,
+                    facts,
+                    args.seed,
+                    extras=index == 0 and label in ("100k", "quick") and not search_only,
                 )
             if index == 0 and label in ("100k", "quick") and not search_only:
                 phases["terminal"] = lambda: measure_progress_bars(args.seed)
