@@ -59,7 +59,7 @@ def markdown(runs: list[tuple[str, dict]]) -> str:
         lines += [
             f"## {database}",
             "",
-            "| open ads | run (load before/after) | import + index s | CPU per page ms (workers) "
+            "| open ads | run (load before/after) | import + index s (CPU s) | CPU per page ms (workers) "
             "| req/s × /healthz | p95 ms (8 conn.) | search_ads CPU median / p95 ms (mix, facets) "
             "| hits median / mean | private MB added by searching: most in a worker / in process "
             "| index MB on disk | a write, CPU ms |",
@@ -85,9 +85,13 @@ def markdown(runs: list[tuple[str, dict]]) -> str:
             }
             rows.append(row)
             imported = data["import_s"] + data.get("index_s", 0) if "import_s" in data else None
+            imported_cpu = (
+                data["import_cpu_s"] + data.get("index_cpu_s", 0) if "import_s" in data else None
+            )
             lines.append(
                 f"| {row['ads']:,} | {run['started']} ({run['machine']['load_before']:.1f}/"
-                f"{run['machine'].get('load_after', 0):.1f}) | {_figure(imported)} "
+                f"{run['machine'].get('load_after', 0):.1f}) | {_figure(imported, '', 0)} "
+                f"(CPU {_figure(imported_cpu, '', 0)}) "
                 f"| {_figure(row['page_cpu'])} | {_figure(search.get('ratio_to_healthz'), '', 3)} "
                 f"| {_figure(search.get('p95_ms'))} "
                 f"| {_figure(row['cpu_median'])} / {_figure(row['cpu_p95'])} "

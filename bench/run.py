@@ -786,6 +786,7 @@ def wrk(
             **dict.fromkeys(("p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms")),
             "bytes_per_request": 0,
             "errors": raw["status_errors"] + raw["socket_errors"],
+            "workers_cpu_ms_per_request": None,
         }
     return {
         "requests_per_s": round(raw["requests"] / seconds_run, 1),
@@ -988,7 +989,7 @@ def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: 
             )
             progress(
                 f"  {name}: {throughput[name]['requests_per_s']} req/s, workers' CPU "
-                f"{throughput[name]['workers_cpu_ms_per_request']} ms a request"
+                f"{throughput[name].get('workers_cpu_ms_per_request')} ms a request"
             )
             if name == "search fragment":
                 memory_after = {pid: memory_mb(pid) for pid in workers if pid in memory_before}
