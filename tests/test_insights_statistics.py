@@ -290,6 +290,11 @@ def test_every_county_has_its_own_outline_within_the_map(app):
         assert min(ys) >= 0 and max(ys) <= shapes["height"], code
         label_x, label_y = shape["label"]
         assert min(xs) < label_x < max(xs) and min(ys) < label_y < max(ys), code
+        if "callout" in shape:  # the name and number out at sea stay on the map
+            callout_x, callout_y = shape["callout"]
+            name = reference.counties()[code].name_short
+            assert callout_x > max(xs) and 0 < callout_y < shapes["height"], code
+            assert callout_x + len(name) * charts.NAME_SIZE * 0.62 <= shapes["width"], code
         outlines.add(shape["d"])
     assert len(outlines) == 21
     by_latitude = {code: shape["label"][1] for code, shape in shapes["counties"].items()}
@@ -306,7 +311,10 @@ def test_each_county_on_the_map_shows_its_number_and_large_ones_their_name(clien
     shown = {code: re.findall(r"<text [^>]*>([^<]+)</text>", inner) for code, inner in links}
     assert shown["08"][-1] == "3" and shown["01"][-1] == "1" and shown["25"] == ["Norrbotten", "0"]
     assert shown["14"] == ["Västra", "Götaland", "0"]  # a long name on two lines
+    assert shown["01"] == ["Stockholm", "1"]  # too small for its name: out at sea, with a line
     assert all(texts and texts[-1].isdigit() for texts in shown.values())
+    inside = [code for code, texts in shown.items() if len(texts) > 1]
+    assert len(inside) >= 15  # most counties are named on the map; the table names all
     # The table beside the map names every county with the same number.
     table = html.split("Öppna behov och erbjudanden per län i dag", 1)[1].split("</table>", 1)[0]
     assert table.count('<a href="/lan/') == 21

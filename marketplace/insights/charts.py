@@ -409,6 +409,75 @@ def _name_lines(name: str, room: float) -> list[str]:
     return []
 
 
+def _county_labels(shape: dict, name: str, number: str, shade: Shade) -> Markup:
+    """What a county shows: its name (if it fits) over its number, inside it; or, for a small
+    county on the coast, both out at sea at its callout point, joined to it by a line."""
+    x, y = shape["label"]
+    if "callout" in shape:
+        callout_x, callout_y = shape["callout"]
+        return Markup("").join(
+            [
+                Markup("<circle {}/>").format(
+                    _attrs(cx=_num(x), cy=_num(y), r="5", fill=INK, stroke="#ffffff")
+                ),
+                # A white casing under the line keeps it visible across the darkest shade.
+                *(
+                    Markup("<line {}/>").format(
+                        _attrs(
+                            x1=_num(x),
+                            y1=_num(y),
+                            x2=_num(callout_x - 6),
+                            y2=_num(callout_y),
+                            stroke=colour,
+                            stroke_width=width,
+                        )
+                    )
+                    for colour, width in (("#ffffff", "4"), (INK, "1.5"))
+                ),
+                _text(callout_x, callout_y - 4, escape(name), font_size=str(NAME_SIZE), fill=INK),
+                _text(
+                    callout_x,
+                    callout_y + NUMBER_SIZE * 0.9,
+                    number,
+                    font_size=str(NUMBER_SIZE),
+                    font_weight="700",
+                    fill=INK,
+                ),
+            ]
+        )
+    lines = _name_lines(name, shape["room"])
+    # The name above the number, the pair centred on the label point.
+    top = y - (len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.75) / 2 + NAME_SIZE * 0.8
+    texts = [
+        _text(
+            x,
+            top + index * NAME_SIZE * 1.05,
+            escape(line),
+            text_anchor="middle",
+            font_size=str(NAME_SIZE),
+            fill=shade.text,
+        )
+        for index, line in enumerate(lines)
+    ]
+    number_y = (
+        top + len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.05
+        if lines
+        else y + NUMBER_SIZE * 0.35
+    )
+    texts.append(
+        _text(
+            x,
+            number_y,
+            number,
+            text_anchor="middle",
+            font_size=str(NUMBER_SIZE),
+            font_weight="700",
+            fill=shade.text,
+        )
+    )
+    return Markup("").join(texts)
+
+
 def county_map(
     chart_id: str, title: str, desc: str, counts: dict[str, int], selected: str | None = None
 ) -> Markup:
@@ -439,34 +508,7 @@ def county_map(
             county=county.name_short,
         )
         chosen = code == selected
-        x, y = shape["label"]
-        lines = _name_lines(county.name_short, shape["room"])
-        # The name above the number, the pair centred on the label point.
-        top = y - (len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.75) / 2 + NAME_SIZE * 0.8
-        texts = [
-            _text(
-                x,
-                top + index * NAME_SIZE * 1.05,
-                escape(line),
-                text_anchor="middle",
-                font_size=str(NAME_SIZE),
-                fill=shade.text,
-            )
-            for index, line in enumerate(lines)
-        ]
-        texts.append(
-            _text(
-                x,
-                top + len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.05
-                if lines
-                else y + NUMBER_SIZE * 0.35,
-                _n(value),
-                text_anchor="middle",
-                font_size=str(NUMBER_SIZE),
-                font_weight="700",
-                fill=shade.text,
-            )
-        )
+        texts = _county_labels(shape, county.name_short, _n(value), shade)
         parts.append(
             Markup("<a {}><path {}><title>{}</title></path>{}</a>").format(
                 _attrs(
@@ -484,7 +526,7 @@ def county_map(
                     data_county=code,
                 ),
                 name,
-                Markup('<g aria-hidden="true">{}</g>').format(Markup("").join(texts)),
+                Markup('<g aria-hidden="true">{}</g>').format(texts),
             )
         )
     parts.append(Markup("</svg>"))

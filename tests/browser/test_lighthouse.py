@@ -20,7 +20,7 @@ from marketplace.config import ROOT
 from tests.browser.conftest import missing_tool
 
 sys.path.insert(0, str(ROOT / "bench"))
-import lighthouse_scores  # noqa: E402
+import lighthouse_scores
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
