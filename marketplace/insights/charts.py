@@ -415,7 +415,7 @@ def _county_labels(shape: dict, name: str, number: str, shade: Shade) -> Markup:
     x, y = shape["label"]
     if "callout" in shape:
         callout_x, callout_y = shape["callout"]
-        return Markup("").join(
+        return Markup(" ").join(
             [
                 Markup("<circle {}/>").format(
                     _attrs(cx=_num(x), cy=_num(y), r="5", fill=INK, stroke="#ffffff")
@@ -475,7 +475,9 @@ def _county_labels(shape: dict, name: str, number: str, shade: Shade) -> Markup:
             fill=shade.text,
         )
     )
-    return Markup("").join(texts)
+    # Spaces between the texts: the link's visible text reads "Västra Götaland 8", which its
+    # accessible name must contain (WCAG 2.5.3), not "VästraGötaland8".
+    return Markup(" ").join(texts)
 
 
 def county_map(
