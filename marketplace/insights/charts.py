@@ -569,8 +569,8 @@ def map_of_counties(stats: Statistics) -> Markup:
         _("Karta: öppna behov och erbjudanden per län"),
         _(
             "Karta över Sveriges 21 län, norr överst. Ju mörkare län, desto fler öppna behov "
-            "och erbjudanden; antalet står i länet. Flest har %(county)s "
-            "med %(num)s. Varje län leder till länets sida.",
+            "och erbjudanden; antalet står i länet eller, för små län vid kusten, ute i havet. "
+            "Flest har %(county)s med %(num)s. Varje län leder till länets sida.",
             county=reference.county_name(busiest),
             num=_n(counts[busiest]),
         ),
