@@ -187,13 +187,23 @@ class Scorer:
         squared, word_squared = stats.squared, stats.word_squared
         our_word, their_word = ours.word, theirs.word
         our_boost, their_boost = ours.word_boost, theirs.word_boost
-        used_ours: set = set()
-        used_theirs: set = set()
-
         dot = 0.0
         same = ours.exact & theirs.exact
-        if same:
-            pairs = {(our_word(term), their_word(term)) for term in same}
+        our_alternatives, their_alternatives = ours.alternatives, theirs.alternatives
+        if our_alternatives or their_alternatives:  # a few words of some ads
+            ambiguous = {
+                term for term in same if term in our_alternatives or term in their_alternatives
+            }
+            plain = same - ambiguous
+        else:
+            ambiguous, plain = set(), same
+        # a word with one reading is its lemma on both sides
+        our_term_boost, their_term_boost = ours.boost, theirs.boost
+        dot += sum(squared[term] * our_term_boost(term) * their_term_boost(term) for term in plain)
+        used_ours: set = set(plain)
+        used_theirs: set = set(plain)
+        if ambiguous:
+            pairs = {(our_word(term), their_word(term)) for term in ambiguous}
             for mine, other in sorted(
                 pairs, key=lambda pair: -word_squared(pair[0]) * word_squared(pair[1])
             ):
