@@ -46,7 +46,8 @@ def animated_png() -> bytes:
 
 
 class ReusableUpload(io.BytesIO):
-    """A file for the test client that can be sent again: it rewinds once read to its end."""
+    """A file for the test client that can be sent again: it rewinds once read to its end, and
+    stays open when the request that sent it closes its files."""
 
     def __init__(self, data: bytes, name: str = "logo.png") -> None:
         super().__init__(data)
@@ -57,3 +58,6 @@ class ReusableUpload(io.BytesIO):
         if not chunk:
             self.seek(0)
         return chunk
+
+    def close(self) -> None:
+        self.seek(0)
