@@ -131,7 +131,8 @@ def _ellipsis(lines: list[str], font, width: int, more: bool) -> list[str]:
     if more and lines:
         last = lines[-1]
         while last and font.getlength(last + " …") > width:
-            last = last[:-1]
+            # Whole words go first; a single word too long is cut.
+            last = last.rsplit(" ", 1)[0] if " " in last else last[:-1]
         lines[-1] = last.rstrip() + " …"
     return lines
 
@@ -177,11 +178,11 @@ def _draw(share: ShareImage) -> bytes:
     draw.text((margin + 84, 88), "Samverkanstorget", font=_font(38, True), fill=BLUE, anchor="lm")
     # What is shared: its kind and its heading, up to three lines.
     draw.text((margin, 176), share.label.upper(), font=_font(30, True), fill=ORANGE)
-    heading_font = _font(60, True)
-    y = 224
+    heading_font = _font(56, True)
+    y = 220
     for line in _wrap(share.heading, heading_font, WIDTH - 2 * margin, 3):
         draw.text((margin, y), line, font=heading_font, fill=INK)
-        y += 74
+        y += 68
     # Who: the organisation with its logo, and where.
     tile_size = 104
     top = HEIGHT - margin - tile_size + 16
