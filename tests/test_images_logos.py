@@ -116,6 +116,31 @@ def test_exif_orientation_is_applied_and_every_piece_of_metadata_is_dropped(app)
     assert b"Telefonen" not in renditions[192] and b"hemlig" not in renditions[192]
 
 
+def _image_bytes(image: Image.Image, fmt: str, **save) -> bytes:
+    out = io.BytesIO()
+    image.save(out, fmt, **save)
+    return out.getvalue()
+
+
+UNUSUAL = {
+    "16-bit greyscale png": lambda: _image_bytes(Image.new("I;16", (80, 40), 40000), "PNG"),
+    "cmyk jpeg": lambda: _image_bytes(Image.new("CMYK", (80, 40), (0, 160, 220, 30)), "JPEG"),
+    "palette png with transparency": lambda: _image_bytes(
+        Image.new("P", (80, 40), 0), "PNG", transparency=0
+    ),
+    "greyscale with alpha": lambda: _image_bytes(Image.new("LA", (80, 40), (90, 128)), "PNG"),
+    "greyscale jpeg": lambda: _image_bytes(Image.new("L", (80, 40), 90), "JPEG"),
+    "tiny": lambda: _image_bytes(Image.new("RGB", (1, 1), "red"), "PNG"),
+    "a thin strip": lambda: _image_bytes(Image.new("RGB", (4000, 3), "red"), "PNG"),
+}
+
+
+@pytest.mark.parametrize("case", UNUSUAL)
+def test_unusual_but_valid_images_are_accepted(app, case):
+    _hash, renditions = logos.render_logo(UNUSUAL[case]())
+    assert all(decode(data).size == (size, size) for size, data in renditions.items())
+
+
 # --- Uploading through the page ---------------------------------------------------------------------
 
 
@@ -367,11 +392,17 @@ def test_an_organisation_page_has_share_tags_with_its_logo_drawn_in(admin_client
     )
 
 
-def test_a_hidden_ad_has_no_share_image(app):
+def test_hidden_ads_and_organisations_have_no_share_image(app):
     from marketplace.clock import utcnow
 
     ad = factories.ad()
+    other = factories.ad()
+    visitor = app.test_client()
+    assert visitor.get(f"/delningsbild/annons/{ad.id}.png").status_code == 200
     ad.hidden_at = utcnow()
-    ad.hidden_reason = "Spam."
+    other.organisation.hidden_at = utcnow()
     db.session.commit()
-    assert app.test_client().get(f"/delningsbild/annons/{ad.id}.png").status_code == 404
+    assert visitor.get(f"/delningsbild/annons/{ad.id}.png").status_code == 404
+    assert visitor.get(f"/delningsbild/annons/{other.id}.png").status_code == 404
+    hidden = f"/delningsbild/organisation/{other.organisation_id}.png"
+    assert visitor.get(hidden).status_code == 404
