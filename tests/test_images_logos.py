@@ -116,6 +116,21 @@ def test_exif_orientation_is_applied_and_every_piece_of_metadata_is_dropped(app)
     assert b"Telefonen" not in renditions[192] and b"hemlig" not in renditions[192]
 
 
+def test_colours_are_read_through_the_uploads_colour_profile(app):
+    from PIL import ImageCms
+
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    photo = Image.new("RGB", (60, 60), (200, 50, 30))
+    out = io.BytesIO()
+    photo.save(out, "PNG", icc_profile=srgb)
+
+    _hash, renditions = logos.render_logo(out.getvalue())
+
+    image = decode(renditions[48])
+    assert "icc_profile" not in image.info
+    assert image.getpixel((24, 24)) == pytest.approx((200, 50, 30, 255), abs=4)
+
+
 def _image_bytes(image: Image.Image, fmt: str, **save) -> bytes:
     out = io.BytesIO()
     image.save(out, fmt, **save)

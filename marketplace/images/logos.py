@@ -9,7 +9,8 @@ WebP renditions, kept in the database and served at an address made of their con
     logo_url(organisation, size) -> str | None     # None: draw the monogram instead
 
 Nothing of the upload survives but its pixels: the renditions are drawn on new images, so EXIF
-(GPS positions of phone photos), ICC profiles, XMP and comments are gone. The upload's name and
+(GPS positions of phone photos), ICC profiles (the colours are converted to sRGB first), XMP and
+comments are gone. The upload's name and
 declared type are never trusted; only what Pillow can decode counts.
 """
 
@@ -23,7 +24,7 @@ from typing import IO
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 from marketplace.accounts.models import User
 from marketplace.clock import utcnow
@@ -95,8 +96,9 @@ def _decode(data: bytes) -> Image.Image:
                     # Decode a large photo at 1/2, 1/4 or 1/8 scale: less time and memory.
                     image.draft("RGB", (max(SIZES) * 2, max(SIZES) * 2))
                 image.load()
+                profile = image.info.get("icc_profile")
                 upright = ImageOps.exif_transpose(image)
-                return _as_rgba(upright)
+                return _in_srgb(_as_rgba(upright), profile)
         except LogoRefused:
             raise
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -149,6 +151,22 @@ def _as_rgba(image: Image.Image) -> Image.Image:
     if image.mode == "CMYK":
         image = image.convert("RGB")
     return image.convert("RGBA")
+
+
+def _in_srgb(image: Image.Image, profile: bytes | None) -> Image.Image:
+    """The colours as the upload's ICC profile meant them (a phone's Display P3, Adobe RGB), in
+    sRGB: the renditions carry no profile, and browsers take such images as sRGB. A profile
+    LittleCMS cannot read is ignored, as a browser would."""
+    if not profile:
+        return image
+    try:
+        source = ImageCms.ImageCmsProfile(io.BytesIO(profile))
+        converted = ImageCms.profileToProfile(
+            image, source, ImageCms.createProfile("sRGB"), outputMode="RGBA"
+        )
+    except (ImageCms.PyCMSError, OSError, ValueError):
+        return image
+    return converted or image
 
 
 def _rendition(image: Image.Image, size: int) -> bytes:
