@@ -128,7 +128,7 @@ def test_colours_are_read_through_the_uploads_colour_profile(app):
 
     image = decode(renditions[48])
     assert "icc_profile" not in image.info
-    assert image.getpixel((24, 24)) == pytest.approx((200, 50, 30, 255), abs=4)
+    assert image.getpixel((24, 24))[:3] == pytest.approx((200, 50, 30), abs=4)
 
 
 def _image_bytes(image: Image.Image, fmt: str, **save) -> bytes:
