@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from marketplace import demo_crises
+from marketplace import demo_crises, demo_logos
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services
@@ -219,6 +219,7 @@ class _Replay:
                     event.action()
         self.trust_states()
         self.confirm_people()
+        demo_logos.upload_demo_logos(self.organisation, self.person)
         self.summary.matches = _count(MatchNotice.id) - matches_before
         return self.summary
 

@@ -271,6 +271,22 @@ def test_the_demo_covers_every_challenge_many_counties_and_all_sectors(demo_site
     assert "lorem" not in text and "ipsum" not in text
 
 
+def test_a_few_demo_organisations_have_logos_and_the_rest_monograms(client):
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).all()
+    with_logo = [org for org in organisations if org.logo_hash]
+
+    assert 5 <= len(with_logo) <= 10 and len(organisations) - len(with_logo) >= 20
+    assert not any(org.is_public_body for org in with_logo)  # no made-up logo for a real body
+    sprakvan = next(org for org in with_logo if org.name == "Föreningen Språkvän Kalmar")
+    page = client.get(f"/organisationer/{sprakvan.id}-{sprakvan.slug}").get_data(as_text=True)
+    assert f'src="/logo/{sprakvan.logo_hash}-96.webp"' in page
+    image = client.get(f"/logo/{sprakvan.logo_hash}-192.webp")
+    assert image.status_code == 200 and image.mimetype == "image/webp"
+    region = next(org for org in organisations if org.name == "Region Kalmar län")
+    page = client.get(f"/organisationer/{region.id}-{region.slug}").get_data(as_text=True)
+    assert 'class="monogram' in page
+
+
 def test_open_demo_ads_are_fresh_and_closed_ones_stay_out_of_search(client):
     ads = db.session.scalars(sa.select(Ad)).all()
     open_ads = [ad for ad in ads if ad.is_open(today())]
