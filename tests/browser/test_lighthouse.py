@@ -2,13 +2,16 @@
 ad pages, served by the live server with the demo's data (tests/browser/site.py).
 
 Lighthouse's default, mobile settings (a mid-range phone on slow 4G, CPU slowed 4x): the site is
-phone first, and bench/run.py reports the same figures. Only performance depends on how busy the
-machine is: Lighthouse times the page's own work and multiplies it by four, so on a loaded
-2-core machine (the other test worker, other people's processes) a load can score lower than
-the page deserves. Load only ever lowers the score, never raises it, so a performance score
-under the bar is measured again, that category alone, up to PERFORMANCE_RETRIES times, and the
-best load counts; the bar itself never moves. The other three categories are about the page,
-not the machine, and are not retried.
+phone first, and `make bench` reports the same figures. Only performance depends on how busy
+the machine is: the mobile settings time the page's main-thread work here and multiply it by
+four. Load only ever lowers the score, never raises it, so a performance score under the bar is
+measured again, that category alone, up to PERFORMANCE_RETRIES times, and the best load counts;
+the bar itself never moves. The other three categories are about the page, not the machine, and
+are not retried. With both cores busy every load scored 95-100; on a machine loaded 10x over
+(load average 20 on 2 cores) single loads scored 72-100 and the test can fail. The desktop
+preset (PRESET = "desktop") shrugs such load off, but it finds a real layout shift on short ad
+pages at desktop width (the matches, loaded after the page, push the footer: CLS 0.36), so it
+waits until that is fixed.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import lighthouse_scores
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 BAR = 95
-PERFORMANCE_RETRIES = 2  # at a load average of 20 on 2 cores single loads scored 84-100
+PERFORMANCE_RETRIES = 2
+PRESET = None  # Lighthouse's default: mobile
 PAGES = {
     "start": lambda live, data: "/",
     "search": lambda live, data: "/annonser?" + urlencode({"q": "läxhjälp"}),
@@ -51,12 +55,14 @@ def test_the_page_scores_at_least_95_in_every_lighthouse_category(
     # request is not what Lighthouse should time.
     with urllib.request.urlopen(url, timeout=60) as warm_up:
         assert warm_up.status == 200
-    report = lighthouse_scores.audit(url, tmp_path / f"{name}.json")
+    report = lighthouse_scores.audit(url, tmp_path / f"{name}.json", preset=PRESET)
     loads = [report.scores["performance"]]
     for attempt in range(PERFORMANCE_RETRIES):
         if report.scores["performance"] >= BAR:
             break
-        again = lighthouse_scores.audit(url, tmp_path / f"{name}-{attempt}.json", ("performance",))
+        again = lighthouse_scores.audit(
+            url, tmp_path / f"{name}-{attempt}.json", ("performance",), preset=PRESET
+        )
         loads.append(again.scores["performance"])
         if again.scores["performance"] > report.scores["performance"]:
             report.scores["performance"] = again.scores["performance"]
