@@ -77,16 +77,16 @@ def test_a_visitor_logs_in_writes_to_an_organisation_and_lands_in_the_conversati
         expect(page.locator("h1")).to_contain_text("Kontakta Föreningen Språkvän Kalmar")
         expect(page.locator("#direct")).to_contain_text("Du skriver för Läxhjälpen Norrliden")
         _shot(page, "form")
-        message = page.get_by_label("Meddelande")
+        message = page.get_by_role("textbox", name="Meddelande")
         message.fill("Hej!")
         page.get_by_role("button", name="Skicka").click()
         expect(page.locator("#direct .error")).to_contain_text("minst 10 tecken")
-        expect(page.get_by_label("Meddelande")).to_have_value("Hej!")  # the text is kept
+        expect(page.get_by_role("textbox", name="Meddelande")).to_have_value("Hej!")  # the text is kept
         violations = axe_violations(page, axe_script)
         assert violations == [], describe(violations)
         _shot(page, "form-error")
 
-        page.get_by_label("Meddelande").fill(TEXT)
+        page.get_by_role("textbox", name="Meddelande").fill(TEXT)
         page.get_by_role("button", name="Skicka").click()
 
         page.wait_for_url("**/inkorg/*")
