@@ -531,6 +531,17 @@ def add_official_domain():
     return _review_page(DecisionForm(formdata=None), None, form), 422
 
 
+@bp.post("/granskning/domaner/<int:domain_id>/ta-bort")
+@site_admin_required
+def remove_official_domain(domain_id: int):
+    removed = services.remove_official_domain(current_user, domain_id)
+    if removed is None:
+        flash(_("Domänen var redan borttagen."), "info")
+    else:
+        flash(_("Domänen %(domain)s är borttagen.", domain=removed.domain), "success")
+    return see_other(url_for("organisations.review_queue"))
+
+
 @bp.post("/granskning/<int:application_id>")
 @login_required
 def decide_application(application_id: int):

@@ -355,6 +355,12 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"body": "kommun-0861", "domain": "monsteras.se"},
         actor="admin",
     ),
+    "organisations.remove_official_domain": route(
+        SITE_ADMIN,
+        "POST",
+        values=lambda w: {"domain_id": w.added_domain.id},
+        actor="admin",
+    ),
     "organisations.join": route(
         LOGIN,
         "GET POST",
