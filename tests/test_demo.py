@@ -190,8 +190,9 @@ def test_the_history_happened_in_order_and_never_in_the_future(demo_site):
 
     for conversation in conversations:
         thread = by_conversation[conversation.id]
-        ad = ads[conversation.ad_id]
-        assert ad.published_at <= conversation.created_at == thread[0].created_at
+        if not conversation.is_direct:  # a direct one has no ad to come after
+            assert ads[conversation.ad_id].published_at <= conversation.created_at
+        assert conversation.created_at == thread[0].created_at
         assert conversation.last_message_at == thread[-1].created_at <= now
         assert [m.created_at for m in thread] == sorted(m.created_at for m in thread)
         assert thread[0].organisation_id == conversation.interested_organisation_id
@@ -390,3 +391,12 @@ def test_every_trust_state_can_be_seen_in_the_demo(demo_site):
     request = db.session.scalar(sa.select(JoinRequest))
     assert request.status is JoinStatus.PENDING and request.user.name == "Olle Berg"
     assert request.organisation.name == "Föreningen Språkvän Kalmar"
+
+
+def test_a_direct_conversation_without_an_ad_is_in_the_demo_inbox(client):
+    log_in(client, "leila.haddad@example.org", form=True, password=demo.DEMO_PASSWORD)
+
+    html = client.get("/inkorg").get_data(as_text=True)
+
+    entry = html.split(">Läxhjälpen Norrliden</a>")[1].split("</li>", 1)[0]
+    assert "Direktkontakt" in entry

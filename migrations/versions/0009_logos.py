@@ -1,6 +1,6 @@
 """logos: organisation logos as WebP renditions in the database (marketplace/images)
 
-Revision ID: 0009_logos
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07 23:10:00
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0009_logos'
+revision = '0009'
 down_revision = '0008'
 branch_labels = None
 depends_on = None

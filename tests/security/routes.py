@@ -414,6 +414,16 @@ ROUTES: dict[str, Route] = {
         actor="outsider",
         note="Any confirmed member of another organisation may show interest in an open ad.",
     ),
+    "contact.new_direct": route(PUBLIC, values=_org),
+    "contact.start_direct": route(
+        LOGIN,
+        "POST",
+        values=_org,
+        data=lambda w: {"message": MESSAGE},
+        actor="outsider",
+        note="Any confirmed member of another organisation may write to an organisation; its own "
+        "members are refused (403).",
+    ),
     "contact.index": route(LOGIN),
     "contact.detail": route(
         MEMBER,
