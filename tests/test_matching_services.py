@@ -382,6 +382,26 @@ def test_rarer_shared_words_weigh_more_than_common_ones(app):
     assert services.score_pair(a, rare).score > services.score_pair(a, common).score
 
 
+def test_a_word_the_analysis_does_not_know_weighs_less_than_a_synonym_of_the_need(app):
+    # "Zumbelinaträffen" is in no dictionary and no split: rare by any count, but its rarity
+    # says nothing of what the ads are about, so it weighs as an averagely common word
+    a = need(
+        factories.municipality(),
+        title="Tolkar till Zumbelinaträffen",
+        body="Vi behöver någon som kan tolka på arabiska för nyanlända föräldrar.",
+    )
+    offer(
+        forening(),
+        title="Zumbelinaträffen bjuder på fika",
+        body="Fika och lek för nyanlända föräldrar och deras barn.",
+    )
+    offer(forening(), title="Volontärer ger språkstöd", body="Vi hjälper nyanlända på arabiska.")
+
+    assert matching_terms.unknown_stem("zumbelinatraff")
+    assert not matching_terms.unknown_stem("sprakstod")  # a compound the splitter knows
+    assert found(a)[0] == "Volontärer ger språkstöd"
+
+
 def test_document_frequencies_count_every_ad_with_the_lemma(app):
     offer(forening(), title="Läxhjälp på lördagar", body="Läxhjälp och fika.")
     need(

@@ -46,7 +46,8 @@ the lemmas of its compounds' parts ("läxhjälpsgruppen" -> läxhjälp, läxa, h
 curated synonyms ("tolk" -> språkstöd), without function words, everyday verbs, times of day
 ("fredagskvällar": when, not what) and place names (geography has its own component). Each lemma weighs its inverse document frequency,
 idf = ln((1 + N) / (1 + df)) + 1, times a factor for how common it is in Swedish at large
-(wordfreq, 1 for "läxhjälp", 0.2 for "barn"), and twice that in a title. The similarity is the
+(wordfreq, 1 for "läxhjälp", 0.2 for "barn"; 0.5 for a stem neither the dictionary nor the
+compound splitter knows, whose rarity says nothing of its meaning), and twice that in a title. The similarity is the
 cosine of the two ads' weighted word vectors: one dimension per written word, which meets the
 other ad's word when they share a lemma, so a word with two readings ("cyklar": cykel or cykla)
 counts once, with the mean weight of its readings, and not once per reading. A lemma one ad

@@ -53,6 +53,7 @@ TITLE_WEIGHT = 2.0  # a lemma of the title weighs this much more than one of the
 COMMON_FROM = 3.5  # general_weight: zipf from which a lemma weighs less ...
 GENERAL_ZERO = 6.5  # ... on a line that would reach 0 here ...
 GENERAL_FLOOR = 0.2  # ... but never less than this
+UNKNOWN_WEIGHT = 0.5  # general_weight of a stem the analysis does not know (a common word's)
 
 # Words that tell nothing about what two ads have in common, as a person writes them (each
 # stands for its lemma, so one form is enough): function words, everyday verbs, numbers,
@@ -374,10 +375,23 @@ _STATS: dict[str, TermStats] = {}
 def general_weight(term: str) -> float:
     """How much a lemma can say, by how common it is in Swedish at large (wordfreq's zipf in
     the word data): 1 for words rarer than zipf COMMON_FROM ("tolk", "läxhjälp", and every
-    compound the dictionary lacks), falling to GENERAL_FLOOR for everyday words ("barn",
+    compound the dictionary lacks; a stem nothing knows weighs less: unknown_stem), falling to GENERAL_FLOOR for everyday words ("barn",
     "prata", "ny"). A site's own counts say the same only once it has many ads."""
+    if unknown_stem(term):
+        return UNKNOWN_WEIGHT
     zipf = lexicon().zipf(term)
     return min(1.0, max(GENERAL_FLOOR, (GENERAL_ZERO - zipf) / (GENERAL_ZERO - COMMON_FROM)))
+
+
+@lru_cache(maxsize=50_000)
+def unknown_stem(term: str) -> bool:
+    """Whether a lemma is only the stem of a word neither the dictionary nor the compound
+    splitter knows ("föräldracafé" -> foraldracaf: a joining form the splitter lacks; a name,
+    a misspelling, a foreign word). Such a stem is rare in any count of words, so its rarity
+    would make it weigh like the most telling word of an ad; what it means is not known, so
+    it weighs UNKNOWN_WEIGHT, as an averagely common word does. Decided from the term itself,
+    so every process and table weighs it alike."""
+    return lexicon().zipf(term) == 0 and language.analyze_word(term).how == "unknown"
 
 
 def _build_term_stats() -> TermStats:
