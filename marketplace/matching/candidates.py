@@ -247,7 +247,7 @@ def _query(condition: Condition) -> Query:
             return Query.all_query()
         if len(condition.parts) == 1:
             return _query(condition.parts[0])
-        return Query.boolean_query([(Occur.Must, _query(part)) for part in condition.parts])
+        return Query.boolean_query(_clauses(condition.parts))
     if isinstance(condition, AnyOf):
         if not condition.parts:
             return Query.empty_query()
@@ -257,6 +257,19 @@ def _query(condition: Condition) -> Query:
     return Query.boolean_query(
         [(Occur.Must, Query.all_query()), (Occur.MustNot, _query(condition.part))]
     )
+
+
+def _clauses(parts: Iterable[Condition]) -> list[tuple[Occur, Query]]:
+    """All of these parts as clauses of one boolean query: a Not as a MustNot (a nested "all
+    documents but" would make the engine walk every document)."""
+    clauses = [
+        (Occur.MustNot, _query(part.part)) if isinstance(part, Not) else (Occur.Must, _query(part))
+        for part in parts
+        if part != Not(NOTHING)  # "not nothing": every ad
+    ]
+    if all(occur == Occur.MustNot for occur, _clause in clauses):
+        clauses.insert(0, (Occur.Must, Query.all_query()))
+    return clauses
 
 
 def _open() -> Query:
@@ -295,10 +308,10 @@ class IndexSource(Source):
         # Every clause scores a whole number of points (or none): the sums are exact in the
         # engine's 32-bit floats, so equal points are equal scores.
         clauses = [
-            (Occur.Must, _zero(_open())),
-            (Occur.Must, _zero(_query(plan.eligible))),
-            (Occur.Must, _zero(_query(plan.reach))),
+            (occur, _zero(query) if occur == Occur.Must else query)
+            for occur, query in _clauses((plan.eligible, plan.reach))
         ]
+        clauses.append((Occur.Must, _zero(_open())))
         clauses += [
             (Occur.Should, Query.const_score_query(_query(condition), float(points)))
             for points, condition in plan.points
