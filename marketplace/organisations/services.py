@@ -731,7 +731,7 @@ def invitation_for(user: User, token: str) -> Invitation:
     return invitation
 
 
-def _accepted_by(user: User, token: str) -> Membership | None:
+def accepted_by(user: User, token: str) -> Membership | None:
     """The user's membership from an invitation link sent to them and used in the last minute
     (a double click or a retry; later, the link says it was used)."""
     try:
@@ -755,7 +755,7 @@ def accept_invitation(user: User, token: str) -> Membership:
         invitation = invitation_for(user, token)
     except InvitationProblem as problem:
         # A double click whose first click already made them a member: the same outcome.
-        joined = _accepted_by(user, token) if problem.reason == "used" else None
+        joined = accepted_by(user, token) if problem.reason == "used" else None
         if joined is None:
             raise
         return joined

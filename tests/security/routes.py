@@ -292,7 +292,20 @@ ROUTES: dict[str, Route] = {
         values=lambda w: {"token": w.invitation_token},
         actor="invitee",
         refuses_other_users=True,
-        note="Also needs a log-in as the invited address.",
+        note="Joining needs a log-in as the invited address; a visitor GETs the invitation.",
+    ),
+    "organisations.register_from_invitation": route(
+        SIGNED_LINK,
+        "POST",
+        values=lambda w: {"token": w.invitation_token},
+        actor="",
+        data=lambda w: {
+            "name": w.invitee.name,
+            "email": w.invitee.email,
+            "password": factories.PASSWORD,
+        },
+        note="An invited visitor without a log-in: creates the account (or logs in with the "
+        "invited address's password) and joins.",
     ),
     "organisations.act_for": route(
         MEMBER,
