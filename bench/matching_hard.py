@@ -128,12 +128,14 @@ def main() -> None:
     from marketplace import create_app
     from marketplace.config import TestConfig
     from marketplace.extensions import db
+    from marketplace.search import engine as search_engine
 
     app = create_app(TestConfig)
     for name in SETS if args.set == "all" else [args.set]:
         with app.app_context():
             db.drop_all()
             db.create_all()
+            search_engine.reset_all()  # the index follows the emptied database, as in the tests
             result = score(name, explaining=args.explain)
             db.session.remove()
             db.drop_all()

@@ -126,11 +126,9 @@ class Config:
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
     CACHE_ENABLED = True  # off: every cached call computes afresh (make bench measures that)
-    # Kept in each process for at most this many seconds: the open ads' search snapshot when
-    # another process may have changed the ads unseen (search/facets.py), the word rarities of
-    # the match score (matching/terms.py: rarity changes slowly, a rebuild takes a second at
-    # 100,000 ads) and the statistics (insights).
-    FACET_SNAPSHOT_MAX_AGE = 300
+    # Kept in each process for at most this many seconds: the word rarities of the match score
+    # (matching/terms.py: rarity changes slowly, a rebuild takes a second at 100,000 ads) and
+    # the statistics (insights).
     # Ad search (marketplace/search/engine.py): "tantivy" (an index on disk, per machine, kept
     # current from the change log by the worker) or "database" (SQL full text, no index files).
     SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "tantivy")

@@ -4,7 +4,7 @@ MODULES, each importing only those above it:
 
     terms.py        text -> matching terms: content terms, document frequencies, compounds
     scoring.py      weights, complements, geography, the scorer, reasons as data
-    candidates.py   the open ads' bitsets -> an ad's candidates and their attributes
+    candidates.py   the search index -> an ad's candidates and their attributes
     wording.py      a match's reasons in the reader's language
     suggestions.py  organisations to contact for a public body's need
     services.py     the entrance: find_matches, score_pair, the match pages
@@ -70,15 +70,18 @@ open, not expired, another organisation, a complementary kind, and either a shar
 one of the ad's rarer lemmas (the full-text index, asked for the ad's words with that lemma). With more than NEAR_ONLY_ABOVE ads, an ad
 sharing only a challenge must also be near (same or neighbouring county, or all of Sweden); ads
 sharing rare words come from anywhere. An integer pre-score (the weights above in whole points)
-keeps the best CANDIDATE_CAP, the newer ad on equal points. The filters and the pre-score work
-on bitsets of the open ads' filter values (search.facets keeps them per process, rebuilt when
-the data changes; candidates.py does the arithmetic), so a lookup is a few dozen operations on
-100,000-bit integers instead of a query that sorts every ad sharing a challenge; the same
-bitsets on either database give the same candidates.
+keeps the best CANDIDATE_CAP, the newer ad on equal points. The rules are written once as data
+(candidates.Plan) and asked of the search engine's index (search/engine.py, files on disk that
+every process of the machine maps; kept current by the worker): one query whose score is the
+pre-score, so neither database sorts tens of thousands of rows and no process holds anything of
+all open ads; the same index on either database gives the same candidates. A machine whose
+index is not built yet (or cannot be read) asks the database the same rules instead, slower at
+scale, with the same answer (candidates.DatabaseSource).
 
-SCORING the candidates reads their kind, place, sectors and challenges from lists kept with
-those bitsets (candidates.attributes), and their words only while the text can still change
-the top list: without the text a score is at most the other components plus 0.20, so
+SCORING the candidates reads their kind, place, sectors and challenges from the index's
+numeric fields for those candidates (candidates.Candidate), and their words only while the
+text can still change the top list: without the text a score is at most the other components
+plus 0.20, so
 candidates are taken best bound first and the rest are never read (services._best; exact,
 not a heuristic). Only the shown matches are loaded as whole ads. The pages keep an ad's ranking
 until the data changes (marketplace.caching); the API and the match e-mails rank afresh.

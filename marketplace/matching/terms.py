@@ -319,8 +319,8 @@ def texts_statement() -> sa.Select:
 def terms_of_open(ids: list[int]) -> dict[int, Terms]:
     """The Terms of those of these ads that are still open.
 
-    The snapshot behind the candidates may be a few minutes old when another process wrote
-    (without a shared cache): an ad closed or hidden since is left out here, so never matched.
+    The search index behind the candidates may be a second behind the table (the worker
+    follows the change log): an ad closed or hidden since is left out here, so never matched.
     """
     rows = db.session.execute(texts_statement().where(Ad.id.in_(ids), open_ads_condition()))
     return {row[0]: terms_of(*row) for row in rows}
