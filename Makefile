@@ -26,7 +26,7 @@ $(STAMP): $(RUN_STAMP) requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-# Test-only tools from npm (package-lock.json): axe-core and the Nu Html Checker for tests/browser.
+# Test-only tools from npm (package-lock.json): axe-core, the Nu Html Checker and Lighthouse for tests/browser (and make bench).
 # --ignore-scripts: vnu-jar's postinstall would try to download a Java; Debian's java is used.
 browser-tools: node_modules/.installed
 

@@ -76,6 +76,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 import alerts_bench  # noqa: E402
 import growth  # noqa: E402
+import lighthouse_scores  # noqa: E402
 import search_bench  # noqa: E402
 import search_mix  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
@@ -103,9 +104,7 @@ from marketplace.search import index as search_index  # noqa: E402
 from marketplace.search.services import AdQuery, search_ads  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1/bench"
-LIGHTHOUSE = ROOT / "node_modules" / ".bin" / "lighthouse"
-CHROME_FLAGS = "--headless --no-sandbox --disable-gpu --disable-background-networking"
-CATEGORIES = ("performance", "accessibility", "best-practices", "seo")
+CATEGORIES = lighthouse_scores.CATEGORIES
 SEARCH_FILTERS = ("kind", "challenge", "county", "seeking", "sector")
 
 
@@ -883,47 +882,11 @@ def page_weight(server: Server, path: str, htmx: bool = False) -> dict:
 
 
 def lighthouse(server: Server, path: str, name: str) -> dict:
-    if not LIGHTHOUSE.exists():
-        return {"error": "node_modules/.bin/lighthouse missing: run `make browser-tools`"}
-    output = TMP / f"lighthouse-{name}.json"
-    output.unlink(missing_ok=True)
-    command = [
-        str(LIGHTHOUSE), server.base + path, "--quiet", "--output=json",
-        f"--output-path={output}", f"--chrome-flags={CHROME_FLAGS}",
-        "--only-categories=" + ",".join(CATEGORIES),
-    ]  # fmt: skip
-    env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
-    # Now and then the trace of a load comes back broken (NO_NAVSTART), and Lighthouse reports
-    # the performance category as 0 with a runtimeError: that is no score, so load it again.
-    for _attempt in range(3):
-        output.unlink(missing_ok=True)
-        run = subprocess.run(
-            command, capture_output=True, text=True, env=env, timeout=300, check=False
-        )
-        if not output.exists():
-            return {"error": (run.stderr or run.stdout).strip().splitlines()[-1:] or ["failed"]}
-        report = json.loads(output.read_text())
-        if not report.get("runtimeError"):
-            break
-    else:
-        return {"error": f"Lighthouse failed three times: {report['runtimeError']['code']}"}
-    scores = {
-        key: round((report["categories"][key]["score"] or 0) * 100)
-        for key in CATEGORIES
-        if key in report["categories"]
-    }
-    below = {
-        key: [
-            audit["id"]
-            for ref in report["categories"][key]["auditRefs"]
-            if ref["weight"]
-            and (audit := report["audits"][ref["id"]])["score"] is not None
-            and audit["score"] < 1
-        ]
-        for key in scores
-        if scores[key] < 100
-    }
-    return {"scores": scores, "failed_audits": below}
+    try:
+        report = lighthouse_scores.audit(server.base + path, TMP / f"lighthouse-{name}.json")
+    except lighthouse_scores.LighthouseError as error:
+        return {"error": str(error)}
+    return {"scores": report.scores, "failed_audits": report.below_full}
 
 
 def measure_http(database_url: str, size: Size, facts: dict, seed: int, extras: bool) -> dict:

@@ -13,8 +13,9 @@ one `flask import-data` would show. Search latency (wall and CPU) is measured in
 --engine tantivy (the default) also measures the search index (marketplace/search/engine.py):
 building it after the import (the import + index time of a new machine), the memory a process
 holds for searching (RSS before and after the searches), and a write: the index writer's CPU
-for one changed ad, whatever the number of web workers (they only reopen the index). For
-comparison the same run times what each worker paid per write before: the bitset snapshot.
+for one changed ad, whatever the number of web workers (they only reopen the index). Before
+the engine, every worker rebuilt a bitset snapshot of all open ads after each write (1.7 s of
+CPU and ~600 MB per worker at 100,000 ads, issue 17); matching used it last and it is gone.
 --engine database measures the database's own full text (the fallback).
 """
 
@@ -44,8 +45,8 @@ from marketplace.clock import today  # noqa: E402
 from marketplace.config import Config  # noqa: E402
 from marketplace.extensions import db  # noqa: E402
 from marketplace.imports import services as imports  # noqa: E402
-from marketplace.organisations import names  # noqa: E402
 from marketplace.organisations.models import Sector  # noqa: E402
+from marketplace.organisations.names import reserved_body  # noqa: E402
 from marketplace.search.services import AdQuery, search_ads  # noqa: E402
 
 TMP = ROOT / "bench" / "tmp"
@@ -130,7 +131,7 @@ def generate(ads: int, organisations: int, seed: int) -> dict:
     county_weights = list(COUNTY_WEIGHTS.values())
     municipality_choices = {code: _municipalities(code) for code in counties}
     orgs = []
-    bodies: set[str] = set()  # public bodies named so far: the import takes each one once
+    bodies: set[str] = set()  # the import takes one organisation per public body
     for number in range(organisations):
         county = rng.choices(counties, county_weights)[0]
         codes, weights = municipality_choices[county]
@@ -141,16 +142,9 @@ def generate(ads: int, organisations: int, seed: int) -> dict:
         if sector == "public":
             name = rng.choice([f"{place} kommun", f"{place} kommun, socialförvaltningen"])
             name = rng.choice([name, reference.counties()[county].region_name])
-            body = names.reserved_body(name)
-            if body is not None and body.code in bodies:  # its schools, centres, offices
-                name = rng.choice(
-                    [
-                        f"{word}skolan i {place}",
-                        f"{place} kommun, socialförvaltningen",
-                        f"Fritidsgården {word} i {place}",
-                        f"{word}s vårdcentral i {place}",
-                    ]
-                )
+            body = reserved_body(name)
+            if body is not None and body.code in bodies:  # one organisation per public body
+                name = f"{word}skolan i {place}"  # a public body's unit: no reserved name
             elif body is not None:
                 bodies.add(body.code)
         elif sector == "business":
@@ -187,7 +181,7 @@ def generate(ads: int, organisations: int, seed: int) -> dict:
                 "challenges": challenges,
                 # Regions' and municipalities' names are reserved: an import must say how
                 # they were verified (README, Bulk import).
-                **({"verified_via": "review"} if names.reserved_body(name) else {}),
+                **({"verified_via": "review"} if sector == "public" else {}),
             }
         )
     start = today() - timedelta(days=180)
@@ -292,8 +286,7 @@ def rss_mb() -> tuple[float, float]:
 
 
 def measure_writes(count: int, rng: random.Random) -> dict[str, float]:
-    """CPU of the index writer per changed ad (median of `count` single-ad commits), and what a
-    web worker's bitset snapshot rebuild cost per write before the engine."""
+    """CPU of the index writer per changed ad (median of `count` single-ad commits)."""
     from marketplace.search import engine
 
     ids = db.session.scalars(
@@ -311,23 +304,9 @@ def measure_writes(count: int, rng: random.Random) -> dict[str, float]:
         cpu = time.process_time()
         writer.catch_up()
         cpu_index.append((time.process_time() - cpu) * 1000)
-    snapshot_cpu = snapshot_mb = float("nan")
-    try:  # matching's bitsets (search/facets.py), which every worker rebuilt per write before
-        from marketplace.search import facets
-
-        cpu = time.process_time()
-        anon_before = rss_mb()[0]
-        snapshot = facets._build((0, today()))
-        snapshot_cpu = (time.process_time() - cpu) * 1000
-        snapshot_mb = rss_mb()[0] - anon_before
-        del snapshot
-    except (ImportError, AttributeError):  # gone with the engine's candidates
-        pass
     return {
         "index_cpu_ms": statistics.median(cpu_index),
         "commit_ms": statistics.median(wall_commit),
-        "snapshot_cpu_ms": snapshot_cpu,
-        "snapshot_mb": snapshot_mb,
     }
 
 
@@ -489,9 +468,8 @@ def main() -> None:
     if writes:
         print(
             f"- a write (one ad changed): commit {writes['commit_ms']:.1f} ms; index writer "
-            f"{writes['index_cpu_ms']:.1f} ms CPU, once per machine. Before: every web worker "
-            f"rebuilt its bitset snapshot, {writes['snapshot_cpu_ms']:.0f} ms CPU and "
-            f"{writes['snapshot_mb']:.0f} MB each"
+            f"{writes['index_cpu_ms']:.1f} ms CPU, once per machine; web workers only reopen "
+            "the index"
         )
     print(
         f"- second import of the same file: {reimport_seconds:.1f} s wall, "

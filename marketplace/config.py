@@ -70,6 +70,8 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per 15 minutes")
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
+    # Per person: messages through "Kontakta organisationen" (new direct conversations, mostly).
+    RATELIMIT_DIRECT_CONTACT = os.environ.get("RATELIMIT_DIRECT_CONTACT", "5 per hour;20 per day")
     RATELIMIT_AD_POSTING = os.environ.get("RATELIMIT_AD_POSTING", "20 per day")  # per person
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;30 per day")  # per person
     RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "5 per hour;20 per day")  # per person
@@ -124,11 +126,9 @@ class Config:
     CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "")
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "60"))
     CACHE_ENABLED = True  # off: every cached call computes afresh (make bench measures that)
-    # Kept in each process for at most this many seconds: the open ads' search snapshot when
-    # another process may have changed the ads unseen (search/facets.py), the word rarities of
-    # the match score (matching/terms.py: rarity changes slowly, a rebuild takes a second at
-    # 100,000 ads) and the statistics (insights).
-    FACET_SNAPSHOT_MAX_AGE = 300
+    # Kept in each process for at most this many seconds: the word rarities of the match score
+    # (matching/terms.py: rarity changes slowly, a rebuild takes a second at 100,000 ads) and
+    # the statistics (insights).
     # Ad search (marketplace/search/engine.py): "tantivy" (an index on disk, per machine, kept
     # current from the change log by the worker) or "database" (SQL full text, no index files).
     SEARCH_ENGINE = os.environ.get("SEARCH_ENGINE", "tantivy")

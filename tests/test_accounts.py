@@ -53,7 +53,7 @@ def register(client, **fields):
 # --- registration ------------------------------------------------------------------------------
 
 
-def test_registering_logs_you_in_and_mails_a_confirmation_link_in_swedish(client, outbox):
+def test_registering_mails_a_confirmation_link_in_swedish_and_logs_no_one_in(client, outbox):
     response = register(client, email="  Anna@Example.COM ")
 
     assert response.status_code == 303
@@ -61,7 +61,7 @@ def test_registering_logs_you_in_and_mails_a_confirmation_link_in_swedish(client
     anna = account("anna@example.com")
     assert anna is not None and anna.name == "Anna Lind" and not anna.is_confirmed
     assert anna.locale == "sv"
-    assert is_logged_in(client)
+    assert not is_logged_in(client)  # the address is proven by its link, then the password
     [message] = outbox
     assert message["To"] == "anna@example.com"
     assert message["Subject"] == "Bekräfta din e-postadress"
@@ -84,12 +84,31 @@ def test_an_english_speaking_visitor_gets_the_confirmation_mail_in_english(clien
     assert link_in(message) in html
 
 
-def test_the_page_after_registering_says_where_the_link_went(client, outbox):
+def test_the_page_after_registering_says_where_the_link_went_and_what_comes_next(client, outbox):
     register(client)
     html = client.get("/konto/obekraftad").get_data(as_text=True)
+    assert "Nästan klart! Bekräfta din e-postadress för att kunna logga in." in html
     assert "Vi har skickat en länk till anna@example.com" in html
+    assert "loggar du in med din e-postadress och ditt lösenord" in html
     assert "kan du läsa annonser" in html and "inte publicera annonser eller kontakta" in html
-    assert 'action="/konto/bekrafta/skicka-igen"' in html
+    assert 'action="/konto/bekrafta/skicka-igen"' not in html  # that needs a log-in
+    assert 'href="/konto/logga-in"' in html
+
+
+def test_register_confirm_and_log_in_lands_on_mina_sidor_with_the_next_steps(app, client, outbox):
+    register(client)
+    [message] = outbox
+
+    confirmed = client.get(link_in(message))
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == "/konto/logga-in"
+    assert not is_logged_in(client)  # the link alone opens nothing
+    form = client.get("/konto/logga-in").get_data(as_text=True)
+    assert "Din e-postadress anna@example.com är bekräftad" in form
+    assert 'value="anna@example.com"' in form  # the address is filled in
+    response = submit_log_in(client, "anna@example.com", NEW_PASSWORD)
+
+    assert response.status_code == 303 and response.headers["Location"] == "/mina-sidor"
+    assert "Registrera din organisation" in client.get("/mina-sidor").get_data(as_text=True)
 
 
 def test_an_invalid_registration_keeps_name_and_email_but_never_the_password(client):
@@ -125,7 +144,7 @@ def test_an_address_can_have_only_one_account_whatever_its_case(app, user, outbo
     assert response.headers["Location"] == fresh.headers["Location"] == "/konto/obekraftad"
     page = taken.get("/konto/obekraftad").get_data(as_text=True)
     assert f"Vi har skickat en länk till {user.email}" in page
-    assert "Välkommen! Ditt konto är skapat." in page
+    assert "Nästan klart! Bekräfta din e-postadress för att kunna logga in." in page
     assert db.session.scalar(sa.select(sa.func.count(User.id))) == 2
     owner = [message for message in outbox if message["To"] == user.email]
     assert [message["Subject"] for message in owner] == [
@@ -179,6 +198,7 @@ def test_logged_in_people_are_sent_on_from_the_registration_page(logged_in):
 
 def test_the_confirmation_link_confirms_the_address(client, outbox):
     register(client)
+    submit_log_in(client, "anna@example.com", NEW_PASSWORD)  # before opening the link
     assert "Bekräfta din e-postadress för att kunna publicera" in client.get("/").get_data(
         as_text=True
     )
@@ -204,6 +224,7 @@ def test_the_confirmation_link_works_on_a_device_where_you_are_not_logged_in(app
 
 def test_an_expired_confirmation_link_explains_and_offers_a_new_one(app, client, outbox):
     register(client)
+    submit_log_in(client, "anna@example.com", NEW_PASSWORD)
     app.config["CONFIRM_TOKEN_MAX_AGE"] = -1  # every link is too old now
 
     response = client.get(link_in(outbox[0]))

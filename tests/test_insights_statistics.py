@@ -277,6 +277,50 @@ def test_the_map_has_21_linked_counties_shaded_with_their_numbers(client, figure
     assert "Förklaring" in html and "inga öppna behov eller erbjudanden" in html
 
 
+def test_every_county_has_its_own_outline_within_the_map(app):
+    shapes = charts.county_shapes()
+    assert set(shapes["counties"]) == set(reference.counties())
+    assert charts.COUNTY_SHAPES.stat().st_size < 40_000  # inline on every /statistik
+    outlines = set()
+    for code, shape in shapes["counties"].items():
+        numbers = [int(n) for n in re.findall(r"-?\d+", shape["d"])]
+        xs, ys = numbers[0::2], numbers[1::2]
+        assert shape["d"].startswith("M") and shape["d"].endswith("Z") and len(xs) >= 8, code
+        assert min(xs) >= 0 and max(xs) <= shapes["width"], code
+        assert min(ys) >= 0 and max(ys) <= shapes["height"], code
+        label_x, label_y = shape["label"]
+        assert min(xs) < label_x < max(xs) and min(ys) < label_y < max(ys), code
+        if "callout" in shape:  # the name and number out at sea stay on the map
+            callout_x, callout_y = shape["callout"]
+            name = reference.counties()[code].name_short
+            assert callout_x > max(xs) and 0 < callout_y < shapes["height"], code
+            assert callout_x + len(name) * charts.NAME_SIZE * 0.62 <= shapes["width"], code
+        outlines.add(shape["d"])
+    assert len(outlines) == 21
+    by_latitude = {code: shape["label"][1] for code, shape in shapes["counties"].items()}
+    # North at the top: Norrbotten above Jämtland above Stockholm above Skåne; Gotland east.
+    assert by_latitude["25"] < by_latitude["23"] < by_latitude["01"] < by_latitude["12"]
+    assert shapes["counties"]["09"]["label"][0] > shapes["counties"]["14"]["label"][0]
+
+
+def test_each_county_on_the_map_shows_its_number_and_large_ones_their_name(client, figures):
+    html = client.get("/statistik").get_data(as_text=True)
+    svg = html.split('id="chart-map-title"', 1)[1].split("</svg>", 1)[0]
+    links = re.findall(r'<a href="/lan/(\d\d)"[^>]*>(.*?)</a>', svg, re.S)
+    assert len(links) == 21
+    shown = {code: re.findall(r"<text [^>]*>([^<]+)</text>", inner) for code, inner in links}
+    assert shown["08"][-1] == "3" and shown["01"][-1] == "1" and shown["25"] == ["Norrbotten", "0"]
+    assert shown["14"] == ["Västra", "Götaland", "0"]  # a long name on two lines
+    assert shown["01"] == ["Stockholm", "1"]  # too small for its name: out at sea, with a line
+    assert all(texts and texts[-1].isdigit() for texts in shown.values())
+    inside = [code for code, texts in shown.items() if len(texts) > 1]
+    assert len(inside) >= 15  # most counties are named on the map; the table names all
+    # The table beside the map names every county with the same number.
+    table = html.split("Öppna behov och erbjudanden per län i dag", 1)[1].split("</table>", 1)[0]
+    assert table.count('<a href="/lan/') == 21
+    assert re.search(r">Kalmar län</a></th><td[^>]*>2</td><td[^>]*>1</td><td[^>]*>3</td>", table)
+
+
 def test_the_maps_shades_and_the_chart_colours_meet_contrast(app):
     def luminance(colour: str) -> float:
         channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]

@@ -115,16 +115,86 @@ def test_the_invitation_mail_is_written_in_the_inviters_language(app, outbox):
     assert '<html lang="en">' in message.get_body(("html",)).get_content()
 
 
-def test_following_an_invitation_while_logged_out_asks_to_log_in_first(
+def _invite(app, admin, organisation, outbox, email: str = "ny@example.com") -> str:
+    log_in(app.test_client(), admin, form=True).post(
+        f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": email}
+    )
+    return invitation_path(outbox[-1].get_body(("plain",)))
+
+
+NEWCOMER = {"name": "Nora Ny", "email": "ny@example.com", "password": "lingon-och-kanel-2027"}
+
+
+def test_following_an_invitation_while_logged_out_offers_to_log_in_or_create_an_account(
     app, client, admin, organisation, outbox
 ):
-    log_in(app.test_client(), admin, form=True).post(
-        f"/organisationer/{organisation.id}/medlemmar/bjud-in", data={"email": "ny@example.com"}
-    )
-    path = invitation_path(outbox[0].get_body(("plain",)))
+    path = _invite(app, admin, organisation, outbox)
     response = client.get(path)
-    assert response.status_code == 302
-    assert response.headers["Location"].startswith("/konto/logga-in?next=")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"Gå med i {organisation.name}" in html
+    assert f'href="/konto/logga-in?next={path.replace("/", "%2F")}"' in html or (
+        f'href="/konto/logga-in?next={path}"' in html
+    )
+    assert f'action="{path}/nytt-konto"' in html and 'value="ny@example.com"' in html
+    refused = client.post(path)  # joining needs a log-in
+    assert refused.status_code == 302 and refused.headers["Location"].startswith("/konto/logga-in")
+
+
+def test_an_invited_newcomer_creates_an_account_and_joins_at_once_logged_in(
+    app, client, admin, organisation, outbox
+):
+    """The invitation link was mailed to the address, so it proves it: no confirmation mail, no
+    second log-in (an ordinary registration logs no one in)."""
+    path = _invite(app, admin, organisation, outbox)
+    outbox.clear()
+
+    response = client.post(f"{path}/nytt-konto", data=NEWCOMER)
+
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(f"/organisationer/{organisation.id}")
+    assert roles(organisation.id)["ny@example.com"] is Role.MEMBER
+    nora = db.session.scalar(sa.select(User).where(User.email == "ny@example.com"))
+    assert nora.name == "Nora Ny" and nora.is_confirmed
+    assert outbox == []  # nothing to confirm
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Välkommen! Du är nu medlem i {organisation.name}" in page
+    assert client.get("/konto/installningar").status_code == 200  # logged in
+
+    twice = app.test_client().post(f"{path}/nytt-konto", data=NEWCOMER)  # a double click
+    assert twice.status_code == 303 and twice.headers["Location"] == response.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count(User.id)).where(User.email == nora.email)) == 1
+
+
+def test_an_invitation_account_must_be_for_the_invited_address(
+    app, client, admin, organisation, outbox
+):
+    path = _invite(app, admin, organisation, outbox)
+    response = client.post(f"{path}/nytt-konto", data={**NEWCOMER, "email": "annan@example.com"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Inbjudan gäller ny@example.com" in html and 'value="Nora Ny"' in html
+    assert NEWCOMER["password"] not in html
+    assert db.session.scalar(sa.select(User).where(User.email == "annan@example.com")) is None
+
+
+def test_an_invited_address_that_has_an_account_logs_in_with_its_own_password(
+    app, admin, organisation, outbox
+):
+    factories.user(email="ny@example.com")  # password factories.PASSWORD
+    path = _invite(app, admin, organisation, outbox)
+
+    wrong = app.test_client().post(f"{path}/nytt-konto", data=NEWCOMER)
+    assert wrong.status_code == 303 and wrong.headers["Location"].startswith(
+        "/konto/logga-in?next="
+    )
+    assert "ny@example.com" not in roles(organisation.id)
+
+    right = app.test_client().post(
+        f"{path}/nytt-konto", data={**NEWCOMER, "password": factories.PASSWORD}
+    )
+    assert right.status_code == 303
+    assert roles(organisation.id)["ny@example.com"] is Role.MEMBER
 
 
 def test_an_invitation_opened_by_someone_else_is_explained_and_not_used(

@@ -1,5 +1,5 @@
-"""Facet counts, totals and orders from the search engine (search/engine.py) and from the
-bitsets matching still uses (search/facets.py) are the numbers the SQL rules give."""
+"""Facet counts, totals and orders from the search engine (search/engine.py) are the numbers
+the SQL rules give."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from marketplace import language
 from marketplace.ads.models import Ad, AdKind, AdStatus
 from marketplace.clock import today
 from marketplace.organisations.models import Sector
-from marketplace.search import facets as bitset_facets
 from marketplace.search import services as search
 from marketplace.search.text import query_terms
 from tests import factories
@@ -54,19 +53,10 @@ def varied_ads(count: int = 40) -> None:
 
 
 def both_ways(query: search.AdQuery) -> tuple[dict, dict]:
+    """The engine's facet counts, and the SQL rules' over the same words."""
     terms = query_terms(query.text)
-    county, municipality = search._place(query)
     expected = search._facets(query, search._text_match(terms) if terms else None)
-    selection = bitset_facets.select(
-        terms=terms,
-        kinds=[kind.value for kind in query.kinds],
-        challenges=query.challenges,
-        county=county,
-        municipality=municipality,
-        seeking=[sector.value for sector in query.seeking],
-        sectors=[sector.value for sector in query.sectors],
-    )
-    return bitset_facets.facet_counts(selection, county), expected
+    return search.search_ads(query).facets, expected
 
 
 def random_queries(count: int, seed: int) -> list[search.AdQuery]:
@@ -89,13 +79,6 @@ def random_queries(count: int, seed: int) -> list[search.AdQuery]:
             query.sectors = rng.sample(list(Sector), rng.randint(1, 2))
         queries.append(query)
     return queries
-
-
-def test_bitset_facets_count_what_the_sql_facets_count_for_every_kind_of_search(app):
-    varied_ads()
-    for query in random_queries(60, seed=11):
-        got, expected = both_ways(query)
-        assert got == expected, query
 
 
 def engine_and_sql(query: search.AdQuery, page: int, per_page: int) -> tuple:

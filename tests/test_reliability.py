@@ -296,6 +296,53 @@ def test_a_reset_request_does_the_same_work_for_any_address_and_leaves_the_looku
     assert [message["To"] for message in outbox] == [anna.email]
 
 
+def _registration_answer(client, email: str):
+    """What registering `email` shows its requester: status, target, cookie names, and the page
+    it lands on (CSRF tokens and the typed address taken out, as they differ by design)."""
+    import re
+
+    data = {"name": "Kim Berg", "email": email, "password": "tre-ord-som-man-minns"}
+    response = client.post("/konto/registrera", data=data)
+    cookies = sorted(cookie.split("=", 1)[0] for cookie in response.headers.getlist("Set-Cookie"))
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = re.sub(r'value="[^"]{40,}"|"X-CSRFToken": "[^"]+"', "TOKEN", page).replace(email, "@")
+    return response.status_code, response.headers["Location"], cookies, page
+
+
+def test_registering_a_taken_address_answers_exactly_like_a_new_one_and_logs_no_one_in(app, outbox):
+    """Nothing the requester sees tells whether the address has an account: the same status,
+    target, cookies and page; neither logs in (a log-in cookie would tell); both leave the same
+    work, one job, to the worker (so the request takes as long), which mails the new address its
+    link and the taken address's owner a note."""
+    from marketplace.extensions import huey
+    from marketplace.notifications.models import OutboxEmail, OutboxJob
+    from marketplace.notifications.services import retry_outbox
+
+    owner = factories.user(email="kim@example.org")
+    huey.immediate = False  # the worker is not running: see what the request itself did
+    try:
+        taken = _registration_answer(app.test_client(), "kim@example.org")
+        new = _registration_answer(app.test_client(), "kim.berg@example.org")
+    finally:
+        huey.immediate = True
+
+    assert taken == new
+    status, target, cookies, page = new
+    assert (status, target) == (303, "/konto/obekraftad")
+    assert cookies == ["session"]  # no remember-me, no known-device cookie
+    assert "Vi har skickat en länk till @" in page and "Logga ut" not in page
+    jobs = db.session.scalars(sa.select(OutboxJob.kind).order_by(OutboxJob.id)).all()
+    assert jobs == ["account_exists", "confirm_registration"]
+    assert db.session.scalar(sa.select(sa.func.count(OutboxEmail.id))) == 0
+
+    retry_outbox.call_local()  # the worker
+    mails = {message["To"]: message["Subject"] for message in outbox}
+    assert mails == {
+        owner.email: "Du har redan ett konto på Samverkanstorget",
+        "kim.berg@example.org": "Bekräfta din e-postadress",
+    }
+
+
 def test_after_resetting_the_password_by_mail_the_owner_gets_in_despite_guesses_elsewhere(make_app):
     from marketplace.accounts import services, tokens
 

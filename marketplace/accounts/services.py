@@ -7,9 +7,9 @@ after it (marketplace.notifications.services).
 Who learns whether an address has an account: log-in, forgotten password and registration
 never tell. Log-in has one error for both mistakes; the reset request does all its work in the
 worker (an OutboxJob, the same row and the same time for any address); registering a taken
-address answers like a new registration (and spends the same password-hashing time) and
-mails the address's owner instead ("you already have an account"), so the person who forgot
-they had one learns it in their inbox. The e-mail change still says "taken", to a logged-in
+address answers like a new registration (the same hashing time, one job for the worker, and
+neither logs in) and mails the address's owner instead ("you already have an account"), so
+the person who forgot they had one learns it in their inbox. The e-mail change still says "taken", to a logged-in
 person who typed their password, rate-limited per account.
 """
 
@@ -96,31 +96,52 @@ def _commit_or_email_taken() -> None:
 # --- Registration and confirmation -----------------------------------------------------------
 
 
-def register(*, name: str, email: str, password: str, locale: str) -> User | None:
-    """Create an account and queue the confirmation e-mail; None when the address has an account.
+def register(
+    *, name: str, email: str, password: str, locale: str, address_proven: bool = False
+) -> User | None:
+    """Create an account and have the worker mail its confirmation link; None when the address
+    has an account.
 
     A taken address (also when a concurrent request took it a moment ago: a double click)
-    creates nothing and mails the owner instead, after spending the same hashing time, so that
-    the answer does not tell whether the address has an account.
+    creates nothing and has the worker mail the owner instead. Both cases hash the password and
+    record one job for the worker, so the request takes as long either way and its answer (the
+    view's) can be the same. Neither logs anyone in: the address is proven by its link, the
+    password by the log-in that follows.
+
+    `address_proven`: the person reached us through a link mailed to this address (an
+    invitation); the account starts confirmed and no confirmation link is sent.
     """
     email = normalise_email(email)
     password_hash = passwords.hash_password(password)
     if not _email_taken(email):
         user = User(name=name.strip(), email=email, password_hash=password_hash, locale=locale)
+        if address_proven:
+            user.email_confirmed_at = utcnow()
         db.session.add(user)
         try:
-            db.session.flush()  # the id goes into the link; a concurrent twin fails here
-            _queue_confirmation(user)
+            db.session.flush()  # a concurrent twin fails here
+            if not address_proven:
+                notifications.defer_emails("confirm_registration", user_id=user.id)
             db.session.commit()
         except sa.exc.IntegrityError:
             db.session.rollback()
         else:
             notifications.dispatch()
             return user
-    notifications.defer_emails("account_exists", email=email)
-    db.session.commit()
-    notifications.dispatch()
+    if not address_proven:  # (with a proven address the person at the mailbox is told at once)
+        notifications.defer_emails("account_exists", email=email)
+        db.session.commit()
+        notifications.dispatch()
     return None
+
+
+@notifications.email_writer("confirm_registration")
+def _write_registration_confirmation(user_id: int) -> int:
+    """The worker: the confirmation link of a new account (none once the address is confirmed)."""
+    user = db.session.get(User, user_id)
+    if user is None or user.is_confirmed:
+        return 0
+    return int(_queue_confirmation(user) is not None)
 
 
 @notifications.email_writer("account_exists")
@@ -142,9 +163,9 @@ def _write_account_exists(email: str) -> int:
     return int(row is not None)
 
 
-def _queue_confirmation(user: User) -> None:
+def _queue_confirmation(user: User):
     token = tokens.make(tokens.CONFIRM, {"id": user.id, "email": user.email})
-    notifications.queue_email(
+    return notifications.queue_email(
         key=f"confirm:{user.id}:{token[-16:]}",
         to=user.email,
         template="confirm_email",

@@ -57,7 +57,7 @@ def _status(form) -> int:
     return 422 if form.is_submitted() else 200
 
 
-def _start_session(user: User, *, remember: bool = False) -> None:
+def start_session(user: User, *, remember: bool = False) -> None:
     """Log in on a fresh session: nothing from before (session data, CSRF token) carries over.
 
     The log-in is recorded (services.start_login), and this browser is remembered as one the
@@ -126,25 +126,23 @@ def _config(name: str):
 # Per IP, the log-in allowance: enough for a family or an office, too little to try addresses.
 @limiter.limit(_config("RATELIMIT_LOGIN"), methods=["POST"])
 def register():
+    """Both a new and a taken address get the same answer: nobody is logged in, the browser
+    lands on "check your e-mail" and the mail (a confirmation link, or "you already have an
+    account" to the owner) is written by the worker. The person logs in once the link has
+    proven the address (see confirm_email)."""
     if current_user.is_authenticated:
         return redirect(url_for("pages.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        if form.website.data:  # honeypot filled in: a bot. Answer as if it worked, create nothing.
-            session["registered_email"] = services.normalise_email(form.email.data)
-            flash(_("Välkommen! Ditt konto är skapat."), "success")
-            return see_other(url_for("accounts.unconfirmed"))
-        user = services.register(
-            name=form.name.data,
-            email=form.email.data,
-            password=form.password.data,
-            locale=current_language(),
-        )
-        if user is not None:
-            _start_session(user)
-        else:  # the address has an account: its owner gets an e-mail; the answer is the same
-            session["registered_email"] = services.normalise_email(form.email.data)
-        flash(_("Välkommen! Ditt konto är skapat."), "success")
+        if not form.website.data:  # honeypot filled in: a bot. Answer as if it worked.
+            services.register(
+                name=form.name.data,
+                email=form.email.data,
+                password=form.password.data,
+                locale=current_language(),
+            )
+        session["registered_email"] = services.normalise_email(form.email.data)
+        flash(_("Nästan klart! Bekräfta din e-postadress för att kunna logga in."), "success")
         return see_other(url_for("accounts.unconfirmed"))
     return render_page("accounts/register.html", fragment="register_form", form=form), _status(form)
 
@@ -158,6 +156,9 @@ def confirm_email(token: str):
     flash(_("Tack! Din e-postadress %(email)s är bekräftad.", email=user.email), "success")
     if current_user.is_authenticated:  # Mina sidor: the next steps, ticked off as they are done
         return redirect(url_for("home.index"))
+    # The link proves the address, not who opened it: the password still has to (someone else
+    # may have registered the address before its owner). The form comes with the address.
+    session["login_email"] = user.email
     return redirect(url_for("accounts.login"))
 
 
@@ -183,8 +184,8 @@ def resend_confirmation_page():
 @bp.get("/obekraftad")
 def unconfirmed():
     if not current_user.is_authenticated:
-        # After registering an address that has an account (its owner was mailed): the same
-        # page, without the buttons that need an account.
+        # After registering (a new address, or one that has an account and whose owner was
+        # mailed instead: the same page either way), without the buttons that need a log-in.
         email = session.get("registered_email")
         if not email:
             return login_manager.unauthorized()
@@ -211,6 +212,8 @@ def login():
     if current_user.is_authenticated and request.method == "GET":
         return redirect(next_url)
     form = LoginForm()
+    if request.method == "GET" and "login_email" in session:  # just confirmed (confirm_email)
+        form.email.data = session.pop("login_email")
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
@@ -218,7 +221,7 @@ def login():
             form.form_errors.append(str(error))
         else:
             if user is not None:
-                _start_session(user, remember=form.remember.data)
+                start_session(user, remember=form.remember.data)
                 return see_other(next_url)
             form.form_errors.append(
                 _("Fel e-postadress eller lösenord. Kontrollera stavningen och försök igen.")
@@ -309,7 +312,7 @@ def reset_password(token: str):
         if user.is_suspended:  # a new password does not lift a suspension
             flash(str(services.AccountSuspended()), "error")
             return see_other(url_for("accounts.login"))
-        _start_session(user)
+        start_session(user)
         flash(_("Ditt lösenord är bytt och du är inloggad."), "success")
         return see_other(url_for("pages.index"))
     return render_page(

@@ -34,6 +34,7 @@ from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation import spam
 from marketplace.moderation.models import ContentKind
+from marketplace.search.filters import filter_panel
 from marketplace.search.forms import AdSearchForm
 from marketplace.search.services import relaxations, search_ads
 from marketplace.submissions import submitted_once
@@ -110,6 +111,7 @@ def index():
         swedish=swedish_suggestion(form.q.data),
         save_search_url=save_search_url(),
         toggle_filter_url=toggle_filter_url,
+        filter_panel=filter_panel,  # drawn once per language, filter values and counts
     )
 
 

@@ -1,4 +1,4 @@
-"""Server-rendered inline SVG charts for /statistik: bars, columns, lines and a tile map of Sweden.
+"""Server-rendered inline SVG charts for /statistik: bars, columns, lines and a map of Sweden's counties.
 
 Every chart is an <svg role="img"> named by its own <title> and <desc>, and every bar, column
 and county carries its number as text, so nothing depends on colour alone; the page puts the
@@ -8,9 +8,12 @@ so the strict CSP allows them. No scripts, no fonts, nothing fetched at runtime.
 
 from __future__ import annotations
 
+import functools
+import json
 import math
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from flask import url_for
 from flask_babel import format_date, format_decimal, ngettext
@@ -40,32 +43,15 @@ SHADES: list[tuple[str, str]] = [
     ("#0b3d66", "#ffffff"),
 ]
 
-# A tile grid map: 21 equal tiles placed roughly where the counties lie, north at the top.
-# (column, row) per SCB county code.
-TILE_GRID: dict[str, tuple[int, int]] = {
-    "25": (2, 0),  # Norrbotten
-    "24": (2, 1),  # Västerbotten
-    "23": (1, 2),  # Jämtland
-    "22": (2, 2),  # Västernorrland
-    "20": (1, 3),  # Dalarna
-    "21": (2, 3),  # Gävleborg
-    "17": (0, 4),  # Värmland
-    "18": (1, 4),  # Örebro
-    "19": (2, 4),  # Västmanland
-    "03": (3, 4),  # Uppsala
-    "14": (0, 5),  # Västra Götaland
-    "05": (1, 5),  # Östergötland
-    "04": (2, 5),  # Södermanland
-    "01": (3, 5),  # Stockholm
-    "13": (0, 6),  # Halland
-    "06": (1, 6),  # Jönköping
-    "08": (2, 6),  # Kalmar
-    "09": (3, 6),  # Gotland (an island: drawn a little apart)
-    "12": (0, 7),  # Skåne
-    "07": (1, 7),  # Kronoberg
-    "10": (2, 7),  # Blekinge
-}
-ISLANDS = {"09"}
+# Sweden's counties as simplified outlines, built by scripts/build_county_map.py from Natural
+# Earth's admin-1 data (docs/county-map.md): per SCB county code an SVG path, in kilometres of a
+# transverse Mercator around 15° E, and a point inside the county for its label.
+COUNTY_SHAPES = Path(__file__).with_name("county_shapes.json")
+
+
+@functools.cache
+def county_shapes() -> dict:
+    return json.loads(COUNTY_SHAPES.read_text("utf-8"))
 
 
 @dataclass
@@ -405,34 +391,109 @@ def shade_for(value: int, classes: list[Shade]) -> Shade:
     return classes[-1]
 
 
-def _tile_path(x: float, y: float, w: float, h: float, r: float = 7) -> str:
-    """A rounded rectangle as one path: the county's simplified outline on the tile map."""
-    return (
-        f"M{_num(x + r)},{_num(y)} H{_num(x + w - r)} A{r},{r} 0 0 1 {_num(x + w)},{_num(y + r)} "
-        f"V{_num(y + h - r)} A{r},{r} 0 0 1 {_num(x + w - r)},{_num(y + h)} H{_num(x + r)} "
-        f"A{r},{r} 0 0 1 {_num(x)},{_num(y + h - r)} V{_num(y + r)} A{r},{r} 0 0 1 {_num(x + r)},{_num(y)} Z"
+NUMBER_SIZE = 30  # map units (km); the map is drawn about 0.5 px per km on a phone
+NAME_SIZE = 24
+
+
+def _name_lines(name: str, room: float) -> list[str]:
+    """The county's name in one or two lines if it fits inside the county, else none.
+
+    room is the label point's distance to the county's edge; a line of text about half a font
+    size wide per letter must stay inside that circle (1.8 rather than 2 radii: a line above or
+    below the centre meets the circle earlier).
+    """
+    for lines in ([name], name.split(" ", 1)):
+        widest = max(len(line) for line in lines) * NAME_SIZE * 0.55
+        if widest <= 1.8 * room and room >= NAME_SIZE * (len(lines) + 1) * 0.75:
+            return lines
+    return []
+
+
+def _county_labels(shape: dict, name: str, number: str, shade: Shade) -> Markup:
+    """What a county shows: its name (if it fits) over its number, inside it; or, for a small
+    county on the coast, both out at sea at its callout point, joined to it by a line."""
+    x, y = shape["label"]
+    if "callout" in shape:
+        callout_x, callout_y = shape["callout"]
+        return Markup(" ").join(
+            [
+                Markup("<circle {}/>").format(
+                    _attrs(cx=_num(x), cy=_num(y), r="5", fill=INK, stroke="#ffffff")
+                ),
+                # A white casing under the line keeps it visible across the darkest shade.
+                *(
+                    Markup("<line {}/>").format(
+                        _attrs(
+                            x1=_num(x),
+                            y1=_num(y),
+                            x2=_num(callout_x - 6),
+                            y2=_num(callout_y),
+                            stroke=colour,
+                            stroke_width=width,
+                        )
+                    )
+                    for colour, width in (("#ffffff", "4"), (INK, "1.5"))
+                ),
+                _text(callout_x, callout_y - 4, escape(name), font_size=str(NAME_SIZE), fill=INK),
+                _text(
+                    callout_x,
+                    callout_y + NUMBER_SIZE * 0.9,
+                    number,
+                    font_size=str(NUMBER_SIZE),
+                    font_weight="700",
+                    fill=INK,
+                ),
+            ]
+        )
+    lines = _name_lines(name, shape["room"])
+    # The name above the number, the pair centred on the label point.
+    top = y - (len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.75) / 2 + NAME_SIZE * 0.8
+    texts = [
+        _text(
+            x,
+            top + index * NAME_SIZE * 1.05,
+            escape(line),
+            text_anchor="middle",
+            font_size=str(NAME_SIZE),
+            fill=shade.text,
+        )
+        for index, line in enumerate(lines)
+    ]
+    number_y = (
+        top + len(lines) * NAME_SIZE * 1.05 + NUMBER_SIZE * 0.05
+        if lines
+        else y + NUMBER_SIZE * 0.35
     )
+    texts.append(
+        _text(
+            x,
+            number_y,
+            number,
+            text_anchor="middle",
+            font_size=str(NUMBER_SIZE),
+            font_weight="700",
+            fill=shade.text,
+        )
+    )
+    # Spaces between the texts: the link's visible text reads "Västra Götaland 8", which its
+    # accessible name must contain (WCAG 2.5.3), not "VästraGötaland8".
+    return Markup(" ").join(texts)
 
 
 def county_map(
     chart_id: str, title: str, desc: str, counts: dict[str, int], selected: str | None = None
 ) -> Markup:
-    """Sweden's 21 counties as a tile grid map, shaded by `counts`; each tile links to /lan/<code>.
+    """Sweden's 21 counties as outlines, shaded by `counts`; each county links to /lan/<code>.
 
-    Not role="img": the tiles are links, which an image role would hide. The SVG is a named
-    group, and each link is named by its county and number.
+    Not role="img": the counties are links, which an image role would hide. The SVG is a named
+    group, and each link is named by its county and number. Every county shows its number;
+    its name too where there is room (the table beside the map names them all).
     """
-    tile_w, tile_h, gap, pad, island_gap = 126, 64, 6, 4, 16
-    columns = 1 + max(column for column, _row in TILE_GRID.values())
-    rows = 1 + max(row for _column, row in TILE_GRID.values())
-    width = pad * 2 + columns * tile_w + (columns - 1) * gap + island_gap
-    height = pad * 2 + rows * tile_h + (rows - 1) * gap
+    shapes = county_shapes()
     classes = shades(max(counts.values(), default=0))
-    parts = [_svg_open(chart_id, width, height, title, desc, role="group")]
+    parts = [_svg_open(chart_id, shapes["width"], shapes["height"], title, desc, role="group")]
     for code, county in reference.counties().items():
-        column, row = TILE_GRID[code]
-        x = pad + column * (tile_w + gap) + (island_gap if code in ISLANDS else 0)
-        y = pad + row * (tile_h + gap)
+        shape = shapes["counties"][code]
         value = counts.get(code, 0)
         shade = shade_for(value, classes)
         name = ngettext(
@@ -441,7 +502,7 @@ def county_map(
             value,
             county=county.name,
         )
-        # The link's name starts with what the tile shows ("Kalmar 14"), as WCAG 2.5.3 asks.
+        # The link's name starts with what the map shows ("Kalmar 14"), as WCAG 2.5.3 asks.
         link_name = ngettext(
             "%(county)s: %(num)s öppet behov eller erbjudande",
             "%(county)s: %(num)s öppna behov och erbjudanden",
@@ -449,8 +510,9 @@ def county_map(
             county=county.name_short,
         )
         chosen = code == selected
+        texts = _county_labels(shape, county.name_short, _n(value), shade)
         parts.append(
-            Markup("<a {}><path {}><title>{}</title></path>{} {}</a>").format(
+            Markup("<a {}><path {}><title>{}</title></path>{}</a>").format(
                 _attrs(
                     href=url_for("pages.county", code=code),
                     aria_label=link_name,
@@ -458,32 +520,15 @@ def county_map(
                     aria_current="true" if chosen else None,
                 ),
                 _attrs(
-                    d=_tile_path(x, y, tile_w, tile_h),
+                    d=shape["d"],
                     fill=shade.fill,
                     stroke=INK if chosen else MUTED,
                     stroke_width="3" if chosen else "1",
+                    stroke_linejoin="round",
                     data_county=code,
                 ),
                 name,
-                _text(
-                    x + tile_w / 2,
-                    y + 23,
-                    escape(county.name_short),
-                    text_anchor="middle",
-                    font_size="13",
-                    fill=shade.text,
-                    aria_hidden="true",
-                ),
-                _text(
-                    x + tile_w / 2,
-                    y + 49,
-                    _n(value),
-                    text_anchor="middle",
-                    font_size="19",
-                    font_weight="700",
-                    fill=shade.text,
-                    aria_hidden="true",
-                ),
+                Markup('<g aria-hidden="true">{}</g>').format(texts),
             )
         )
     parts.append(Markup("</svg>"))
@@ -523,9 +568,9 @@ def map_of_counties(stats: Statistics) -> Markup:
         "chart-map",
         _("Karta: öppna behov och erbjudanden per län"),
         _(
-            "Sveriges 21 län som rutor ungefär där de ligger, norr överst. Ju mörkare ruta, "
-            "desto fler öppna behov och erbjudanden; antalet står i rutan. Flest har %(county)s "
-            "med %(num)s. Varje ruta leder till länets sida.",
+            "Karta över Sveriges 21 län, norr överst. Ju mörkare län, desto fler öppna behov "
+            "och erbjudanden; antalet står i länet eller, för små län vid kusten, ute i havet. "
+            "Flest har %(county)s med %(num)s. Varje län leder till länets sida.",
             county=reference.county_name(busiest),
             num=_n(counts[busiest]),
         ),

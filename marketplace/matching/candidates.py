@@ -1,339 +1,494 @@
-"""An ad's match candidates among the open ads (`candidate_ids`, the rules in the package's
-docstring), found with bitset arithmetic instead of SQL sorting.
+"""An ad's match candidates among the open ads (`find`, the rules in the package's docstring),
+read from the search engine's index: no process keeps anything of all open ads in memory.
 
-The open ads' filter values are kept as bitsets (Python integers, bit n = ad id n) by
-marketplace.search.facets, rebuilt when the data generation moves on. Finding an ad's
-candidates then is a few dozen AND/OR/XOR operations on 100,000-bit integers (each a few
-microseconds) instead of a query that pre-scores and sorts tens of thousands of rows:
+The rules are written once, as data (`Plan`: which ads may be candidates, and the pre-score's
+points, each for the ads that meet a `Condition`), and answered by one of two sources:
 
-- `Tally` adds whole points to every ad of a bitset at once. It keeps the sums bit-sliced
-  (plane j holds bit j of every ad's sum), so adding is a ripple-carry adder over planes;
-- `Tally.best(k, among)` picks the k highest sums, ties to the highest ids, walking the planes
-  from the top (the top-k search of a bit-sliced index);
-- `term_hits(terms)` gives the ads (open or not) whose search terms hold each term, from the
-  full-text index, kept with the snapshot so a term is looked up once per data generation;
-- `attributes()` turns the same bitsets around once per snapshot: per open ad (a list indexed
-  by id) its kind, place, sectors and challenges, so scoring a few hundred candidates reads
-  lists instead of the database (`profiles`).
+- `IndexSource`, the search index (marketplace.search.engine), shared on disk by every process:
+  one query whose score is the pre-score (each condition a constant-score clause, so the sum is
+  the points exactly), the best CANDIDATE_CAP taken with their ties, then ordered by points and
+  id; each candidate's kind, place, sectors and challenges come from the index's numeric
+  fields (`profile`, `challenge_set`) for those few hundred documents, not from the database.
+- `DatabaseSource`, the same rules over the database: used while the machine's index is not
+  built yet (a fresh machine: the worker builds it, then the index answers) or cannot be read,
+  as the search does (search.services). It reads the ads that share a challenge or a rare word
+  and scores them in Python: slower at scale (about a second at 100,000 ads), the same answer;
+  tests hold the two to each other (tests/test_matching_candidates.py).
 """
 
 from __future__ import annotations
 
-import itertools
-from collections import deque
+import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+import tantivy
 from flask import current_app
+from tantivy import Occur, Query
 
 from marketplace import reference
-from marketplace.ads.models import Ad, AdKind
+from marketplace.ads.models import Ad, AdChallenge, AdKind, open_ads_condition
+from marketplace.clock import today
 from marketplace.extensions import db
 from marketplace.matching.scoring import COMPLEMENTS, Profile
 from marketplace.matching.terms import Terms, TermStats, index_terms
-from marketplace.organisations.models import Sector
-from marketplace.search import facets
+from marketplace.organisations.models import Organisation, Sector
+from marketplace.search import engine
 from marketplace.search import index as search_index
+
+log = logging.getLogger(__name__)
 
 CANDIDATE_CAP = 500  # most candidates scored in Python per ad
 NEAR_ONLY_ABOVE = 20_000  # with more ads than this, a shared challenge alone must be near
 RARE_TERMS = 8  # the ad's rarest terms that may bring in candidates without a shared challenge
 RARE_SHARE = 0.02  # ... if no more than this share of open ads has them (at least RARE_FLOOR)
 RARE_FLOOR = 20
-TERM_HITS_KEPT = 2048  # terms whose hits are kept per snapshot (at most ~12 KB each per 100k ids)
 
-_SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
-
-
-def highest(bitset: int, count: int) -> int:
-    """The `count` highest set bits of `bitset` (all of them if it has no more)."""
-    if count <= 0:
-        return 0
-    if bitset.bit_count() <= count:
-        return bitset
-    # The largest shift that keeps `count` bits: lowering it by one adds at most one bit.
-    low, high = 0, bitset.bit_length()
-    while low < high:
-        middle = (low + high + 1) // 2
-        if (bitset >> middle).bit_count() >= count:
-            low = middle
-        else:
-            high = middle - 1
-    return bitset >> low << low
+NONE = engine.NONE  # the county or municipality of an ad for all of Sweden / the whole county
 
 
-class Tally:
-    """Whole, non-negative points per ad, summed for all ads at once (bit-sliced)."""
-
-    def __init__(self) -> None:
-        self.planes: list[int] = []  # planes[j]: the ads whose sum has bit j set
-
-    def add(self, points: int, where: int) -> None:
-        """Add `points` to every ad in the bitset `where`."""
-        if points <= 0 or not where:
-            return
-        carry = 0
-        j = 0
-        while points or carry:
-            if j == len(self.planes):
-                self.planes.append(0)
-            addend = where if points & 1 else 0
-            plane = self.planes[j]
-            partial = plane ^ addend
-            self.planes[j] = partial ^ carry
-            carry = (plane & addend) | (partial & carry)
-            points >>= 1
-            j += 1
-
-    def best(self, count: int, among: int) -> int:
-        """The `count` ads of `among` with the highest sums; ties go to the highest ids."""
-        if among.bit_count() <= count:
-            return among
-        chosen, tied = 0, among  # chosen: surely in; tied: equal so far on the higher planes
-        for plane in reversed(self.planes):
-            above = tied & plane
-            total = chosen.bit_count() + above.bit_count()
-            if total > count:
-                tied = above  # the cut lies among those with this bit set
-            else:
-                chosen |= above
-                tied &= ~plane
-                if total == count:
-                    return chosen
-        return chosen | highest(tied, count - chosen.bit_count())
+# The rules as data
 
 
-def term_hits(terms: Iterable[str], snapshot: facets.Snapshot) -> dict[str, int]:
-    """term -> bitset of the ads (open or not) whose search terms hold it, from the index.
+@dataclass(frozen=True)
+class Has:
+    """The ad's `field` holds one of `values` (the index's fields and values: "county" "-" is
+    all of Sweden; "stems" the search terms; "org" the organisation's id)."""
 
-    Kept with the snapshot (so for one data generation), for TERM_HITS_KEPT terms.
-    """
-    kept = current_app.extensions.get("matching_term_hits")
-    if kept is None or kept[0] is not snapshot:
-        kept = (snapshot, {})
-        current_app.extensions["matching_term_hits"] = kept
-    known: dict[str, int] = kept[1]
-    wanted = [term for term in dict.fromkeys(terms) if term not in known]
-    if wanted:
-        if len(known) + len(wanted) > TERM_HITS_KEPT:
-            known.clear()
-        known.update(dict.fromkeys(wanted, 0))
-        for number, found in db.session.execute(_hits_query(wanted)):
-            if found:  # "12,345,…": one string per term, far cheaper than a row per ad
-                known[wanted[number]] = facets.bits(map(int, found.split(",")))
-    return {term: known[term] for term in terms}
+    field: str
+    values: frozenset
 
 
-def _hits_query(terms: list[str]) -> sa.CompoundSelect:
-    """(term's position, the ids of the ads holding it, comma-separated) for each term: one
-    index lookup per term. Terms are [0-9a-z]+ (search.text folds them so), quoted for the
-    index's syntax."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        ad = Ad.__table__
+@dataclass(frozen=True)
+class AllOf:
+    parts: tuple = ()  # none: every ad
 
-        def having(number: int, term: str) -> sa.Select:
-            vector = sa.func.to_tsvector(_SIMPLE, ad.c.search_terms)
-            found = vector.op("@@")(sa.func.to_tsquery(_SIMPLE, f"'{term}'"))
-            ids = sa.func.aggregate_strings(sa.cast(ad.c.id, sa.String), ",")
-            return sa.select(sa.literal(number), ids).where(found)
-    else:
 
-        def having(number: int, term: str) -> sa.Select:
-            found = sa.literal_column("fts_ad").op("MATCH")(f'"{term}"')
-            ids = sa.func.aggregate_strings(sa.cast(search_index.FTS.c.rowid, sa.String), ",")
-            return sa.select(sa.literal(number), ids).where(found)
+@dataclass(frozen=True)
+class AnyOf:
+    parts: tuple = ()  # none: no ad
 
-    return sa.union_all(*(having(number, term) for number, term in enumerate(terms)))
+
+@dataclass(frozen=True)
+class Not:
+    part: Condition
+
+
+Condition = Has | AllOf | AnyOf | Not
+EVERY = AllOf()
+NOTHING = AnyOf()
+
+
+def has(field_name: str, values: Iterable) -> Condition:
+    chosen = frozenset(values)
+    return Has(field_name, chosen) if chosen else NOTHING
+
+
+def holds(condition: Condition, values: dict[str, frozenset]) -> bool:
+    """Whether an ad with these field values meets the condition."""
+    if isinstance(condition, Has):
+        return not condition.values.isdisjoint(values[condition.field])
+    if isinstance(condition, AllOf):
+        return all(holds(part, values) for part in condition.parts)
+    if isinstance(condition, AnyOf):
+        return any(holds(part, values) for part in condition.parts)
+    return not holds(condition.part, values)
 
 
 @dataclass
-class Attributes:
-    """What scoring needs of each open ad but its words; index = ad id (None: not open)."""
+class Plan:
+    """An ad's candidates: the open ads that are `eligible` and within `reach`, the best
+    CANDIDATE_CAP by the sum of `points` (ties to the newer ad, the higher id).
 
-    kind: list[str | None]  # AdKind values
-    county: list[str | None]  # None also for all of Sweden
-    municipality: list[str | None]
-    seeking: list[tuple[str, ...]]  # Sector values, in Sector's order
-    sector: list[str | None]  # the organisation's
-    challenges: list[frozenset[str]]
+    `slugs`, `near` and `stems` say the same as `reach` in a form SQL can narrow by (an ad
+    sharing a challenge, in a near county when `near` is set, or holding one of the stems)."""
 
+    eligible: Condition
+    reach: Condition
+    points: list[tuple[int, Condition]]
+    slugs: tuple[str, ...] = ()
+    near: frozenset[str] | None = None
+    stems: frozenset[str] = field(default_factory=frozenset)
 
-def attributes(snapshot: facets.Snapshot) -> Attributes:
-    """The open ads' attributes from the snapshot's bitsets, kept as long as it is current.
-
-    One call takes one snapshot and passes it on: another thread may replace it meanwhile.
-    """
-    kept = current_app.extensions.get("matching_attributes")
-    if kept is None or kept[0] is not snapshot:
-        kept = (snapshot, _attributes(snapshot))
-        current_app.extensions["matching_attributes"] = kept
-    return kept[1]
+    def score(self, values: dict[str, frozenset]) -> int | None:
+        """The pre-score of an ad with these values, None if it is no candidate."""
+        if not (holds(self.eligible, values) and holds(self.reach, values)):
+            return None
+        return sum(points for points, condition in self.points if holds(condition, values))
 
 
-def _attributes(snapshot: facets.Snapshot) -> Attributes:
-    every = 0
-    for bitset in snapshot.kind.values():
-        every |= bitset
-    size = every.bit_length()
+@dataclass(frozen=True)
+class Candidate:
+    """An open ad that may match, with what scoring needs of it but its words."""
 
-    def spread(by_value: dict) -> list:
-        values: list = [None] * size
-        for value, bitset in by_value.items():
-            _assign(values, _all_ids(bitset & every), value)
-        return values
+    id: int
+    kind: str  # AdKind value
+    county: str | None  # None: all of Sweden
+    municipality: str | None
+    seeking: tuple[str, ...]  # Sector values, in Sector's order
+    sector: str  # the organisation's
+    challenges: frozenset[str]
 
-    # Each combination of wanted sectors is a bitset of its own: eight at most.
-    seeking: list = [()] * size
-    sectors = [sector.value for sector in Sector]
-    for flags in itertools.product((False, True), repeat=len(sectors)):
-        bitset = every
-        for value, flag in zip(sectors, flags, strict=True):
-            wanted = snapshot.seeking.get(value, 0)
-            bitset &= wanted if flag else ~wanted
-        chosen = tuple(value for value, flag in zip(sectors, flags, strict=True) if flag)
-        _assign(seeking, _all_ids(bitset), chosen)
-
-    slugs: list = [()] * size
-    for slug, bitset in snapshot.challenge.items():
-        for ad_id in _all_ids(bitset & every):
-            slugs[ad_id] += (slug,)
-    shared: dict[tuple, frozenset[str]] = {}  # one frozenset per combination of challenges
-    challenges = [shared.setdefault(combination, frozenset(combination)) for combination in slugs]
-    return Attributes(
-        kind=spread(snapshot.kind),
-        county=spread(snapshot.county),
-        municipality=spread(snapshot.municipality),
-        seeking=seeking,
-        sector=spread(snapshot.sector),
-        challenges=challenges,
-    )
+    def profile(self) -> Profile:
+        return Profile(
+            id=self.id,
+            kind=AdKind(self.kind),
+            county_code=self.county,
+            municipality_code=self.municipality,
+            seeking=tuple(Sector(value) for value in self.seeking),
+            sector=Sector(self.sector),
+            challenges=self.challenges,
+        )
 
 
-_FLAGS = bytes.maketrans(b"01", b"\x00\x01")
-
-
-def _all_ids(bitset: int) -> Iterable[int]:
-    """The ids of a dense bitset (faster than `ids` when most bytes are set)."""
-    if bitset.bit_count() * 64 < bitset.bit_length():
-        return facets.ids(bitset)
-    flags = bin(bitset)[:1:-1].encode().translate(_FLAGS)  # one byte per bit, lowest first
-    return itertools.compress(range(len(flags)), flags)
-
-
-def _assign(values: list, indexes: Iterable[int], value: object) -> None:
-    deque(map(values.__setitem__, indexes, itertools.repeat(value)), maxlen=0)  # in C
-
-
-# The candidates of one ad
+# An ad's plan
 
 
 def rare_terms(terms: Terms, stats: TermStats) -> list[str]:
     """The ad's rarest lemmas (not the very common ones), twice RARE_TERMS of them: those no
-    other ad has are left out once the index has been asked (`rare_hits`)."""
+    other open ad has are left out once the source has been asked (`rare_hits`)."""
     most = max(RARE_FLOOR, int(stats.documents * RARE_SHARE))
     usable = [t for t in terms.terms if stats.df.get(t, 0) <= most]
     return sorted(usable, key=lambda t: (stats.df.get(t, 0), t))[: 2 * RARE_TERMS]
 
 
-def rare_hits(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> dict[str, int]:
-    """The ad's RARE_TERMS rarest lemmas that other ads have too, with those ads (a bitset, from
-    the search index: the ad's words with that lemma as the index holds them)."""
+def rare_hits(ad: Ad, terms: Terms, stats: TermStats, source: Source) -> dict[str, frozenset]:
+    """The ad's RARE_TERMS rarest lemmas that other open ads have too, each with the stems the
+    ad's words with that lemma have in the index (the search terms: Snowball stems)."""
     rare = rare_terms(terms, stats)
     if not rare:
         return {}
     stems = index_terms(ad, rare)
-    hits = term_hits([stem for term in rare for stem in stems.get(term, ())], snap)
-    found: dict[str, int] = {}
+    found: dict[str, frozenset] = {}
     for term in rare:
-        bitset = 0
-        for stem in stems.get(term, ()):
-            bitset |= hits[stem]
-        if bitset & ~(1 << ad.id):
-            found[term] = bitset
+        held = frozenset(stems.get(term, ()))
+        if held and source.others_have(held, ad.id):
+            found[term] = held
             if len(found) == RARE_TERMS:
                 break
     return found
 
 
-def candidate_ids(ad: Ad, terms: Terms, stats: TermStats, snap: facets.Snapshot) -> list[int]:
-    """At most CANDIDATE_CAP ids of open ads that may match: those with the best pre-score.
+def plan(ad: Ad, terms: Terms, stats: TermStats, source: Source) -> Plan:
+    """The candidate rules for `ad` (the package's docstring).
 
     Pre-score, in whole points: the score's weights rounded: shared challenges 10 in all, place
     6/4/4/2, sector 3 each way, kind 4 or 2, the ad's rare terms 14 in all (a rarer term weighs
-    more). Ties go to the newer ad (the higher id). Summed for every open ad at once on the
-    open ads' bitsets (Tally), so neither database sorts tens of thousands of rows.
+    more). Ties go to the newer ad (the higher id).
     """
     kinds = COMPLEMENTS[ad.kind]
-    own = facets.bits(
-        db.session.scalars(sa.select(Ad.id).where(Ad.organisation_id == ad.organisation_id))
+    eligible = AllOf(
+        (has("kind", (kind.value for kind in kinds)), Not(has("org", [ad.organisation_id])))
     )
-    tally = Tally()
-    for kind, weight in kinds.items():
-        tally.add(4 if weight == 1.0 else 2, snap.kind.get(kind.value, 0))
-    eligible = facets.any_of(snap.kind, [kind.value for kind in kinds]) & ~own
-
-    slugs = ad.challenge_slugs
+    points: list[tuple[int, Condition]] = [
+        (4 if weight == 1.0 else 2, has("kind", [kind.value])) for kind, weight in kinds.items()
+    ]
+    slugs = tuple(ad.challenge_slugs)
     per_challenge = max(1, round(10 / max(1, len(slugs))))
-    for slug in slugs:
-        tally.add(per_challenge, snap.challenge.get(slug, 0))
-    shares_challenge = facets.any_of(snap.challenge, slugs)
-    nationwide = snap.county.get(None, 0)
+    points += [(per_challenge, has("challenge", [slug])) for slug in slugs]
+    shares_challenge = has("challenge", slugs)
+    near = None
     if ad.county_code is None:
-        tally.add(4, eligible)
+        points.append((4, EVERY))
     else:
-        neighbours = reference.county_neighbours().get(ad.county_code, ())
-        same_municipality = (
-            snap.municipality.get(ad.municipality_code, 0) if ad.municipality_code else 0
-        )
-        same_county = (snap.county.get(ad.county_code, 0) | nationwide) & ~same_municipality
-        neighbouring = facets.any_of(snap.county, neighbours) & ~same_municipality & ~same_county
-        tally.add(6, same_municipality)
-        tally.add(4, same_county)
-        tally.add(2, neighbouring)
+        neighbours = reference.county_neighbours().get(ad.county_code, frozenset())
+        municipality = ad.municipality_code
+        same_municipality = has("municipality", [municipality]) if municipality else NOTHING
+        same_county = AllOf((has("county", [ad.county_code, NONE]), Not(same_municipality)))
+        neighbouring = AllOf((has("county", neighbours), Not(same_municipality)))
+        points += [(6, same_municipality), (4, same_county), (2, neighbouring)]
         if stats.documents > NEAR_ONLY_ABOVE:
             # At national scale the pre-score's place points decide among the thousands of ads
             # sharing a challenge anyway; those farther away still come in through shared words.
-            near = (
-                snap.county.get(ad.county_code, 0)
-                | facets.any_of(snap.county, neighbours)
-                | nationwide
-            )
-            shares_challenge &= near
-    tally.add(3, snap.seeking.get(ad.organisation.sector.value, 0))
-    tally.add(3, facets.any_of(snap.sector, [sector.value for sector in ad.seeking]))
-
-    reach = shares_challenge
-    hits = rare_hits(ad, terms, stats, snap)
+            near = frozenset((ad.county_code, NONE, *neighbours))
+            shares_challenge = AllOf((shares_challenge, has("county", near)))
+    points.append((3, has("seeking", [ad.organisation.sector.value])))
+    points.append((3, has("sector", (sector.value for sector in ad.seeking))))
+    reach = [shares_challenge]
+    hits = rare_hits(ad, terms, stats, source)
     if hits:
-        total = sum(stats.idf(t) for t in hits)
-        for term, bitset in hits.items():
-            tally.add(max(1, round(14 * stats.idf(term) / total)), bitset)
-            reach |= bitset
-    return facets.ids(tally.best(CANDIDATE_CAP, eligible & reach))
+        total = sum(stats.idf(term) for term in hits)
+        for term, stems in hits.items():
+            points.append((max(1, round(14 * stats.idf(term) / total)), has("stems", stems)))
+            reach.append(has("stems", stems))
+    return Plan(
+        eligible=eligible,
+        reach=AnyOf(tuple(reach)),
+        points=[(n, condition) for n, condition in points if condition != NOTHING],
+        slugs=slugs,
+        near=near,
+        stems=frozenset().union(*hits.values()),
+    )
 
 
-# Sector values sought (Attributes) -> the sectors
-_SEEKING = {
-    tuple(sector.value for sector in chosen): chosen
-    for size in range(len(Sector) + 1)
-    for chosen in itertools.combinations(tuple(Sector), size)
-}
-_KINDS = {kind.value: kind for kind in AdKind}
-_SECTORS = {sector.value: sector for sector in Sector}
+# The sources
 
 
-def profiles(ids: list[int], known: Attributes) -> list[Profile]:
-    """Profiles of these open ads from the open ads' attributes (no query)."""
-    return [
-        Profile(
-            id=ad_id,
-            kind=_KINDS[known.kind[ad_id]],
-            county_code=known.county[ad_id],
-            municipality_code=known.municipality[ad_id],
-            seeking=_SEEKING[known.seeking[ad_id]],
-            sector=_SECTORS[known.sector[ad_id]],
-            challenges=known.challenges[ad_id],
-        )
-        for ad_id in ids
+class Source:
+    def others_have(self, stems: frozenset[str], ad_id: int) -> bool:
+        """Whether an open ad other than `ad_id` holds one of these stems."""
+        raise NotImplementedError
+
+    def best(self, plan: Plan, count: int) -> list[Candidate]:
+        """The `count` candidates with the most points, ties to the higher id, best first."""
+        raise NotImplementedError
+
+
+def _query(condition: Condition) -> Query:
+    """The condition as a tantivy query (scores do not matter here)."""
+    if isinstance(condition, Has):
+        values = sorted(condition.values)
+        if len(values) == 1:
+            return Query.term_query(engine._SCHEMA, condition.field, values[0])
+        return Query.term_set_query(engine._SCHEMA, condition.field, values)
+    if isinstance(condition, AllOf):
+        if not condition.parts:
+            return Query.all_query()
+        if len(condition.parts) == 1:
+            return _query(condition.parts[0])
+        return Query.boolean_query(_clauses(condition.parts))
+    if isinstance(condition, AnyOf):
+        if not condition.parts:
+            return Query.empty_query()
+        if len(condition.parts) == 1:
+            return _query(condition.parts[0])
+        return Query.boolean_query([(Occur.Should, _query(part)) for part in condition.parts])
+    return Query.boolean_query(
+        [(Occur.Must, Query.all_query()), (Occur.MustNot, _query(condition.part))]
+    )
+
+
+def _clauses(parts: Iterable[Condition]) -> list[tuple[Occur, Query]]:
+    """All of these parts as clauses of one boolean query: a Not as a MustNot (a nested "all
+    documents but" would make the engine walk every document)."""
+    clauses = [
+        (Occur.MustNot, _query(part.part)) if isinstance(part, Not) else (Occur.Must, _query(part))
+        for part in parts
+        if part != Not(NOTHING)  # "not nothing": every ad
     ]
+    if all(occur == Occur.MustNot for occur, _clause in clauses):
+        clauses.insert(0, (Occur.Must, Query.all_query()))
+    return clauses
+
+
+def _open() -> Query:
+    """Not expired: the index may still hold an ad that expired since it was written."""
+    return Query.range_query(
+        engine._SCHEMA, "expires", tantivy.FieldType.Integer, lower_bound=today().toordinal()
+    )
+
+
+def _zero(query: Query) -> Query:
+    return Query.const_score_query(query, 0.0)
+
+
+class IndexSource(Source):
+    """The search index (Unavailable when this machine has none yet)."""
+
+    def __init__(self) -> None:
+        index = engine.get()
+        if current_app.config["SEARCH_INDEX_SYNC"] or index.writes:
+            # The writer's process (the worker, finding a new ad's matches for its notices)
+            # applies the log first: an ad published a moment ago is a candidate at once.
+            index.catch_up()
+        self.searcher = index.searcher()
+
+    def others_have(self, stems: frozenset[str], ad_id: int) -> bool:
+        query = Query.boolean_query(
+            [
+                (Occur.Must, _query(has("stems", stems))),
+                (Occur.Must, _open()),
+                (Occur.MustNot, Query.term_query(engine._SCHEMA, "id", ad_id)),
+            ]
+        )
+        return bool(self.searcher.search(query, limit=1, count=False).hits)
+
+    def best(self, plan: Plan, count: int) -> list[Candidate]:
+        # Every clause scores a whole number of points (or none): the sums are exact in the
+        # engine's 32-bit floats, so equal points are equal scores.
+        clauses = [
+            (occur, _zero(query) if occur == Occur.Must else query)
+            for occur, query in _clauses((plan.eligible, plan.reach))
+        ]
+        clauses.append((Occur.Must, _zero(_open())))
+        clauses += [
+            (Occur.Should, Query.const_score_query(_query(condition), float(points)))
+            for points, condition in plan.points
+        ]
+        query = Query.boolean_query(clauses)
+        searcher = self.searcher
+        # The engine breaks ties its own way: fetch until every ad scoring as the last one kept
+        # is in, then order by points and id.
+        fetch = count * 2
+        while True:
+            hits = searcher.search(query, limit=fetch, count=False).hits
+            if len(hits) < fetch or hits[-1][0] < hits[count - 1][0]:
+                break
+            fetch *= 4
+        addresses = [address for _score, address in hits]
+        ids = searcher.fast_field_values("id", addresses)
+        ranked = sorted(zip(hits, ids, strict=True), key=lambda hit: (-hit[0][0], -hit[1]))
+        kept = ranked[:count]
+        chosen = [hit[0][1] for hit in kept]
+        profiles = searcher.fast_field_values("profile", chosen)
+        challenge_sets = searcher.fast_field_values("challenge_set", chosen)
+        unpacked = [
+            (ad_id, engine.unpack(packed, bits))
+            for (_hit, ad_id), packed, bits in zip(kept, profiles, challenge_sets, strict=True)
+        ]
+        unlisted = [ad_id for ad_id, values in unpacked if values.challenges is None]
+        read = _challenges(unlisted) if unlisted else {}
+        return [
+            Candidate(
+                id=ad_id,
+                kind=values.kind,
+                county=values.county,
+                municipality=values.municipality,
+                seeking=values.seeking,
+                sector=values.sector,
+                challenges=(
+                    values.challenges
+                    if values.challenges is not None
+                    else frozenset(read.get(ad_id, ()))
+                ),
+            )
+            for ad_id, values in unpacked
+        ]
+
+
+def _challenges(ids: list[int]) -> dict[int, set[str]]:
+    """The challenges of these ads, from the database."""
+    found: dict[int, set[str]] = {}
+    for start in range(0, len(ids), 5000):
+        for ad_id, slug in db.session.execute(
+            sa.select(AdChallenge.ad_id, AdChallenge.challenge).where(
+                AdChallenge.ad_id.in_(ids[start : start + 5000])
+            )
+        ):
+            found.setdefault(ad_id, set()).add(slug)
+    return found
+
+
+_SIMPLE = sa.literal_column("'simple'")  # inline, so PostgreSQL sees its index expression
+
+
+def _holding(stems: Iterable[str]) -> sa.ColumnElement[bool]:
+    """Ads whose search terms hold one of these stems, through the database's full-text index.
+    Stems are [0-9a-z]+ (search.text folds them so), quoted for the index's syntax."""
+    stems = sorted(stems)
+    if db.session.get_bind().dialect.name == "postgresql":
+        wanted = " | ".join(f"'{stem}'" for stem in stems)
+        vector = sa.func.to_tsvector(_SIMPLE, Ad.search_terms)
+        return vector.op("@@")(sa.func.to_tsquery(_SIMPLE, wanted))
+    wanted = " OR ".join(f'"{stem}"' for stem in stems)
+    found = (
+        sa.select(search_index.FTS.c.rowid)
+        .select_from(search_index.FTS)
+        .where(sa.literal_column(search_index.FTS_TABLE).op("MATCH")(wanted))
+    )
+    return Ad.id.in_(found)
+
+
+class DatabaseSource(Source):
+    """The same rules over the database (no index on this machine yet)."""
+
+    def others_have(self, stems: frozenset[str], ad_id: int) -> bool:
+        return (
+            db.session.scalar(
+                sa.select(Ad.id)
+                .where(_holding(stems), open_ads_condition(), Ad.id != ad_id)
+                .limit(1)
+            )
+            is not None
+        )
+
+    def best(self, plan: Plan, count: int) -> list[Candidate]:
+        reach = []
+        if plan.slugs:
+            shares = Ad.id.in_(
+                sa.select(AdChallenge.ad_id).where(AdChallenge.challenge.in_(plan.slugs))
+            )
+            if plan.near is not None:
+                counties = [county for county in plan.near if county != NONE]
+                shares = sa.and_(
+                    shares, sa.or_(Ad.county_code.in_(counties), Ad.county_code.is_(None))
+                )
+            reach.append(shares)
+        if plan.stems:
+            reach.append(_holding(plan.stems))
+        if not reach:
+            return []
+        rows = db.session.execute(
+            sa.select(
+                Ad.id,
+                sa.type_coerce(Ad.kind, sa.String),
+                Ad.county_code,
+                Ad.municipality_code,
+                Ad.seeks_public,
+                Ad.seeks_civil,
+                Ad.seeks_business,
+                sa.type_coerce(Organisation.sector, sa.String),
+                Ad.organisation_id,
+                Ad.search_terms,
+            )
+            .join(Organisation, Organisation.id == Ad.organisation_id)
+            .where(open_ads_condition(), sa.or_(*reach))
+        ).all()
+        challenges = _challenges([row[0] for row in rows])
+        scored = []
+        for ad_id, kind, county, municipality, public, civil, business, sector, org, terms in rows:
+            seeking = tuple(
+                value
+                for flag, value in zip((public, civil, business), engine.SECTORS, strict=True)
+                if flag
+            )
+            candidate = Candidate(
+                id=ad_id,
+                kind=kind,
+                county=county,
+                municipality=municipality,
+                seeking=seeking,
+                sector=sector,
+                challenges=frozenset(challenges.get(ad_id, ())),
+            )
+            points = plan.score(
+                {
+                    "kind": frozenset([kind]),
+                    "org": frozenset([org]),
+                    "challenge": candidate.challenges,
+                    "county": frozenset([county or NONE]),
+                    "municipality": frozenset([municipality or NONE]),
+                    "seeking": frozenset(seeking),
+                    "sector": frozenset([sector]),
+                    "stems": frozenset((terms or "").split()),
+                }
+            )
+            if points is not None:
+                scored.append((points, ad_id, candidate))
+        scored.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return [candidate for _points, _id, candidate in scored[:count]]
+
+
+def find(ad: Ad, terms: Terms, stats: TermStats, *, using: Source | None = None) -> list[Candidate]:
+    """At most CANDIDATE_CAP open ads that may match `ad`: those with the best pre-score, from
+    the index when this machine has one (and the search uses it), else from the database."""
+    if using is not None:
+        return _find(ad, terms, stats, using)
+    if current_app.config["SEARCH_ENGINE"] == "tantivy":
+        try:
+            return _find(ad, terms, stats, IndexSource())
+        except engine.Unavailable as why:
+            log.info("match candidates from the database: %s", why)
+        except BaseException as error:  # tantivy's panics are BaseExceptions (pyo3)
+            if isinstance(error, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+                raise
+            log.exception("search index failed; match candidates from the database instead")
+    return _find(ad, terms, stats, DatabaseSource())
+
+
+def _find(ad: Ad, terms: Terms, stats: TermStats, source: Source) -> list[Candidate]:
+    rules = plan(ad, terms, stats, source)
+    if not (rules.slugs or rules.stems):
+        return []  # nothing within reach
+    return source.best(rules, CANDIDATE_CAP)

@@ -63,10 +63,10 @@ def _attach(ad_table: sa.Table) -> None:
 
 _attach(Ad.__table__)  # type: ignore[arg-type]
 
-# The open ads' snapshot behind search facets and match candidates (search.facets) reads these
-# columns of every open ad (100,000 rows at 100,000 ads): from this index alone, without reading
-# the ads' rows (SQLite keeps the id in every index; PostgreSQL needs it as a column for an
-# index-only scan, which it takes when most ads are closed).
+# Match candidates from the database (matching/candidates.py, while a machine has no search
+# index yet) read these columns of the ads sharing a challenge or a word: from this index
+# alone, without reading the ads' rows (SQLite keeps the id in every index; PostgreSQL needs it
+# as a column for an index-only scan, which it takes when most ads are closed).
 MATCHING_INDEX = sa.Index(
     "ix_ad_matching",
     *(

@@ -28,7 +28,6 @@ from marketplace.matching.scoring import (
 )
 from marketplace.matching.terms import Terms, ad_terms, term_stats, terms_of_open
 from marketplace.organisations.models import Organisation
-from marketplace.search import facets
 
 TEXT_BATCH = 50  # candidates whose words are read (and analysed) at a time
 # A "good" match (shown first; the others behind "Visa fler, svagare"): ...
@@ -119,14 +118,13 @@ def _ranked(ad: Ad, limit: int) -> list[tuple]:
         return []
     stats = term_stats()
     ours, terms = Profile.of(ad), ad_terms(ad)
-    snap = facets.snapshot()  # one for the whole ranking (another thread may replace it)
-    known = candidates.attributes(snap)
-    ids = candidates.candidate_ids(ad, terms, stats, snap)
-    if not ids:
+    found = candidates.find(ad, terms, stats)
+    if not found:
         return []
     scorer = Scorer(ours, terms, stats)
-    kept = _best(scorer, ids, limit, known)
-    profiles = {p.id: p for p in candidates.profiles([item[1] for item in kept], known)}
+    kept = _best(scorer, found, limit)
+    known = {candidate.id: candidate for candidate in found}
+    profiles = {ad_id: known[ad_id].profile() for _score, ad_id, *_rest in kept}
     return [
         (
             ad_id,
@@ -168,7 +166,7 @@ def _shown(ad: Ad, ranked: list[tuple]) -> list[Match]:
     ]
 
 
-def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attributes) -> list[tuple]:
+def _best(scorer: Scorer, found: list[candidates.Candidate], limit: int) -> list[tuple]:
     """The `limit` best (score, id, other components, text component, their Terms) with at
     least MIN_SCORE, best first (the newer ad first on equal scores).
 
@@ -180,16 +178,16 @@ def _best(scorer: Scorer, ids: list[int], limit: int, known: candidates.Attribut
     """
     parts_of = scorer.parts
     bounded = []
-    for ad_id in ids:
+    for candidate in found:
         parts = parts_of(
-            known.kind[ad_id],  # type: ignore[arg-type]
-            known.county[ad_id],
-            known.municipality[ad_id],
-            known.seeking[ad_id],
-            known.sector[ad_id],  # type: ignore[arg-type]
-            known.challenges[ad_id],
+            candidate.kind,
+            candidate.county,
+            candidate.municipality,
+            candidate.seeking,
+            candidate.sector,
+            candidate.challenges,
         )
-        bounded.append((scoring.without_text(parts), ad_id, parts))
+        bounded.append((scoring.without_text(parts), candidate.id, parts))
     bounded.sort(key=lambda item: (item[0], item[1]), reverse=True)
     text_weight = WEIGHTS["text"]
     kept: list[tuple] = []  # a heap: the worst kept first

@@ -6,11 +6,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
+from marketplace.accounts import services as accounts
+from marketplace.accounts.decorators import (
+    confirmed_required,
+    site_admin_required,
+    viewer,
+)
+from marketplace.accounts.forms import RegisterForm
+from marketplace.accounts.models import User
+from marketplace.accounts.views import start_session
 from marketplace.ads.services import organisation_ads
 from marketplace.agreements import services as agreements
-from marketplace.extensions import db, per_person_limit
+from marketplace.contact import services as contact
+from marketplace.extensions import db, limiter, login_manager, per_person_limit
 from marketplace.htmx import is_partial_request, render_page, see_other
+from marketplace.i18n import current_language
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
 from marketplace.organisations import names, services, trust
@@ -153,6 +163,7 @@ def detail(organisation_id: int, slug: str):
         ended_ads=ended_ads,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
         signed={organisation.id: agreements.confirmed_counties(organisation.id)},
+        direct=contact.direct_state(viewer(), organisation),  # "Kontakta organisationen"
         join_problem=trust.join_problem(viewer(), organisation),
         join_pending=(
             current_user.is_authenticated
@@ -277,24 +288,128 @@ _INVITATION_STATUS = {"expired": 410, "used": 410, "wrong_user": 403, "invalid":
 
 
 @bp.route("/inbjudan/<token>", methods=["GET", "POST"])
-@login_required
 def accept_invitation(token: str):
-    """GET explains the invitation and offers a button; only the POST joins (link scanners GET)."""
+    """GET explains the invitation and offers a button; only the POST joins (link scanners GET).
+
+    A visitor who is not logged in is offered to log in, or to create an account and join in
+    one step (register_from_invitation)."""
+    if not current_user.is_authenticated:
+        if request.method == "POST":
+            return login_manager.unauthorized()
+        return _invitation_page(token)
     try:
         if request.method == "POST":
             membership = services.accept_invitation(current_user, token)
-            flash(
-                _("Välkommen! Du är nu medlem i %(name)s.", name=membership.organisation.name),
-                "success",
-            )
-            return see_other(_detail_url(membership.organisation))
+            return _joined(membership)
         invitation = services.invitation_for(current_user, token)
     except services.InvitationProblem as problem:
-        status = _INVITATION_STATUS[problem.reason]
-        return render_page(
-            "organisations/invitation.html", problem=problem, invitation=None
-        ), status
+        return _invitation_problem(problem)
     return render_page("organisations/invitation.html", problem=None, invitation=invitation)
+
+
+def _joined(membership: Membership):
+    flash(
+        _("Välkommen! Du är nu medlem i %(name)s.", name=membership.organisation.name),
+        "success",
+    )
+    return see_other(_detail_url(membership.organisation))
+
+
+def _invitation_problem(problem: services.InvitationProblem):
+    status = _INVITATION_STATUS[problem.reason]
+    return render_page("organisations/invitation.html", problem=problem, invitation=None), status
+
+
+def _invitation_page(token: str, form: RegisterForm | None = None):
+    """The invitation for a visitor who is not logged in: log in, or create an account here."""
+    try:
+        invitation = services.read_invitation(token)
+    except services.InvitationProblem as problem:
+        return _invitation_problem(problem)
+    if form is None:
+        form = RegisterForm(formdata=None, email=invitation.email)
+    return render_page(
+        "organisations/invitation.html",
+        problem=None,
+        invitation=invitation,
+        form=form,
+    ), (422 if form.is_submitted() else 200)
+
+
+@bp.post("/inbjudan/<token>/nytt-konto")
+@limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])  # per IP, as registration
+def register_from_invitation(token: str):
+    """Create an account from an invitation and join at once, logged in.
+
+    Unlike an ordinary registration (accounts.register, which never logs in), the link was
+    mailed to the invited address, so whoever holds it has that mailbox: the address counts as
+    confirmed, and telling them that it already has an account tells them nothing new. The
+    account must be for the invited address itself.
+    """
+    try:
+        invitation = services.read_invitation(token)
+    except services.InvitationProblem as problem:
+        if problem.reason != "used":
+            return _invitation_problem(problem)
+        invitation = None  # perhaps a double click whose first click joined
+    if current_user.is_authenticated:  # the invitation page has the button for them
+        return see_other(url_for("organisations.accept_invitation", token=token))
+    form = RegisterForm()
+    if not form.validate_on_submit():
+        return _invitation_page(token, form)
+    email = accounts.normalise_email(form.email.data)
+    if invitation is None:
+        existing = accounts.find_by_email(email)
+        if existing is None or services.accepted_by(existing, token) is None:
+            return _invitation_page(token)  # says that the link was used
+        return _log_in_and_join(form, token)
+    if email != invitation.email:
+        form.email.errors.append(
+            _(
+                "Inbjudan gäller %(invited)s. Skapa kontot med den adressen.",
+                invited=invitation.email,
+            )
+        )
+        return _invitation_page(token, form)
+    user = accounts.register(
+        name=form.name.data,
+        email=email,
+        password=form.password.data,
+        locale=current_language(),
+        address_proven=True,
+    )
+    if user is None:  # the address has an account (or a double click made it a moment ago)
+        return _log_in_and_join(form, token)
+    return _join(user, token)
+
+
+def _log_in_and_join(form: RegisterForm, token: str):
+    """The invited address has an account: its password logs in and joins (a double click, or
+    someone who forgot they had one); another password gets the log-in form, which returns to
+    the invitation."""
+    try:
+        user = accounts.authenticate(form.email.data, form.password.data)
+    except accounts.AccountSuspended as error:
+        form.form_errors.append(str(error))
+        return _invitation_page(token, form)
+    if user is None:
+        email = accounts.normalise_email(form.email.data)
+        flash(
+            _("Det finns redan ett konto med %(email)s. Logga in för att gå med.", email=email),
+            "info",
+        )
+        invitation_url = url_for("organisations.accept_invitation", token=token)
+        return see_other(url_for("accounts.login", next=invitation_url))
+    return _join(user, token)
+
+
+def _join(user: User, token: str):
+    try:
+        membership = services.accept_invitation(user, token)
+    except services.InvitationProblem as problem:
+        return _invitation_problem(problem)
+    start_session(user)
+    return _joined(membership)
 
 
 @bp.post("/agera-for")
@@ -527,6 +642,17 @@ def add_official_domain():
             flash(_("Domänen %(domain)s är tillagd.", domain=form.domain.data.lower()), "success")
             return see_other(url_for("organisations.review_queue"))
     return _review_page(DecisionForm(formdata=None), None, form), 422
+
+
+@bp.post("/granskning/domaner/<int:domain_id>/ta-bort")
+@site_admin_required
+def remove_official_domain(domain_id: int):
+    removed = services.remove_official_domain(current_user, domain_id)
+    if removed is None:
+        flash(_("Domänen var redan borttagen."), "info")
+    else:
+        flash(_("Domänen %(domain)s är borttagen.", domain=removed.domain), "success")
+    return see_other(url_for("organisations.review_queue"))
 
 
 @bp.post("/granskning/<int:application_id>")

@@ -9,6 +9,12 @@ expired when written): its id and organisation, the terms of the project's own S
 the terms are written pre-analysed and split on spaces only. Filters are raw keyword fields
 (kind, challenge, county, municipality, seeking, sector; "-" for no county/municipality), the
 expiry date a number (days), and `newest` the order key (published second << 32 | id).
+For matching (marketplace.matching.candidates) each document also holds `stems` (the ad's
+search_terms, the Snowball stems its rare-word candidates are found by) and two numbers it reads
+for hundreds of candidates at once without the database: `profile` (kind, organisation's sector,
+wanted sectors, county and municipality, packed by `pack_profile`) and `challenge_set` (a bit per
+challenge in LAYOUT's order). A change of those orders is a change of layout: the index is
+rebuilt (State.layout), as for a new SCHEMA_VERSION.
 
 HOW A SEARCH IS ANSWERED (search.services.search_ads): the words of the query (language.query_terms)
 must all be found; each word scores by its best tier — EXACT (a lemma of the word among the
@@ -47,6 +53,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache, lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,18 +62,18 @@ from flask import current_app
 from tantivy import Occur, Order, Query
 
 from marketplace import language, reference
-from marketplace.ads.models import Ad, AdChallenge, AdStatus
+from marketplace.ads.models import Ad, AdChallenge, AdKind, AdStatus
 from marketplace.clock import today, utcnow
 from marketplace.extensions import db
 from marketplace.language import synonyms
 from marketplace.language.normalise import fold_swedish
-from marketplace.organisations.models import Organisation
+from marketplace.organisations.models import Organisation, Sector
 from marketplace.search import models as search_models
 from marketplace.search.models import SearchChange
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TERMS = "terms"  # the tokenizer of the term fields: split on whitespace, nothing else
 NONE = "-"  # no county (all of Sweden) / no municipality (the whole county or Sweden)
 KEYWORDS = ("kind", "challenge", "county", "municipality", "seeking", "sector")
@@ -99,6 +106,9 @@ def schema() -> tantivy.Schema:
         builder.add_text_field(name, tokenizer_name="raw", fast=True, index_option="basic")
     builder.add_integer_field("expires", indexed=True, fast=True)
     builder.add_integer_field("newest", fast=True)
+    builder.add_text_field("stems", tokenizer_name=TERMS, index_option="basic")
+    builder.add_integer_field("profile", fast=True)
+    builder.add_integer_field("challenge_set", fast=True)
     return builder.build()
 
 
@@ -113,6 +123,90 @@ def _open(path: Path, *, create: bool = False) -> tantivy.Index:
 
 
 # --- documents ----------------------------------------------------------------------------------
+
+KINDS = tuple(kind.value for kind in AdKind)
+SECTORS = tuple(sector.value for sector in Sector)
+
+
+# challenge_set's top bit: the ad has a challenge the reference data no longer lists (no bit of
+# its own): its challenges are read from the database (`Profile.challenges` is then None).
+OTHER_CHALLENGES = 1 << 62
+
+
+@cache
+def challenge_order() -> tuple[str, ...]:
+    """The challenges in the order of `challenge_set`'s bits (at most 62 of them)."""
+    order = tuple(sorted(reference.challenges()))
+    if len(order) >= 62:  # a bit each in a signed 64-bit number, beside OTHER_CHALLENGES
+        raise ValueError("too many challenges for the search index's challenge_set")
+    return order
+
+
+def layout() -> str:
+    """What the numbers of `profile` and `challenge_set` mean: a new one needs a rebuild."""
+    return "|".join((",".join(KINDS), ",".join(SECTORS), ",".join(challenge_order())))
+
+
+def pack_profile(
+    kind: str, sector: str, seeking: Iterable[str], county: str | None, municipality: str | None
+) -> int:
+    """kind (2 bits), the organisation's sector (2), the wanted sectors (3), the county's
+    number (7) and the municipality's (14; both 0 for none): codes are digits ("08", "0880")."""
+    wanted = sum(1 << SECTORS.index(value) for value in seeking)
+    return (
+        KINDS.index(kind)
+        | SECTORS.index(sector) << 2
+        | wanted << 4
+        | int(county or 0) << 7
+        | int(municipality or 0) << 14
+    )
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What matching reads of an indexed ad: the values as the database stores them."""
+
+    kind: str
+    sector: str
+    seeking: tuple[str, ...]  # in SECTORS' order
+    county: str | None
+    municipality: str | None
+    challenges: frozenset[str] | None  # None: read them from the database (OTHER_CHALLENGES)
+
+
+_SEEKING = tuple(
+    tuple(value for bit, value in enumerate(SECTORS) if flags >> bit & 1)
+    for flags in range(1 << len(SECTORS))
+)
+
+
+@lru_cache(maxsize=8192)
+def unpack_challenges(bits: int) -> frozenset[str] | None:
+    if bits & OTHER_CHALLENGES:
+        return None
+    order = challenge_order()
+    return frozenset(slug for bit, slug in enumerate(order) if bits >> bit & 1)
+
+
+def unpack(profile: int, challenge_set: int) -> Profile:
+    county, municipality = profile >> 7 & 0x7F, profile >> 14
+    return Profile(
+        kind=KINDS[profile & 3],
+        sector=SECTORS[profile >> 2 & 3],
+        seeking=_SEEKING[profile >> 4 & 7],
+        county=f"{county:02d}" if county else None,
+        municipality=f"{municipality:04d}" if municipality else None,
+        challenges=unpack_challenges(challenge_set),
+    )
+
+
+def pack_challenges(slugs: Iterable[str]) -> int:
+    order = challenge_order()
+    slugs = set(slugs)
+    if not slugs <= set(order):
+        return OTHER_CHALLENGES
+    return sum(1 << order.index(slug) for slug in slugs)
+
 
 EPOCH = datetime(1970, 1, 1)
 
@@ -147,6 +241,7 @@ def _rows(ids: list[int]) -> Iterator[tuple]:
                 Ad.title,
                 Ad.body,
                 Organisation.name,
+                Ad.search_terms,
             )
             .join(Organisation, Organisation.id == Ad.organisation_id)
             .where(
@@ -163,7 +258,7 @@ def _rows(ids: list[int]) -> Iterator[tuple]:
 
 def document(row: tuple, challenges: Iterable[str]) -> tantivy.Document:
     (ad_id, org_id, kind, county, municipality, public, civil, business, sector, expires,
-     published, title, body, org_name) = row  # fmt: skip
+     published, title, body, org_name, stems) = row  # fmt: skip
     terms = language.document_terms(title, body, org_name)
     doc = tantivy.Document()
     doc.add_integer("id", ad_id)
@@ -187,6 +282,12 @@ def document(row: tuple, challenges: Iterable[str]) -> tantivy.Document:
         expires = date.fromisoformat(expires)
     doc.add_integer("expires", expires.toordinal())
     doc.add_integer("newest", newest_key(published, ad_id))
+    doc.add_text("stems", stems or "")
+    seeking = [
+        value for flag, value in zip((public, civil, business), SECTORS, strict=True) if flag
+    ]
+    doc.add_integer("profile", pack_profile(kind, sector, seeking, county, municipality))
+    doc.add_integer("challenge_set", pack_challenges(challenges))
     return doc
 
 
@@ -198,12 +299,18 @@ class State:
     watermark: int = 0
     caught_up_at: float = 0.0  # time.time() of the last catch-up (written at most a minute late)
     schema: int = SCHEMA_VERSION
+    layout: str = ""  # layout() when the index was built
 
     @classmethod
     def read(cls, path: Path) -> State | None:
         try:
             data = json.loads((path / STATE).read_text())
-            return cls(int(data["watermark"]), float(data["caught_up_at"]), int(data["schema"]))
+            return cls(
+                int(data["watermark"]),
+                float(data["caught_up_at"]),
+                int(data["schema"]),
+                str(data.get("layout", "")),
+            )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
@@ -247,7 +354,7 @@ class Engine:
                 generation = (self.root / POINTER).read_text().strip()
                 path = self.root / generation
                 state = State.read(path)
-                if state is None or state.schema != SCHEMA_VERSION:
+                if state is None or state.schema != SCHEMA_VERSION or state.layout != layout():
                     raise Unavailable(f"search index {path} has no usable state")
                 if generation != self._generation:
                     self._drop_writer()
@@ -262,6 +369,11 @@ class Engine:
         return self.index().searcher()
 
     # writing
+
+    @property
+    def writes(self) -> bool:
+        """Whether this process is the machine's index writer (the worker's follower)."""
+        return self._writer is not None
 
     def _drop_writer(self) -> None:
         if self._writer is not None:
@@ -327,7 +439,7 @@ class Engine:
             writer.commit()
             writer.wait_merging_threads()
             del writer
-            State(watermark=watermark, caught_up_at=time.time()).write(path)
+            State(watermark=watermark, caught_up_at=time.time(), layout=layout()).write(path)
             temporary = self.root / f"{POINTER}.tmp"
             temporary.write_text(generation)
             os.replace(temporary, self.root / POINTER)

@@ -298,8 +298,9 @@ def _order_by(statement: sa.Select, sort: str, text: _TextMatch | None) -> sa.Se
 def _sql_page(query: AdQuery, page: int, per_page: int) -> tuple[list[Ad], int]:
     """One page and the total, in SQL: the rules written out as queries.
 
-    search_ads answers from the open ads' bitsets instead (search/facets.py); this is the
-    reference the tests hold it to, like `_facets` for the facet counts.
+    search_ads answers from the search engine instead (search/engine.py) when it can; this is
+    the fallback, and the reference the tests hold the engine to, like `_facets` for the facet
+    counts (tests/test_performance_facets.py).
     """
     terms = search_text.query_terms(query.text)
     text = _text_match(terms) if terms else None

@@ -51,6 +51,7 @@ class SiteData:
     crisis: dict = field(default_factory=dict)
     ended_crisis: dict = field(default_factory=dict)
     crisis_unsubscribe: dict = field(default_factory=dict)
+    invitation: dict = field(default_factory=dict)  # to the member's organisation, for a newcomer
 
 
 def seed(live: LiveServer) -> SiteData:
@@ -96,8 +97,22 @@ def seed(live: LiveServer) -> SiteData:
         data.conversation = _conversation(region, member_ad=ad)
         data.agreement, data.new_agreement = _agreements(data, org, member, other_ad)
         data.site_admin_token = _moderation(data, org, region, member, other_ad)
+        data.invitation = _invitation(org, member)
         _crises(data, org)
     return data
+
+
+def _invitation(org, member) -> dict:
+    """An invitation to the member's organisation for an address that has no account yet."""
+    from marketplace.organisations import services as organisations
+    from marketplace.organisations.models import Invitation
+
+    invitation = Invitation(
+        organisation=org, email="ny.kollega@example.org", invited_by_id=member.id
+    )
+    db.session.add(invitation)
+    db.session.commit()
+    return {"token": organisations.invitation_token(invitation)}
 
 
 def _crises(data: SiteData, org) -> None:
@@ -356,6 +371,19 @@ PAGES: list[SitePage] = [
         "organisations.members",
         "organisations.invite",
         values=lambda d: d.organisation,
+    ),
+    SitePage(
+        "invitation for a visitor",
+        "organisations.accept_invitation",
+        values=lambda d: d.invitation,
+        visitors=(ANONYMOUS,),
+    ),
+    form_with_errors(
+        "invitation account with errors",
+        "organisations.accept_invitation",
+        "organisations.register_from_invitation",
+        values=lambda d: d.invitation,
+        visitors=(ANONYMOUS,),
     ),
     # Ads; /annonser is also the search page
     SitePage("ads", "ads.index"),

@@ -1,4 +1,4 @@
-"""Register, confirm by e-mail, log out and log in again: without JavaScript and with htmx."""
+"""Register, confirm by e-mail, log in, log out and in again: without JavaScript and with htmx."""
 
 from __future__ import annotations
 
@@ -58,11 +58,21 @@ def register_confirm_log_out_and_in(page, smtp_server) -> None:
     form.locator("[type='submit']").click()
 
     page.wait_for_url("**/konto/obekraftad")
-    expect(page.locator(LOGGED_IN)).to_be_attached()  # registering logs the new account in
-    expect(page.locator(UNCONFIRMED_BANNER).first).to_be_visible()
+    expect(page.locator(LOG_IN_LINK)).to_be_attached()  # registering logs no one in
+    expect(page.locator(LOGGED_IN)).to_have_count(0)
+    expect(page.locator("main")).to_contain_text(f"Vi har skickat en länk till {address}")
 
+    # The link confirms the address and opens the log-in form with it filled in.
     page.goto(confirmation_link(smtp_server, address))
+    page.wait_for_url("**/konto/logga-in")
     expect(page.locator(".flash").filter(has_text=address)).to_be_visible()
+    expect(page.locator(LOGGED_IN)).to_have_count(0)
+    form = page.locator("main form[action*='/konto/logga-in']")
+    expect(form.locator("[name='email']")).to_have_value(address)
+    form.locator("[name='password']").fill(factories.PASSWORD)
+    form.locator("[type='submit']").click()
+    page.wait_for_url("**/mina-sidor")
+    expect(page.locator(LOGGED_IN)).to_be_attached()
     expect(page.locator(UNCONFIRMED_BANNER)).to_have_count(0)
 
     header_menu(page)
@@ -100,8 +110,8 @@ def test_a_visitor_with_javascript_does_the_same_through_htmx(page, smtp_server,
     register_confirm_log_out_and_in(page, smtp_server)
 
     assert page.evaluate("typeof htmx") == "object"
-    assert len(posts) == 3, [p.url for p in posts]
-    # register, log out and log in went through htmx (a form of its own, or a boosted one)
+    assert len(posts) == 4, [p.url for p in posts]
+    # register, log in, log out and log in went through htmx (a form of its own, or boosted)
     assert all(p.headers.get("hx-request") == "true" for p in posts), [p.url for p in posts]
     logout = next(p for p in posts if p.url.endswith("/konto/logga-ut"))
     assert logout.headers.get("hx-boosted") == "true"

@@ -126,7 +126,8 @@ def test_hostile_text_in_every_field_is_shown_only_as_text(app, outbox, payload)
         "/bevakningar/ny", data={"name": "Allt", "rhythm": "immediate", "q": ""}
     )
 
-    # A person registers with the payload in their name and confirms through the e-mailed link.
+    # A person registers with the payload in their name, confirms through the e-mailed link
+    # and logs in.
     response = client.post(
         "/konto/registrera",
         data={
@@ -138,6 +139,7 @@ def test_hostile_text_in_every_field_is_shown_only_as_text(app, outbox, payload)
     assert response.status_code == 303, response.get_data(as_text=True)
     token = re.search(r"/konto/bekrafta/([\w.\-]+)", text_part(outbox[-1])).group(1)
     assert client.get(f"/konto/bekrafta/{token}").status_code in (302, 303)
+    log_in(client, "anna@example.com", form=True)
 
     # An organisation with the payload in every text field.
     fields = organisation_form(None) | {
