@@ -3,10 +3,12 @@
     .venv/bin/python bench/matching_hard.py                                  # in-memory SQLite
     .venv/bin/python bench/matching_hard.py --database-url postgresql+psycopg://postgres@127.0.0.1/x
 
-Three sets: tests/data/matching_cases_hard.json (the target), matching_cases_heldout.json (other
+Four sets: tests/data/matching_cases_hard.json (the target), matching_cases_heldout.json (other
 towns and topics, written before matching used marketplace.language and never used to tune it
-case by case) and matching_cases_fresh.json (written before the scoring changes of December
-2026; only its totals were read); `--set hard`, `heldout` or `fresh` scores one of them.
+case by case), matching_cases_fresh.json (written before the scoring changes of December 2026;
+only its totals were read) and matching_cases_blind.json (32 cases in twelve other towns, one or
+two per challenge, written and committed before the second round of scoring changes; only its
+totals are read); `--set hard`, `heldout`, `fresh` or `blind` scores one of them.
 
 Every case's ads go into one fresh database (as in tests/test_matching_cases.py); for each need,
 `find_matches` ranks the other ads and the partner's rank gives the reciprocal rank (0 when it
@@ -30,6 +32,7 @@ SETS = {
     "hard": ROOT / "tests" / "data" / "matching_cases_hard.json",
     "heldout": ROOT / "tests" / "data" / "matching_cases_heldout.json",
     "fresh": ROOT / "tests" / "data" / "matching_cases_fresh.json",
+    "blind": ROOT / "tests" / "data" / "matching_cases_blind.json",
 }
 
 

@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from marketplace.contact.views import bp as contact_bp
     from marketplace.crises.views import bp as crises_bp
     from marketplace.home.views import bp as home_bp
+    from marketplace.images.views import bp as images_bp
     from marketplace.matching.views import bp as matching_bp
     from marketplace.organisations.views import bp as organisations_bp
     from marketplace.pages.views import bp as pages_bp
@@ -123,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         crises_bp,
         agreements_bp,
         home_bp,
+        images_bp,
     ):
         app.register_blueprint(blueprint)
 

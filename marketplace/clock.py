@@ -32,6 +32,12 @@ def today() -> date:
     return datetime.now(STOCKHOLM).date()
 
 
+def swedish_date(moment: datetime) -> date:
+    """The Swedish date of a stored (naive UTC) moment: 23:30 UTC on 7 December is the 8th in
+    Sweden. Compare stored moments with Swedish dates (expiry, a crisis's days) only through it."""
+    return moment.replace(tzinfo=UTC).astimezone(STOCKHOLM).date()
+
+
 @contextmanager
 def frozen_at(moment: datetime) -> Iterator[None]:
     """Inside the block, utcnow() answers `moment` (naive UTC) and today() its Swedish date.

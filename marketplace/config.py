@@ -70,6 +70,8 @@ class Config:
     RATELIMIT_LOGIN_ACCOUNT = os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes")
     RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per 15 minutes")
     RATELIMIT_CONTACT = os.environ.get("RATELIMIT_CONTACT", "10 per hour")
+    # Per person: messages through "Kontakta organisationen" (new direct conversations, mostly).
+    RATELIMIT_DIRECT_CONTACT = os.environ.get("RATELIMIT_DIRECT_CONTACT", "5 per hour;20 per day")
     RATELIMIT_AD_POSTING = os.environ.get("RATELIMIT_AD_POSTING", "20 per day")  # per person
     RATELIMIT_REPORT = os.environ.get("RATELIMIT_REPORT", "10 per hour;30 per day")  # per person
     RATELIMIT_JOIN = os.environ.get("RATELIMIT_JOIN", "5 per hour;20 per day")  # per person

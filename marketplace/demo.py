@@ -40,7 +40,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 
-from marketplace import demo_crises
+from marketplace import demo_crises, demo_logos
 from marketplace.accounts.models import User
 from marketplace.accounts.passwords import hash_password
 from marketplace.ads import services as ad_services
@@ -219,6 +219,7 @@ class _Replay:
                     event.action()
         self.trust_states()
         self.confirm_people()
+        demo_logos.upload_demo_logos(self.organisation, self.person)
         self.summary.matches = _count(MatchNotice.id) - matches_before
         return self.summary
 
@@ -371,6 +372,9 @@ class _Replay:
 
     def plan_conversations(self) -> None:
         for number, thread in enumerate(self.history.get("conversations", [])):
+            if "to" in thread:  # a direct conversation ("Kontakta organisationen"), no ad
+                self.plan_direct_conversation(number, thread)
+                continue
             ref = thread["ad"]
             if ref not in self.ads:
                 raise DemoDataError(f"history.toml: unknown ad {ref!r}")
@@ -398,6 +402,44 @@ class _Replay:
                     read_at, _READ, partial(self.read, number, reader), f"reading about {ref}"
                 )
 
+    def plan_direct_conversation(self, number: int, thread: dict) -> None:
+        """`interested` writes to `to` from its page; each message's `days_ago` counts back from
+        today (there is no ad to count from). Every message is read (three hours later, or by
+        answering)."""
+        parties = {"to": thread["to"], "interested": thread["interested"]}
+        for organisation_ref in parties.values():
+            self.person(organisation_ref)
+        messages = thread["messages"]
+        if messages[0]["by"] != "interested":
+            raise DemoDataError(f"history.toml: the direct conversation {number} starts wrong")
+        what = f"direct conversation {number}"
+        previous: datetime | None = None
+        for index, message in enumerate(messages):
+            at = _local(today() - timedelta(days=message["days_ago"]), message["at"])
+            if previous is not None and at <= previous:
+                raise DemoDataError(f"history.toml: messages of {what} out of order")
+            previous = at
+            writer = parties[message["by"]]
+            reader = parties["to" if message["by"] == "interested" else "interested"]
+            if index == 0:
+                write = partial(self.write_direct, number, writer, parties["to"], message["text"])
+            else:
+                write = partial(self.write, number, "", writer, message["text"], False)
+            self.schedule(at, _MESSAGE, write, f"a message of {what}")
+            answered = index + 1 < len(messages) and messages[index + 1]["by"] != message["by"]
+            if answered or at + MESSAGE_READ_AFTER > self.now:
+                continue
+            read = partial(self.read, number, reader)
+            self.schedule(at + MESSAGE_READ_AFTER, _READ, read, f"reading {what}")
+
+    def write_direct(self, number: int, writer: str, to: str, text: str) -> None:
+        message = contact.contact_organisation(
+            self.person(writer), self.organisation(writer), self.organisation(to), text
+        )
+        self.conversation_ids[number] = message.conversation_id
+        self.summary.conversations += 1
+        self.summary.messages += 1
+
     def write(self, number: int, ref: str, writer: str, text: str, first: bool) -> None:
         author = self.person(writer)
         if first:
@@ -424,6 +466,7 @@ class _Replay:
         numbers = {
             (thread["ad"], thread["interested"]): number
             for number, thread in enumerate(self.history.get("conversations", []))
+            if "ad" in thread  # agreements in the demo grow out of conversations about ads
         }
         for agreement in self.history.get("agreements", []):
             ref = agreement["ad"]

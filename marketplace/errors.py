@@ -30,7 +30,13 @@ def _message(status: int) -> tuple[str, str]:
             _("Sidan du letar efter finns inte, eller så har den tagits bort."),
         ),
         405: (_("Metoden stöds inte"), _("Den här adressen kan inte användas på det sättet.")),
-        413: (_("För stor begäran"), _("Det du skickade var för stort.")),
+        413: (
+            _("För stor begäran"),
+            _(
+                "Det du skickade var för stort. En logotyp får vara högst 5 MB; andra formulär "
+                "tar bara text. Gå tillbaka och välj en mindre fil."
+            ),
+        ),
         429: (
             _("För många försök"),
             _("Du har gjort för många försök på kort tid. Vänta en stund och försök igen."),

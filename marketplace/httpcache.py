@@ -71,8 +71,16 @@ PRIVATE_TABLES = {
     "partnership_approval",
     "outcome_request",
 }
-# Never cached: the health check must ask the database; the language switch sets a cookie.
-UNCACHED_ENDPOINTS = {"static", "pages.healthz", "pages.set_language"}
+# Never cached: the health check must ask the database; the language switch sets a cookie; logos
+# and share images carry their own ETag (their content's hash) and Cache-Control.
+UNCACHED_ENDPOINTS = {
+    "static",
+    "pages.healthz",
+    "pages.set_language",
+    "images.logo",
+    "images.ad_share_image",
+    "images.organisation_share_image",
+}
 # A stored answer keeps every header but these (Date and the length are made again).
 UNSTORED_HEADERS = {"set-cookie", "date", "content-length"}
 PERSONAL = "private, no-store"

@@ -12,6 +12,7 @@ from marketplace.crises.models import (  # noqa: F401
     CrisisAlertSetting,
     CrisisCounty,
 )
+from marketplace.images.models import OrganisationLogo  # noqa: F401
 from marketplace.insights.models import Outcome, OutcomeRequest  # noqa: F401
 from marketplace.matching.models import MatchNotice  # noqa: F401
 from marketplace.moderation.models import CountyModerator, ModerationAction, Report  # noqa: F401

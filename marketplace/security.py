@@ -9,6 +9,7 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
+from marketplace.images import uploads
 from marketplace.text import strip_format_characters
 
 # No inline script or style anywhere: htmx is configured (base.html) not to inject styles or eval.
@@ -121,6 +122,19 @@ class NulFreeRequest(Request):
     def _load_form_data(self) -> None:
         super()._load_form_data()
         self.__dict__["form"] = _without_nul(self.__dict__["form"])
+
+    @property
+    def max_content_length(self) -> int | None:
+        """MAX_CONTENT_LENGTH, but more for the logo upload (marketplace/images/uploads.py)."""
+        if self._max_content_length is None:
+            limit = uploads.body_limit(self.endpoint)
+            if limit is not None:
+                return limit
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self._max_content_length = value
 
 
 def is_safe_redirect(target: str | None) -> bool:

@@ -145,6 +145,23 @@ def conversation(ad, *, interested: Organisation, started_by: User):
     return item
 
 
+def direct_conversation(to: Organisation, *, by: Organisation, started_by: User):
+    """A direct conversation that `started_by` opened for `by` with `to` (no messages yet;
+    built directly, bypassing the contact rules and their e-mails)."""
+    from marketplace.contact.models import Conversation, ConversationKind, direct_pair
+
+    item = Conversation(
+        kind=ConversationKind.DIRECT,
+        direct_pair=direct_pair(to.id, by.id),
+        ad_organisation_id=to.id,
+        interested_organisation_id=by.id,
+        started_by_id=started_by.id,
+    )
+    db.session.add(item)
+    db.session.commit()
+    return item
+
+
 def message(conversation, author: User, body: str, *, on_behalf_of: Organisation):
     """A message in the conversation, written by `author` for one of its two organisations."""
     from marketplace.contact.models import Message

@@ -85,3 +85,33 @@ def test_messages_that_were_refused_as_too_short_do_not_use_up_the_allowance(lim
 
     assert client.post(f"/annonser/{ad.id}/intresse", data={"message": TEXT}).status_code == 303
     assert _messages() == 1
+
+
+@pytest.fixture
+def direct_limited_app(make_app):
+    return make_app(
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_STORAGE_URI="memory://",
+        RATELIMIT_CONTACT="100 per hour",
+        RATELIMIT_DIRECT_CONTACT="2 per hour",
+    )
+
+
+def test_writing_directly_to_a_third_organisation_in_an_hour_is_refused(direct_limited_app):
+    writer = factories.member()
+    client = log_in(direct_limited_app.test_client(), writer)
+    first, second, third = (factories.organisation() for _ in range(3))
+
+    for organisation in (first, second):
+        path = f"/organisationer/{organisation.id}/kontakta"
+        assert client.post(path, data={"message": TEXT}).status_code == 303
+    refused = client.post(f"/organisationer/{third.id}/kontakta", data={"message": TEXT})
+    conversation_id = db.session.scalars(sa.select(Conversation.id)).first()
+    reply = client.post(f"/inkorg/{conversation_id}", data={"message": REPLY})
+    someone_else = log_in(direct_limited_app.test_client(), factories.member())
+    other = someone_else.post(f"/organisationer/{third.id}/kontakta", data={"message": TEXT})
+
+    assert refused.status_code == 429
+    assert reply.status_code == 303  # answering in a thread is not a new direct contact
+    assert other.status_code == 303  # the allowance is the person's
+    assert _messages() == 4

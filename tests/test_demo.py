@@ -190,8 +190,9 @@ def test_the_history_happened_in_order_and_never_in_the_future(demo_site):
 
     for conversation in conversations:
         thread = by_conversation[conversation.id]
-        ad = ads[conversation.ad_id]
-        assert ad.published_at <= conversation.created_at == thread[0].created_at
+        if not conversation.is_direct:  # a direct one has no ad to come after
+            assert ads[conversation.ad_id].published_at <= conversation.created_at
+        assert conversation.created_at == thread[0].created_at
         assert conversation.last_message_at == thread[-1].created_at <= now
         assert [m.created_at for m in thread] == sorted(m.created_at for m in thread)
         assert thread[0].organisation_id == conversation.interested_organisation_id
@@ -269,6 +270,22 @@ def test_the_demo_covers_every_challenge_many_counties_and_all_sectors(demo_site
     assert Counter(ad.status for ad in ads)[AdStatus.PARTNER_FOUND] >= 20
     text = " ".join(f"{ad.title} {ad.body}" for ad in ads).lower()
     assert "lorem" not in text and "ipsum" not in text
+
+
+def test_a_few_demo_organisations_have_logos_and_the_rest_monograms(client):
+    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.id)).all()
+    with_logo = [org for org in organisations if org.logo_hash]
+
+    assert 5 <= len(with_logo) <= 10 and len(organisations) - len(with_logo) >= 20
+    assert not any(org.is_public_body for org in with_logo)  # no made-up logo for a real body
+    sprakvan = next(org for org in with_logo if org.name == "Föreningen Språkvän Kalmar")
+    page = client.get(f"/organisationer/{sprakvan.id}-{sprakvan.slug}").get_data(as_text=True)
+    assert f'src="/logo/{sprakvan.logo_hash}-96.webp"' in page
+    image = client.get(f"/logo/{sprakvan.logo_hash}-192.webp")
+    assert image.status_code == 200 and image.mimetype == "image/webp"
+    region = next(org for org in organisations if org.name == "Region Kalmar län")
+    page = client.get(f"/organisationer/{region.id}-{region.slug}").get_data(as_text=True)
+    assert 'class="monogram' in page
 
 
 def test_open_demo_ads_are_fresh_and_closed_ones_stay_out_of_search(client):
@@ -374,3 +391,12 @@ def test_every_trust_state_can_be_seen_in_the_demo(demo_site):
     request = db.session.scalar(sa.select(JoinRequest))
     assert request.status is JoinStatus.PENDING and request.user.name == "Olle Berg"
     assert request.organisation.name == "Föreningen Språkvän Kalmar"
+
+
+def test_a_direct_conversation_without_an_ad_is_in_the_demo_inbox(client):
+    log_in(client, "leila.haddad@example.org", form=True, password=demo.DEMO_PASSWORD)
+
+    html = client.get("/inkorg").get_data(as_text=True)
+
+    entry = html.split(">Läxhjälpen Norrliden</a>")[1].split("</li>", 1)[0]
+    assert "Direktkontakt" in entry

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -248,3 +248,16 @@ def test_the_daily_task_sends_the_reminders(app, outbox, kommun):
     schedule = reminders.send_daily_reminders.task_class()
     assert schedule.validate_datetime(datetime(2026, 11, 23, 6, 15))  # every morning
     assert not schedule.validate_datetime(datetime(2026, 11, 23, 18, 15))
+
+
+def test_an_ad_published_late_in_the_evening_counts_from_its_swedish_date(app, outbox, kommun):
+    # 23:30 UTC is already the next day in Sweden: published on the Swedish day six days before
+    # its last day, the ad never had its reminder day, whatever the UTC date says.
+    last_day = today() + timedelta(days=5)
+    utc_evening = datetime.combine(last_day - timedelta(days=7), time(23, 30))
+    expiring(kommun, 5, published_at=utc_evening)
+    factories.member(org=kommun)
+
+    assert reminders.send_expiry_reminders(today()) == 0
+    assert outbox == []
+

@@ -343,6 +343,33 @@ def test_a_compound_written_since_the_word_table_was_built_still_shares_its_head
     assert words.startswith("Gemensamma ord: ") and "arabisktalande" in words
 
 
+def test_a_word_with_two_readings_counts_once(app):
+    # "cyklar" is the plural of cykel or a form of cykla: one word, not two, so an ad that
+    # writes it says the same as one that writes "cykel" (before, its second reading halved
+    # the match)
+    kalmar = factories.municipality()
+    a = need(kalmar, title="Cyklar", body="Vi har.")
+    same_word = offer(forening(name="Kalmar"), title="Cyklar", body="Vi har.")
+    other_form = offer(forening(name="Kalmar"), title="Cykel", body="Vi har.")
+
+    written = services.score_pair(a, same_word).components["text"]
+
+    assert services.score_pair(a, other_form).components["text"] == pytest.approx(written)
+    assert matching_terms.ad_terms(a).words() == {frozenset({"cykel", "cykla"})}
+
+
+def test_a_thesaurus_synonym_connects_ads_and_is_named(app):
+    # Viggo Kann's thesaurus: laga = reparera (not in the sector's curated groups)
+    a = need(factories.municipality(), title="Någon som kan reparera cyklar", body="Vi har.")
+    mends = offer(forening(), title="Vi lagar cyklar", body="Vi har.")
+    sells = offer(forening(), title="Vi säljer cyklar", body="Vi har.")
+
+    assert found(a) == ["Vi lagar cyklar", "Vi säljer cyklar"]
+    assert "Liknande ord: reparera ≈ lagar" in services.score_pair(a, mends).describe(own=True)
+    assert services.score_pair(a, mends).score == pytest.approx(services.score_pair(mends, a).score)
+    assert services.score_pair(a, sells).components["text"] > 0  # "cyklar" alone
+
+
 def test_rarer_shared_words_weigh_more_than_common_ones(app):
     for number in range(6):  # "volontärer" is in many ads, "teckenspråk" in few
         offer(forening(), title=f"Volontärer nummer {number}", body="Volontärer finns.")

@@ -19,6 +19,7 @@ from marketplace.organisations.models import (
     LegalForm,
     Membership,
     Organisation,
+    PublicBodyDomain,
     Role,
     Sector,
     VerificationApplication,
@@ -142,9 +143,9 @@ def test_someone_at_the_bodys_own_domain_registers_it_and_proves_the_domain(app,
         "regionkalmar.se"
     ]
     assert not organisation.is_verified
-    # Until the domain is proven the public sees "Ej verifierad" next to the sector.
+    # Until the domain is proven the public sees "Ej verifierad" by the name, once.
     page = app.test_client().get(f"/organisationer/{organisation.id}-region-kalmar-lan")
-    assert "Ej verifierad" in page.get_data(as_text=True)
+    assert page.get_data(as_text=True).count(">Ej verifierad<") == 1
 
     assert client.post(f"/organisationer/{organisation.id}/verifiering/doman").status_code == 303
     [message] = outbox
@@ -637,6 +638,31 @@ def test_a_site_administrator_adds_an_official_domain_that_then_lets_a_municipal
         ).status_code
         == 403
     )
+
+
+def test_a_site_administrator_removes_an_added_domain_and_registration_stops_accepting_it(app):
+    site_admin = factories.user(is_site_admin=True)
+    admin_client = log_in(app.test_client(), site_admin)
+    admin_client.post(
+        "/organisationer/granskning/domaner", data={"body": "kommun-0861", "domain": "monsteras.se"}
+    )
+    [row] = db.session.scalars(sa.select(PublicBodyDomain)).all()
+    page = admin_client.get("/organisationer/granskning").get_data(as_text=True)
+    assert f"/organisationer/granskning/domaner/{row.id}/ta-bort" in page
+
+    removal = f"/organisationer/granskning/domaner/{row.id}/ta-bort"
+    ordinary = log_in(app.test_client(), factories.member())
+    assert ordinary.post(removal).status_code == 403
+    assert admin_client.post(removal).status_code == 303
+    again = admin_client.post(removal, follow_redirects=True)  # a double click
+    assert again.status_code == 200 and "Domänen var redan borttagen." in again.get_data(
+        as_text=True
+    )
+    assert db.session.scalars(sa.select(PublicBodyDomain)).all() == []
+    person = factories.user(email="kim@monsteras.se")
+    data = form_data(name="Mönsterås kommun", legal_form="kommun", municipality="0861")
+    refused = log_in(app.test_client(), person).post("/organisationer/ny", data=data)
+    assert refused.status_code == 422
 
 
 def test_the_feed_and_the_embed_say_who_is_verified_and_how(client):

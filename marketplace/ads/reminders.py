@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from huey import crontab
 
 from marketplace.ads.models import Ad, open_ads_condition
+from marketplace.clock import swedish_date
 from marketplace.clock import today as swedish_today
 from marketplace.extensions import db, huey
 from marketplace.notifications import services as notifications
@@ -38,7 +39,7 @@ def send_expiry_reminders(today: date | None = None) -> int:
     ).all()
     queued = 0
     for ad in ads:
-        if ad.published_at.date() > ad.expires_on - timedelta(days=REMINDER_DAYS):
+        if swedish_date(ad.published_at) > ad.expires_on - timedelta(days=REMINDER_DAYS):
             continue
         queued += notifications.email_members(
             ad.organisation_id,

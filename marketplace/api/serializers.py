@@ -7,6 +7,7 @@ from typing import Any
 
 from marketplace.ads.models import Ad, AdStatus
 from marketplace.agreements.models import Agreement
+from marketplace.clock import swedish_date
 from marketplace.crises.models import Crisis
 from marketplace.crises.services import Counts
 from marketplace.organisations.models import Organisation
@@ -62,7 +63,7 @@ def ad_to_dict(ad: Ad, today: date) -> dict[str, Any]:
         "municipality": ad.municipality_code,
         "seeking": [sector.value for sector in ad.seeking],
         "status": ad_status(ad, today),
-        "published": ad.published_at.date().isoformat(),
+        "published": swedish_date(ad.published_at).isoformat(),
         "expires": ad.expires_on.isoformat(),
         "organisation": organisation_summary(ad.organisation),
         "crisis": ad.crisis.slug if ad.crisis_id and ad.crisis else None,

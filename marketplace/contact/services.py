@@ -1,6 +1,9 @@
-"""Contact between organisations: show interest in an ad, reply, the inbox and its unread counts.
+"""Contact between organisations: show interest in an ad, write to an organisation directly, reply,
+the inbox and its unread counts.
 
-A conversation is between two organisations (the ad's and the interested one), not two people:
+A conversation is between two organisations (the ad's and the interested one; or, in a direct
+conversation started on an organisation's page, the contacted one and the one that wrote first;
+one per pair, see models.Conversation), not two people:
 every member of either may read and write, and each message is e-mailed to the confirmed
 members of the *other* organisation, in each one's language. E-mails carry no reply address of
 the writer (their private address stays private); people answer on the site.
@@ -22,7 +25,13 @@ from sqlalchemy.exc import IntegrityError
 from marketplace.accounts.models import User
 from marketplace.ads.models import Ad
 from marketplace.clock import today, utcnow
-from marketplace.contact.models import Conversation, ConversationRead, Message
+from marketplace.contact.models import (
+    Conversation,
+    ConversationKind,
+    ConversationRead,
+    Message,
+    direct_pair,
+)
 from marketplace.extensions import db
 from marketplace.notifications import services as notifications
 from marketplace.organisations import services as organisation_services
@@ -57,6 +66,10 @@ class NotParticipant(ContactError):
     """The user belongs to neither organisation of the conversation."""
 
 
+class DirectContactRefused(ContactError):
+    """The organisation cannot be written to directly (one's own, or hidden by a moderator)."""
+
+
 class InterestReason(enum.Enum):
     """Why a visitor may, or may not, show interest in an ad (decides what the ad page shows)."""
 
@@ -78,6 +91,35 @@ class InterestState:
     @property
     def allowed(self) -> bool:
         return self.reason is InterestReason.ALLOWED
+
+
+class DirectReason(enum.Enum):
+    """Why a visitor may, or may not, write to an organisation from its page."""
+
+    ALLOWED = "allowed"
+    OWN_ORGANISATION = "own_organisation"  # a member of it: nothing to offer
+    ANONYMOUS = "anonymous"
+    NO_ORGANISATION = "no_organisation"
+    UNCONFIRMED = "unconfirmed"
+
+
+@dataclass
+class DirectState:
+    reason: DirectReason
+    organisation: Organisation | None = None  # the organisation the visitor writes for
+    conversation: Conversation | None = None  # the pair's direct conversation, if any
+    public_record: bool = False  # the contacted organisation is a public body
+    # The visitor's other organisations, which they may choose to represent (företräda) instead.
+    alternatives: list[Organisation] | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.reason is DirectReason.ALLOWED
+
+    @property
+    def offered(self) -> bool:
+        """Does the organisation's page offer "Kontakta organisationen" at all?"""
+        return self.reason is not DirectReason.OWN_ORGANISATION
 
 
 @dataclass
@@ -142,6 +184,36 @@ def _find_conversation(ad_id: int, organisation_id: int) -> Conversation | None:
             Conversation.ad_id == ad_id, Conversation.interested_organisation_id == organisation_id
         )
     )
+
+
+def find_direct_conversation(first_id: int, second_id: int) -> Conversation | None:
+    """The one direct conversation between two organisations, whichever wrote first."""
+    return db.session.scalar(
+        sa.select(Conversation).where(Conversation.direct_pair == direct_pair(first_id, second_id))
+    )
+
+
+def direct_state(viewer: User | None, recipient: Organisation) -> DirectState:
+    """What "Kontakta organisationen" offers this visitor on `recipient`'s page: the form, or why not.
+
+    A member of `recipient` is offered nothing, even if they also belong to other organisations
+    (they talk to their own organisation elsewhere). Anyone else writes for the organisation
+    they represent (organisation_services.acting_membership), and may switch to another of theirs.
+    """
+    public_record = recipient.sector is Sector.PUBLIC
+    if viewer is None:
+        return DirectState(DirectReason.ANONYMOUS, public_record=public_record)
+    memberships = sorted(viewer.memberships, key=lambda m: (m.created_at, m.id))
+    if any(membership.organisation_id == recipient.id for membership in memberships):
+        return DirectState(DirectReason.OWN_ORGANISATION)
+    acting = organisation_services.acting_membership(viewer)
+    if acting is None:
+        return DirectState(DirectReason.NO_ORGANISATION, public_record=public_record)
+    organisation = acting.organisation
+    conversation = find_direct_conversation(organisation.id, recipient.id)
+    alternatives = [m.organisation for m in memberships if m.organisation_id != organisation.id]
+    reason = DirectReason.ALLOWED if viewer.is_confirmed else DirectReason.UNCONFIRMED
+    return DirectState(reason, organisation, conversation, public_record, alternatives)
 
 
 def interest_state(viewer: User | None, ad: Ad) -> InterestState:
@@ -227,6 +299,55 @@ def _show_interest(author: User, organisation: Organisation, ad: Ad, body: str) 
         db.session.add(conversation)
     message = _add_message(conversation, organisation, author, body)
     _queue_emails(message, conversation, organisation, ad.organisation, first=first)
+    db.session.commit()
+    notifications.dispatch()  # after the commit: a rolled-back message mails no one
+    return message
+
+
+def contact_organisation(
+    author: User, organisation: Organisation, recipient: Organisation, text: str
+) -> Message:
+    """Write to `recipient` for `organisation`, not about any ad: in the two organisations' direct
+    conversation, started now if neither has written yet; `recipient`'s members are e-mailed.
+
+    :raise DirectContactRefused: the author belongs to `recipient`, or it is hidden.
+    :raise NotParticipant: the author is not a member of `organisation`.
+    :raise InvalidMessage: the text is too short or too long.
+    """
+    if organisation.id == recipient.id or organisation_services.membership_of(author, recipient.id):
+        raise DirectContactRefused(_("Du är själv medlem i %(name)s.", name=recipient.name))
+    if recipient.is_hidden:
+        raise DirectContactRefused(
+            _("Organisationen har dolts av en moderator och kan inte kontaktas.")
+        )
+    if organisation_services.membership_of(author, organisation.id) is None:
+        raise NotParticipant(_("Du är inte medlem i den organisationen."))
+    body = check_message(text)
+    try:
+        return _contact_organisation(author, organisation, recipient, body)
+    except IntegrityError:
+        # The two organisations' first messages at once (a double click, or both writing to each
+        # other): the unique pair key let one thread through. This message joins it.
+        db.session.rollback()
+        return _contact_organisation(author, organisation, recipient, body)
+
+
+def _contact_organisation(
+    author: User, organisation: Organisation, recipient: Organisation, body: str
+) -> Message:
+    conversation = find_direct_conversation(organisation.id, recipient.id)
+    first = conversation is None
+    if conversation is None:
+        conversation = Conversation(
+            kind=ConversationKind.DIRECT,
+            direct_pair=direct_pair(organisation.id, recipient.id),
+            ad_organisation_id=recipient.id,
+            interested_organisation_id=organisation.id,
+            started_by_id=author.id,
+        )
+        db.session.add(conversation)
+    message = _add_message(conversation, organisation, author, body)
+    _queue_emails(message, conversation, organisation, recipient, first=first)
     db.session.commit()
     notifications.dispatch()  # after the commit: a rolled-back message mails no one
     return message
@@ -318,6 +439,7 @@ def _queue_emails(
         template="contact_message",
         besides=message.author_id,
         first=first,
+        direct=conversation.is_direct,
         sender_organisation=sender.name,
         sender=sender,  # for its verification, in the e-mail
         recipient_organisation=recipient.name,

@@ -1,4 +1,5 @@
-"""Contact pages: "Visa intresse" on an ad, the inbox (/inkorg) and its conversations."""
+"""Contact pages: "Visa intresse" on an ad, "Kontakta organisationen" on an organisation's page,
+the inbox (/inkorg) and its conversations."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from marketplace.ads.models import Ad
 from marketplace.contact import services
 from marketplace.contact.forms import InterestPanel, MessageForm, interest_panel
 from marketplace.contact.models import Conversation
-from marketplace.extensions import limiter
+from marketplace.extensions import db, limiter, per_person_limit
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
 from marketplace.moderation.models import ContentKind
+from marketplace.organisations.models import Organisation
 from marketplace.submissions import submitted_once
 
 bp = Blueprint("contact", __name__)
@@ -39,6 +41,11 @@ contact_limit = limiter.shared_limit(
     methods=["POST"],
     deduct_when=lambda response: response.status_code < 400,
 )
+
+
+# On top of the shared allowance: writing to organisations one has no ad in common with is where
+# spam would come from, so new direct conversations have a smaller allowance of their own.
+direct_limit = per_person_limit("RATELIMIT_DIRECT_CONTACT", "direct-contact")
 
 
 def _conversation_or_404(conversation_id: int) -> Conversation:
@@ -96,6 +103,66 @@ def start(ad_id: int):
             flash(sent, "success")
             return see_other(url_for("contact.detail", conversation_id=message.conversation_id))
     return _render_interest(ad, panel, 422)
+
+
+# --- Kontakta organisationen -----------------------------------------------------------------
+
+
+def _contactable_or_404(organisation_id: int) -> Organisation:
+    """The organisation to write to; a hidden one is gone for this page, as for the public."""
+    organisation = db.get_or_404(Organisation, organisation_id)
+    if organisation.is_hidden:
+        abort(404)
+    return organisation
+
+
+def _render_direct(
+    recipient: Organisation, state: services.DirectState, form: MessageForm | None, status=200
+):
+    if form is None and state.organisation is not None:  # no form (no session) for visitors
+        form = MessageForm(formdata=None)
+    page = render_page(
+        "contact/direct.html", fragment="direct", recipient=recipient, state=state, form=form
+    )
+    return page, status
+
+
+@bp.get("/organisationer/<int:organisation_id>/kontakta")
+def new_direct(organisation_id: int):
+    recipient = _contactable_or_404(organisation_id)
+    return _render_direct(recipient, services.direct_state(viewer(), recipient), None)
+
+
+@bp.post("/organisationer/<int:organisation_id>/kontakta")
+@confirmed_required
+@contact_limit
+@direct_limit
+@submitted_once  # a double click creates one
+def start_direct(organisation_id: int):
+    recipient = _contactable_or_404(organisation_id)
+    form = MessageForm()
+    state = services.direct_state(viewer(), recipient)
+    if not state.allowed:  # a member of it, or of no organisation
+        return _render_direct(recipient, state, form, 403)
+    sent = _("Ditt meddelande är skickat till %(organisation)s.", organisation=recipient.name)
+    if form.is_bot:  # answer as if it worked; store and send nothing
+        flash(sent, "success")
+        return see_other(
+            url_for("organisations.detail", organisation_id=recipient.id, slug=recipient.slug)
+        )
+    if form.validate_on_submit():
+        try:
+            message = services.contact_organisation(
+                current_account(), state.organisation, recipient, form.message.data
+            )
+        except services.InvalidMessage as error:
+            form.message.errors = [str(error)]
+        except services.ContactError as error:
+            form.form_errors.append(str(error))
+        else:
+            flash(sent, "success")
+            return see_other(url_for("contact.detail", conversation_id=message.conversation_id))
+    return _render_direct(recipient, state, form, 422)
 
 
 # --- Inbox and conversations ------------------------------------------------------------------

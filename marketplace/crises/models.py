@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from marketplace.clock import utcnow
+from marketplace.clock import swedish_date, utcnow
 from marketplace.extensions import db
 
 MAX_DAYS = 90  # a declared period; longer only by extending it, with a reason
@@ -56,7 +56,7 @@ class Crisis(db.Model):
     def last_day(self) -> date:
         """The crisis's last day: its planned end, or the day it was ended."""
         if self.ended_at is not None:
-            return min(self.ends_on, self.ended_at.date())
+            return min(self.ends_on, swedish_date(self.ended_at))
         return self.ends_on
 
     def is_active(self, today: date) -> bool:

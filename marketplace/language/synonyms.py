@@ -13,7 +13,11 @@ ranks it under literal hits, matching weighs it lower (see marketplace.language)
 
 from __future__ import annotations
 
+import sys
 from functools import cache
+from pathlib import Path
+
+THESAURUS = Path(__file__).resolve().parent / "data" / "thesaurus.tsv"
 
 # Groups of near-synonyms. Keep them tight: "barn" and "ungdom" are not one group, since a
 # need for a youth club is not met by a toddlers' playgroup.
@@ -208,6 +212,25 @@ def related_index() -> dict[str, frozenset[str]]:
             for lemma in sets[0]:
                 related.setdefault(lemma, set()).update(lemmas)
     return {lemma: frozenset(others - {lemma}) for lemma, others in related.items()}
+
+
+@cache
+def thesaurus_index() -> dict[str, frozenset[str]]:
+    """lemma -> its synonyms in Viggo Kann's general thesaurus (data/thesaurus.tsv, built by
+    bench/language/build_thesaurus.py), without the curated ones (related_index): general
+    Swedish, so matching weighs it below the curated groups. Empty without the file."""
+    if not THESAURUS.exists():
+        return {}
+    curated = related_index()
+    found: dict[str, frozenset[str]] = {}
+    for line in THESAURUS.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        lemma, others = line.split("\t")
+        kept = frozenset(others.split()) - curated.get(lemma, frozenset())
+        if kept:
+            found[sys.intern(lemma)] = frozenset(map(sys.intern, kept))
+    return found
 
 
 Phrases = dict[str, list[tuple[tuple[frozenset[str], ...], object]]]

@@ -16,7 +16,11 @@ from marketplace.language import synonyms
 from marketplace.matching.terms import Terms, TermStats
 from marketplace.organisations.models import Sector
 
-WEIGHTS = {"text": 0.25, "challenges": 0.20, "geography": 0.25, "sector": 0.20, "kinds": 0.10}
+# The sector fit weighs most (0.15 each way): an ad whose organisation the other does not seek
+# is rarely the partner however alike the words; words alike say less than they seem, since
+# ads that share a setting ("föräldracafé", "nyanlända") share many words without meeting each
+# other's need. Measured on the four hard sets (README: Matching quality).
+WEIGHTS = {"text": 0.20, "challenges": 0.20, "geography": 0.20, "sector": 0.30, "kinds": 0.10}
 
 # Which kinds complement which, and how well (the relation is symmetric).
 COMPLEMENTS: dict[AdKind, dict[AdKind, float]] = {
@@ -31,6 +35,7 @@ TEXT_SCALE = 0.15  # text = 1 - exp(-cosine / TEXT_SCALE): 0.05 -> 0.28, 0.15 ->
 PART_SHARE = 0.5  # a lemma in one ad that is part of the other's compound ("hjälp", "läxhjälp")
 PARTS_SHARE = 0.25  # a part of both ads' compounds ("teater": "ungdomsteater", "teatergrupp")
 RELATED_SHARE = 0.7  # curated synonyms ("tolk", "språkstöd"): below the word itself
+THESAURUS_SHARE = 0.35  # synonyms from the general thesaurus ("laga", "reparera"): far below
 MIN_SCORE = 0.2  # weaker pairs are not shown as matches
 
 
@@ -121,6 +126,13 @@ class Scorer:
         self.kinds = {kind.value: weight for kind, weight in COMPLEMENTS[ours.kind].items()}
         self.seeking = tuple(sector.value for sector in ours.seeking)
         self.sector = ours.sector.value
+        # their lemma -> ours it is a thesaurus synonym of (the relation is symmetric)
+        self.thesaurus: dict[str, set[str]] = {}
+        if THESAURUS_SHARE:
+            index = synonyms.thesaurus_index()
+            for term in terms.exact:
+                for other in index.get(term, ()):
+                    self.thesaurus.setdefault(other, set()).add(term)
 
     def components(self, theirs: Profile, terms: Terms) -> dict[str, float]:
         """The five components (each 0..1): all that ranking needs."""
@@ -161,34 +173,110 @@ class Scorer:
         )
 
     def text_similarity(self, theirs: Terms) -> float:
-        """How much the two ads' words say the same, 0..1: a weighted cosine of their exact
-        lemmas (each weighs its idf, twice that in a title: Terms.boost), where a lemma that is part
-        of the other's compound counts PART_SHARE, one that is a part of both PARTS_SHARE, and
-        a curated synonym RELATED_SHARE (half from each side, so a pair of synonyms counts
-        once). Symmetric: the same from either side."""
+        """How much the two ads' words say the same, 0..1: a weighted cosine of their written
+        words (each word one dimension, whatever readings it has; each weighs its idf, twice
+        that in a title: Terms.boost). Two words meet when they share a lemma; a lemma in one
+        ad that is part of the other's compound counts PART_SHARE, one that is a part of both
+        PARTS_SHARE, and a curated synonym RELATED_SHARE (half from each side, so a pair of
+        synonyms counts once). A word meets the other ad once, in its strongest way.
+        Symmetric: the same from either side."""
         ours = self.terms
         if not ours.exact or not theirs.exact:
             return 0.0
-        our_boost, their_boost = ours.boost, theirs.boost
-        squared = self.stats.squared
+        stats = self.stats
+        squared, word_squared = stats.squared, stats.word_squared
+        our_word, their_word = ours.word, theirs.word
+        our_boost, their_boost = ours.word_boost, theirs.word_boost
+        dot = 0.0
+        same = ours.exact & theirs.exact
+        our_alternatives, their_alternatives = ours.alternatives, theirs.alternatives
+        if our_alternatives or their_alternatives:  # a few words of some ads
+            ambiguous = {
+                term for term in same if term in our_alternatives or term in their_alternatives
+            }
+            plain = same - ambiguous
+        else:
+            ambiguous, plain = set(), same
+        # a word with one reading is its lemma on both sides
+        our_term_boost, their_term_boost = ours.boost, theirs.boost
+        dot += sum(squared[term] * our_term_boost(term) * their_term_boost(term) for term in plain)
+        used_ours: set = set(plain)
+        used_theirs: set = set(plain)
+        if ambiguous:
+            pairs = {(our_word(term), their_word(term)) for term in ambiguous}
+            for mine, other in sorted(
+                pairs, key=lambda pair: -word_squared(pair[0]) * word_squared(pair[1])
+            ):
+                if mine in used_ours or other in used_theirs:
+                    continue
+                used_ours.add(mine)
+                used_theirs.add(other)
+                dot += (
+                    math.sqrt(word_squared(mine) * word_squared(other))
+                    * our_boost(mine)
+                    * their_boost(other)
+                )
 
-        def weigh(found: frozenset[str]) -> float:
-            return sum(squared[term] * our_boost(term) * their_boost(term) for term in found)
+        def once(found, word_of, used: set, boost_here, boost_there) -> float:
+            """Each word of one side (word_of) once, by its strongest lemma among `found`."""
+            best: dict = {}
+            for term in found:
+                word = word_of(term)
+                if word in used:
+                    continue
+                weight = squared[term] * boost_here(word) * boost_there(term)
+                if weight > best.get(word, 0.0):
+                    best[word] = weight
+            used.update(best)
+            return sum(best.values())
 
-        dot = weigh(ours.exact & theirs.exact)
-        dot += PART_SHARE * (weigh(ours.exact & theirs.parts) + weigh(ours.parts & theirs.exact))
-        dot += PARTS_SHARE * weigh(ours.parts & theirs.parts)
-        dot += (RELATED_SHARE / 2) * (
-            weigh(ours.exact & theirs.related) + weigh(ours.related & theirs.exact)
+        dot += PART_SHARE * (
+            once(ours.exact & theirs.parts, our_word, used_ours, our_boost, theirs.boost)
+            + once(ours.parts & theirs.exact, their_word, used_theirs, their_boost, ours.boost)
         )
+        found = ours.parts & theirs.parts
+        if found:
+            dot += PARTS_SHARE * sum(
+                squared[term] * ours.boost(term) * theirs.boost(term) for term in found
+            )
+        dot += (RELATED_SHARE / 2) * (
+            once(ours.exact & theirs.related, our_word, used_ours, our_boost, theirs.boost)
+            + once(ours.related & theirs.exact, their_word, used_theirs, their_boost, ours.boost)
+        )
+        if self.thesaurus:
+            dot += THESAURUS_SHARE * self._thesaurus(theirs, used_ours, used_theirs)
         if dot == 0:
             return 0.0
-        return min(1.0, dot / (ours.norm(self.stats) * theirs.norm(self.stats)))
+        return min(1.0, dot / (ours.norm(stats) * theirs.norm(stats)))
+
+    def _thesaurus(self, theirs: Terms, used_ours: set, used_theirs: set) -> float:
+        """The weighted thesaurus pairs of two ads' words not met otherwise, each word once."""
+        ours, squared = self.terms, self.stats.squared
+        pairs = []
+        for term in theirs.exact & self.thesaurus.keys():
+            other = theirs.word(term)
+            if other in used_theirs:
+                continue
+            for mine_term in self.thesaurus[term]:
+                mine = ours.word(mine_term)
+                if mine not in used_ours:
+                    weight = math.sqrt(squared[term] * squared[mine_term])
+                    pairs.append(
+                        (weight * ours.word_boost(mine) * theirs.word_boost(other), mine, other)
+                    )
+        total = 0.0
+        for weight, mine, other in sorted(pairs, key=lambda pair: -pair[0]):
+            if mine not in used_ours and other not in used_theirs:
+                used_ours.add(mine)
+                used_theirs.add(other)
+                total += weight
+        return total
 
     def connections(self, theirs: Terms) -> list[tuple[str, str, str]]:
         """What connects the two ads' words, strongest first, as (kind, our lemma, their
         lemma): "same" (both write it), "part" (one writes it, the other has it in a compound),
-        "related" (curated synonyms). For the reasons: only worked out for shown matches."""
+        "related" (curated synonyms, then the thesaurus's). For the reasons: only worked out
+        for shown matches."""
         ours, squared = self.terms, self.stats.squared
         found: list[tuple[float, str, str, str]] = []
         for term in ours.exact & theirs.exact:
@@ -217,6 +305,15 @@ class Scorer:
                 weight = RELATED_SHARE * (squared[term] + squared[other]) / 2
                 found.append((weight, "related", other, term))
                 break
+        if self.thesaurus:
+            for their_term in sorted(theirs.exact & self.thesaurus.keys()):
+                if their_term in said:
+                    continue
+                for term in sorted(self.thesaurus[their_term] - ours_said):
+                    said.add(their_term)
+                    weight = THESAURUS_SHARE * (squared[term] + squared[their_term]) / 2
+                    found.append((weight, "related", term, their_term))
+                    break
         found.sort(key=lambda item: (-item[0], item[1], item[2]))
         return [(kind, our, their) for _weight, kind, our, their in found]
 

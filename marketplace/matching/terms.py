@@ -10,7 +10,9 @@ body and organisation name, the same analysis the search uses, worked out here f
 
 without Swedish function words, everyday verbs and place names (geography has a component of
 its own), which never connect two ads. scoring.py weighs a word both ads write above one that
-is part of the other's compound, above a synonym.
+is part of the other's compound, above a synonym. A written word that can be read more than
+one way ("tolkar": tolk or tolka) gives all its readings to `exact`, and `alternatives` ties
+them together, so that scoring counts the word once (with the mean weight of its readings).
 
 - `terms_of(...)`: an ad's Terms, kept per ad version (its id and a hash of its texts), so an
   edited ad is analysed again and an unchanged one once per process;
@@ -153,6 +155,7 @@ def _content(term: str, stop: frozenset[str]) -> bool:
 
 
 _NOTHING: frozenset[str] = frozenset()
+_NO_ALTERNATIVES: dict[str, frozenset[str]] = {}
 
 
 def _terms_of_words(tokens: set[str]) -> tuple[set[str], set[str], set[str]]:
@@ -186,11 +189,30 @@ def word_terms(word: str) -> WordTerms:
     return exact or _NOTHING, parts or _NOTHING, frozenset(related) or _NOTHING
 
 
-class Terms:
-    """An ad's content lemmas in three groups (see the module's docstring), and those of them
-    that its title says (`title`: a title says what an ad is about, so its words weigh more)."""
+def _alternatives(readings: Iterable[frozenset[str]]) -> dict[str, frozenset[str]]:
+    """lemma -> all the lemmas it is one reading of, for the lemmas of words that can be read
+    more than one way ("tolkar": tolk or tolka), joined when two words share a reading (the
+    ad's "tolk" and "tolkar" are one word). Unambiguous lemmas are left out."""
+    merged: dict[str, frozenset[str]] = {}
+    for lemmas in readings:
+        if len(lemmas) < 2 and not any(lemma in merged for lemma in lemmas):
+            continue
+        group = set(lemmas)
+        for lemma in lemmas:
+            group |= merged.get(lemma, frozenset())
+        joined = frozenset(group)
+        for lemma in joined:
+            merged[lemma] = joined
+    return merged
 
-    __slots__ = ("_norm", "_norm_of", "exact", "parts", "related", "title")
+
+class Terms:
+    """An ad's content lemmas in three groups (see the module's docstring), those of them that
+    its title says (`title`: a title says what an ad is about, so its words weigh more), and
+    the readings of its ambiguous words (`alternatives`: lemma -> the lemmas one written word
+    can be; scoring counts such a word once, not once per reading)."""
+
+    __slots__ = ("_norm", "_norm_of", "alternatives", "exact", "parts", "related", "title")
 
     def __init__(
         self,
@@ -198,14 +220,32 @@ class Terms:
         parts: frozenset[str],
         related: frozenset[str],
         title: frozenset[str] = frozenset(),
+        alternatives: dict[str, frozenset[str]] | None = None,
     ) -> None:
         self.exact, self.parts, self.related, self.title = exact, parts, related, title
+        self.alternatives = alternatives or _NO_ALTERNATIVES
         self._norm = 0.0
         self._norm_of: TermStats | None = None
 
     def boost(self, term: str) -> float:
         """How much more a lemma weighs for where the ad says it: TITLE_WEIGHT in the title."""
         return TITLE_WEIGHT if term in self.title else 1.0
+
+    def word(self, term: str) -> str | frozenset[str]:
+        """The written word an exact lemma stands for: the lemma itself, or all the readings
+        of an ambiguous word (a frozenset)."""
+        return self.alternatives.get(term, term)
+
+    def word_boost(self, word: str | frozenset[str]) -> float:
+        """`boost` of a word (Terms.word): TITLE_WEIGHT if the title has any of its readings."""
+        if isinstance(word, str):
+            return self.boost(word)
+        return TITLE_WEIGHT if word & self.title else 1.0
+
+    def words(self) -> set[str | frozenset[str]]:
+        """The ad's written words as Terms.word gives them (each once)."""
+        alternatives = self.alternatives
+        return {alternatives.get(term, term) for term in self.exact}
 
     @classmethod
     def of(cls, title: str | None, *texts: str | None) -> Terms:
@@ -215,6 +255,7 @@ class Terms:
         for text in texts:
             if text:
                 tokens.update(words(text))
+        readings = [word_terms(token)[0] for token in tokens]
         exact, parts, related = _terms_of_words(tokens)
         parts -= exact
         lemmas = exact | parts
@@ -223,7 +264,13 @@ class Terms:
             related.update(term for term in group if _content(term, stop))  # "psykisk ohälsa"
         related -= lemmas
         in_title = set().union(*_terms_of_words(title_tokens)) if title_tokens else ()
-        return cls(frozenset(exact), frozenset(parts), frozenset(related), frozenset(in_title))
+        return cls(
+            frozenset(exact),
+            frozenset(parts),
+            frozenset(related),
+            frozenset(in_title),
+            _alternatives(readings),
+        )
 
     @property
     def terms(self) -> frozenset[str]:
@@ -231,12 +278,12 @@ class Terms:
         return self.exact
 
     def norm(self, stats: TermStats) -> float:
-        """Length of the ad's weighted vector of exact lemmas under this table (idf times
-        `boost`)."""
+        """Length of the ad's weighted vector of written words under this table (one dimension
+        per word, its weight TermStats.word_squared times `boost`)."""
         if self._norm_of is not stats:
-            squared = stats.squared
-            boost = self.boost
-            self._norm = math.sqrt(sum(squared[term] * boost(term) ** 2 for term in self.exact))
+            squared = stats.word_squared
+            boost = self.word_boost
+            self._norm = math.sqrt(sum(squared(word) * boost(word) ** 2 for word in self.words()))
             self._norm_of = stats
         return self._norm
 
@@ -306,9 +353,19 @@ class TermStats:
             )
         )
         self.squared = _Weights(lambda term: self.weights[term] ** 2)
+        self._word_squared = _Weights(
+            lambda word: sum(self.squared[term] for term in word) / len(word)
+        )
 
     def idf(self, term: str) -> float:
         return self.weights[term]
+
+    def word_squared(self, word: str | frozenset[str]) -> float:
+        """The squared weight of a written word (Terms.word): its lemma's, or for a word with
+        several readings their mean (which reading the ad means is not known)."""
+        if isinstance(word, str):
+            return self.squared[word]
+        return self._word_squared[word]
 
 
 _STATS: dict[str, TermStats] = {}

@@ -77,6 +77,9 @@ class Organisation(db.Model):
     # ads for the public; the reason is shown to its members.
     hidden_at: so.Mapped[datetime | None] = so.mapped_column(index=True)
     hidden_reason: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # The content hash of its uploaded logo (marketplace/images), NULL while it shows its
+    # monogram; a column of its own so cards and lists draw the logo without another query.
+    logo_hash: so.Mapped[str | None] = so.mapped_column(sa.String(32))
 
     memberships: so.Mapped[list[Membership]] = so.relationship(
         back_populates="organisation", cascade="all, delete-orphan"

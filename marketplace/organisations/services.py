@@ -261,6 +261,25 @@ def add_official_domain(actor: User, body_code: str, domain: str) -> PublicBodyD
     return row
 
 
+def remove_official_domain(actor: User, domain_id: int) -> PublicBodyDomain | None:
+    """A site administrator removes a domain an administrator added (the shipped list stays).
+
+    Organisations verified through it keep their verification: it was right when it was given.
+    Returns the removed row, or None when it was gone already (a double click, or another
+    administrator was first).
+
+    :raise NotAllowed: the actor is not a site administrator.
+    """
+    if not actor.is_site_admin:
+        raise NotAllowed(_("Bara Samverkanstorgets administratörer kan ta bort domäner."))
+    row = db.session.get(PublicBodyDomain, domain_id)
+    if row is None:
+        return None
+    db.session.delete(row)
+    db.session.commit()
+    return row
+
+
 def added_official_domains() -> list[PublicBodyDomain]:
     """The domains site administrators added, newest first."""
     return list(

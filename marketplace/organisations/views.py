@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from marketplace.accounts.decorators import confirmed_required, site_admin_required, viewer
 from marketplace.ads.services import organisation_ads
 from marketplace.agreements import services as agreements
+from marketplace.contact import services as contact
 from marketplace.extensions import db, per_person_limit
 from marketplace.htmx import is_partial_request, render_page, see_other
 from marketplace.moderation import services as moderation
@@ -153,6 +154,7 @@ def detail(organisation_id: int, slug: str):
         ended_ads=ended_ads,
         appeal=moderation.appeal_offer(viewer(), ContentKind.ORGANISATION, organisation),
         signed={organisation.id: agreements.confirmed_counties(organisation.id)},
+        direct=contact.direct_state(viewer(), organisation),  # "Kontakta organisationen"
         join_problem=trust.join_problem(viewer(), organisation),
         join_pending=(
             current_user.is_authenticated
@@ -527,6 +529,17 @@ def add_official_domain():
             flash(_("Domänen %(domain)s är tillagd.", domain=form.domain.data.lower()), "success")
             return see_other(url_for("organisations.review_queue"))
     return _review_page(DecisionForm(formdata=None), None, form), 422
+
+
+@bp.post("/granskning/domaner/<int:domain_id>/ta-bort")
+@site_admin_required
+def remove_official_domain(domain_id: int):
+    removed = services.remove_official_domain(current_user, domain_id)
+    if removed is None:
+        flash(_("Domänen var redan borttagen."), "info")
+    else:
+        flash(_("Domänen %(domain)s är borttagen.", domain=removed.domain), "success")
+    return see_other(url_for("organisations.review_queue"))
 
 
 @bp.post("/granskning/<int:application_id>")

@@ -464,6 +464,10 @@ def record_outcome(
             _("Båda parter behöver godkänna den senaste versionen innan resultatet registreras.")
         )
     ad = conversation.ad
+    if conversation.is_direct:
+        raise OutcomeRefused(
+            _("Konversationen gäller ingen annons, så det finns inget resultat att registrera.")
+        )
     if ad is None:
         raise OutcomeRefused(_("Annonsen är borttagen, så resultatet kan inte registreras."))
     if user.id not in _member_ids(conversation.ad_organisation_id):
@@ -517,7 +521,8 @@ def _tell_other_party(
         sender_organisation=sender.name,
         recipient_organisation=recipient.name,
         author_name=author.name,
-        title=conversation.title,
+        title=conversation.title or "",
+        direct=conversation.is_direct,  # no ad to name: the e-mail says "er direktkontakt"
         agreement_url=external_url("partnerships.detail", conversation_id=conversation.id),
     )
 

@@ -324,6 +324,7 @@ def export_user_data(user: User) -> dict:
         "conversations": [
             {
                 "id": conversation.id,
+                "kind": conversation.kind.value,  # "ad", or "direct" (no ad, ad_title null)
                 "ad_title": conversation.title,
                 "ad_id": conversation.ad_id,
                 "organisations": [

@@ -133,6 +133,33 @@ def test_interest_and_a_reply_double_clicked_are_sent_once(app, outbox):
     assert len(sent) == len(set(sent))  # nobody mailed twice about one message
 
 
+def test_two_organisations_writing_to_each_other_at_once_get_one_direct_thread(app, outbox):
+    """Each request finds no thread and inserts one: the unique pair key lets one through, and
+    the other joins it. Two clicks by each side as well: one message per person."""
+    from marketplace.contact.models import Conversation, Message
+    from tests.test_contact_direct import ANSWER, TEXT, pair
+
+    p = pair()
+    writers = [
+        (log_in(app.test_client(), who), f"/organisationer/{to.id}/kontakta", text)
+        for who, to, text in (
+            (p.writer, p.recipient, TEXT),
+            (p.writer, p.recipient, TEXT),
+            (p.coordinator, p.sender, ANSWER),
+            (p.coordinator, p.sender, ANSWER),
+        )
+    ]
+
+    def write(number: int) -> int:
+        client, path, text = writers[number]
+        return client.post(path, data={"message": text}).status_code
+
+    statuses = at_once(4, write)
+    assert statuses == [303] * 4, statuses
+    assert _count(sa.select(Conversation)) == 1
+    assert _count(sa.select(Message)) == 2
+
+
 def test_a_saved_search_double_clicked_is_saved_once(app):
     from marketplace.alerts.models import SavedSearch
     from tests.test_alerts_views import form_data

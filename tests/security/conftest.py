@@ -27,6 +27,7 @@ from marketplace.organisations.models import (
     LegalForm,
     Membership,
     Organisation,
+    PublicBodyDomain,
     Role,
     VerificationApplication,
 )
@@ -92,13 +93,15 @@ class World:
     # `domain_proof_token`; `join_request` is a stranger's pending request to join org;
     # `rejected_application` is org's application that admin rejected (org may appeal it);
     # `pending_application` is third_org's (county 08), waiting for review; `verified_org` was
-    # verified by review (a site administrator may revoke it).
+    # verified by review (a site administrator may revoke it); `added_domain` is an official
+    # e-mail domain a site administrator added (and may remove).
     domain_member: User | None = None
     domain_proof_token: str = ""
     join_request: JoinRequest | None = None
     rejected_application: VerificationApplication | None = None
     pending_application: VerificationApplication | None = None
     verified_org: Organisation | None = None
+    added_domain: PublicBodyDomain | None = None
 
 
 def _build_world() -> World:
@@ -221,6 +224,9 @@ def _trust(world: World) -> None:
     )
     world.verified_org = factories.organisation(
         name="Verifierade Vänner", verified_at=utcnow(), verified_via="review"
+    )
+    world.added_domain = organisation_services.add_official_domain(
+        world.admin, "kommun-0860", "hultsfred.se"
     )
 
 

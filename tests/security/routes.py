@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from marketplace.clock import today
 from tests import factories
+from tests.images import ReusableUpload, picture
 from tests.security.conftest import MESSAGE, World
 
 # Who may use an endpoint.
@@ -73,6 +74,18 @@ def _ad(w: World) -> dict:
 
 def _org(w: World) -> dict:
     return {"organisation_id": w.org.id}
+
+
+def _logo_hash(w: World) -> str:
+    """org's logo (uploaded now if it has none), for the routes that need one."""
+    from marketplace.images import logos
+
+    return w.org.logo_hash or logos.set_logo(w.org, w.owner, picture())
+
+
+def _org_with_logo(w: World) -> dict:
+    _logo_hash(w)
+    return _org(w)
 
 
 def _colleague(w: World) -> dict:
@@ -355,6 +368,12 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"body": "kommun-0861", "domain": "monsteras.se"},
         actor="admin",
     ),
+    "organisations.remove_official_domain": route(
+        SITE_ADMIN,
+        "POST",
+        values=lambda w: {"domain_id": w.added_domain.id},
+        actor="admin",
+    ),
     "organisations.join": route(
         LOGIN,
         "GET POST",
@@ -394,6 +413,16 @@ ROUTES: dict[str, Route] = {
         data=lambda w: {"message": MESSAGE},
         actor="outsider",
         note="Any confirmed member of another organisation may show interest in an open ad.",
+    ),
+    "contact.new_direct": route(PUBLIC, values=_org),
+    "contact.start_direct": route(
+        LOGIN,
+        "POST",
+        values=_org,
+        data=lambda w: {"message": MESSAGE},
+        actor="outsider",
+        note="Any confirmed member of another organisation may write to an organisation; its own "
+        "members are refused (403).",
     ),
     "contact.index": route(LOGIN),
     "contact.detail": route(
@@ -651,6 +680,16 @@ ROUTES: dict[str, Route] = {
         LOGIN, "GET POST", data=lambda w: {"password": factories.PASSWORD}, actor="invitee"
     ),
     # --- development only
+    # Logos (marketplace/images): administrators upload and remove; the images are public.
+    "images.edit_logo": route(
+        OWNER, "GET POST", values=_org, data=lambda w: {"logo": ReusableUpload(picture())}
+    ),
+    "images.remove_logo": route(OWNER, "POST", values=_org_with_logo),
+    "images.logo": route(
+        PUBLIC, values=lambda w: {"content_hash": _logo_hash(w), "size": 48, "fmt": "webp"}
+    ),
+    "images.ad_share_image": route(PUBLIC, values=_ad),
+    "images.organisation_share_image": route(PUBLIC, values=_org),
     "dev_mail.index": route(DEV_ONLY),
     "dev_mail.detail": route(DEV_ONLY, values=lambda w: {"name": "nothing"}),
 }
