@@ -89,11 +89,21 @@ def pytest_collection_modifyitems(config, items) -> None:
         items[:] = [item for group in groups for item in group]
 
 
-# Tests that share something built once per process run on one xdist worker, in one go: the
-# browser tests (a live server, a Chromium and the seeded site) and the loaded demo. pytest-xdist
-# 3.8 groups `xdist_group` tests by a suffix it adds to their node ids, which pytest 9.2 no
-# longer lets it set, so `--dist loadgroup` groups by these paths instead.
-ONE_WORKER = {"tests/browser/": "browser", "tests/test_demo.py": "demo"}
+# Tests that share something built once per process run on one xdist worker, in one go: each
+# browser module (a live server, a Chromium and the seeded site, built once per worker that runs
+# browser tests, so that both workers share the browser tests), the three page sweeps together
+# (the axe run keeps each page's HTML for the CSP and vnu checks: tests/browser/site.py) and the
+# loaded demo. xdist's reordering by size starts these groups first, and the many one-test units
+# fill both workers to the end. pytest-xdist 3.8 groups `xdist_group` tests by a suffix it adds
+# to their node ids, which pytest 9.2 no longer lets it set, so `--dist loadgroup` groups by
+# these paths instead.
+ONE_WORKER = {
+    "tests/test_demo.py": "demo",
+    "tests/browser/test_accessibility.py": "page sweeps",
+    "tests/browser/test_content_security_policy.py": "page sweeps",
+    "tests/browser/test_html_validity.py": "page sweeps",
+}
+MODULE_PER_WORKER = ("tests/browser/",)
 
 
 def pytest_xdist_make_scheduler(config, log):
@@ -106,6 +116,8 @@ def pytest_xdist_make_scheduler(config, log):
             for path, group in ONE_WORKER.items():
                 if nodeid.startswith(path):
                     return group
+            if nodeid.startswith(MODULE_PER_WORKER):
+                return nodeid.split("::", 1)[0]
             return super()._split_scope(nodeid)
 
         def _assign_work_unit(self, node) -> None:
@@ -238,7 +250,7 @@ class TestApps:
         huey.immediate = bool(app.config["HUEY_IMMEDIATE"])
         cache.clear()
         self.databases.empty()
-        search_engine.reset_all()  # the index follows the emptied database
+        search_engine.get().reset()  # this app's index follows its emptied database
 
     def give_back(self, built: _BuiltApp, *, keep: bool) -> None:
         if built.restore() and keep and built.key not in self._idle:

@@ -170,3 +170,44 @@ def rebuild_schema() -> None:
         connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
     db.create_all()
     db.session.remove()
+
+
+# --- a database built once, copied into each test (SQLite) -----------------------------------
+
+
+def is_empty() -> bool:
+    """Whether no table of the current app's database has a row (as `EmptyDatabases` left it)."""
+    from marketplace.extensions import db
+
+    engine = db.engine
+    checks = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {_quote(engine, table.name)})"
+        for table in db.metadata.sorted_tables
+    )
+    return not db.session.scalar(sa.text(f"SELECT {checks}"))
+
+
+def copy_sqlite() -> sqlite3.Connection:
+    """A copy of the current app's SQLite database, in memory (the backup API copies pages)."""
+    from marketplace.extensions import db
+
+    db.session.commit()
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    raw = db.engine.raw_connection()
+    try:
+        raw.driver_connection.backup(copy)
+    finally:
+        raw.close()
+    return copy
+
+
+def restore_sqlite(copy: sqlite3.Connection) -> None:
+    """Make the current app's SQLite database what `copy_sqlite` copied."""
+    from marketplace.extensions import db
+
+    db.session.remove()
+    raw = db.engine.raw_connection()
+    try:
+        copy.backup(raw.driver_connection)
+    finally:
+        raw.close()

@@ -241,3 +241,21 @@ def test_a_password_exactly_at_the_length_limits(app):
         assert password_problem("vk7#Rq2!z") is not None
         assert password_problem("vk7#Rq2!zL" * 25 + "abcdef") is None  # 256
         assert password_problem("vk7#Rq2!zL" * 25 + "abcdefg") is not None
+
+
+# --- hashing cost ------------------------------------------------------------------------------
+
+
+def test_the_site_hashes_with_argon2id_at_full_cost_whatever_the_tests_use():
+    """The tests swap in the cheapest Argon2 parameters (tests/conftest.py) to stay fast; the
+    site itself keeps at least OWASP's minimum for Argon2id (19 MiB, 2 passes)."""
+    from argon2 import Type, extract_parameters
+
+    from marketplace.accounts.passwords import PRODUCTION_HASHER
+
+    parameters = extract_parameters(PRODUCTION_HASHER.hash("rödbetor-och-fika-2026"))
+
+    assert parameters.type is Type.ID
+    assert parameters.memory_cost >= 19 * 1024
+    assert parameters.time_cost >= 2
+    assert parameters.memory_cost * parameters.time_cost >= 64 * 1024 * 3  # no weaker than today

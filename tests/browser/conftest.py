@@ -1,9 +1,13 @@
-"""Real-browser fixtures: one live server and one headless Chromium for the whole run.
+"""Real-browser fixtures: live servers and one headless Chromium per process, for the run.
 
-The live server is the real app on 127.0.0.1 (CSRF on, real SMTP to the `smtp_server`
-fixture) with its own database: an SQLite file under a temporary directory, or, when
-DATABASE_URL is set, a PostgreSQL database of its own (`<worker's database>_browser`), so the
-live server never shares tables with the per-test databases of the rest of the suite.
+A live server is the real app on 127.0.0.1 (CSRF on, real SMTP to the `smtp_server` fixture)
+with its own database and search index: an SQLite file under a temporary directory, or, when
+DATABASE_URL is set, a PostgreSQL database of its own (`<worker's database>_browser`), so a
+live server never shares tables with the per-test databases of the rest of the suite. The
+seeded site (`live_server`, `site_data`) and the tests that start from empty tables
+(`clean_database`, on `scratch_server`) each have one, so the site is seeded once per process.
+Under xdist each browser module is a unit of work of its own (tests/conftest.py): both workers
+run browser tests, each with its own Chromium and live servers.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from marketplace import create_app
 from marketplace.config import ROOT, TestConfig
-from marketplace.extensions import db
+from marketplace.extensions import db, huey, limiter
 from marketplace.search import engine as search_engine
 from tests.conftest import reset_database
 from tests.databases import own_database_url
@@ -120,30 +124,31 @@ class LiveServer:
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(table.delete())
             db.session.commit()
-            search_engine.reset_all()  # the index follows the emptied tables
+            search_engine.get().reset()  # its index follows the emptied tables
         self.generation += 1
 
 
-def _browser_database_url(tmp_dir: Path) -> str:
-    """The live server's own database: never the one the rest of the suite empties per test.
+def _browser_database_url(tmp_dir: Path, name: str) -> str:
+    """A live server's own database: never the one the rest of the suite empties per test.
 
     DATABASE_URL already names this xdist worker's database (tests/databases.py)."""
-    return own_database_url("browser") or f"sqlite:///{tmp_dir / 'browser.db'}"
+    return own_database_url(name) or f"sqlite:///{tmp_dir / f'{name}.db'}"
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
-    """The real app, served by werkzeug from a background thread for the whole test run."""
-    tmp_dir = tmp_path_factory.mktemp("live-server")
+@contextmanager
+def _serve(tmp_path_factory, smtp_server, name: str) -> Iterator[LiveServer]:
+    """The real app, served by werkzeug from a background thread, with a database of its own."""
+    tmp_dir = tmp_path_factory.mktemp(f"live-server-{name}")
     app = create_app(
         TestConfig,
-        SQLALCHEMY_DATABASE_URI=_browser_database_url(tmp_dir),
+        SQLALCHEMY_DATABASE_URI=_browser_database_url(tmp_dir, name),
         WTF_CSRF_ENABLED=True,  # a real browser carries real tokens
         MAIL_BACKEND="smtp",
         MAIL_SERVER=smtp_server.hostname,
         MAIL_PORT=smtp_server.port,
         RATELIMIT_ENABLED=False,
         MAIL_FILE_DIR=str(tmp_dir / "mail"),
+        SEARCH_INDEX_DIR=str(tmp_dir / "search-index"),  # not the other live server's index
     )
     with app.app_context():
         reset_database()  # the schema the models (and search) need, built from scratch
@@ -159,7 +164,7 @@ def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
         live.errors.append(exception)
 
     got_request_exception.connect(record, app)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"live-{name}", daemon=True)
     thread.start()
     try:
         yield live
@@ -174,23 +179,47 @@ def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
             db.engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
+    """The live server for the whole run: the seeded site (`site_data`) and the tests that only
+    add to it."""
+    with _serve(tmp_path_factory, smtp_server, "browser") as live:
+        yield live
+
+
+@pytest.fixture(scope="session")
+def scratch_server(tmp_path_factory, smtp_server) -> Iterator[LiveServer]:
+    """A second live server for the tests that start from empty tables (`clean_database`), so
+    that emptying them never costs the seeded site a new seeding (seconds of CPU each time)."""
+    with _serve(tmp_path_factory, smtp_server, "browser_scratch") as live:
+        yield live
+
+
 @pytest.fixture(autouse=True)
 def no_server_errors(request):
-    """Any exception inside the live server fails the test that caused it, with its traceback."""
-    if "live_server" not in request.fixturenames:
-        yield
-        return
-    live: LiveServer = request.getfixturevalue("live_server")
-    live.errors.clear()
+    """Any exception inside a live server fails the test that caused it, with its traceback.
+
+    The live servers share the process with the other tests' apps (xdist runs browser modules
+    between them): the one Limiter and Huey's immediate mode get the live servers' settings."""
+    servers: list[LiveServer] = []
+    if "live_server" in request.fixturenames:
+        servers.append(request.getfixturevalue("live_server"))
+    if "clean_database" in request.fixturenames:
+        servers.append(request.getfixturevalue("scratch_server"))
+    for live in servers:
+        limiter.init_app(live.app)
+        huey.immediate = bool(live.app.config["HUEY_IMMEDIATE"])
+        live.errors.clear()
     yield
-    live.raise_errors()
+    for live in servers:
+        live.raise_errors()
 
 
 @pytest.fixture
-def clean_database(live_server) -> LiveServer:
-    """Start a test from empty tables (the schema stays)."""
-    live_server.reset_database()
-    return live_server
+def clean_database(scratch_server) -> LiveServer:
+    """A live server whose tables are empty at the start of the test (the schema stays)."""
+    scratch_server.reset_database()
+    return scratch_server
 
 
 @pytest.fixture(scope="session")

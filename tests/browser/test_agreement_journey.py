@@ -18,6 +18,12 @@ DISPUTES = "Vi löser oenighet i styrgruppen."
 
 
 @pytest.fixture
+def live_server(clean_database):
+    """The pages are those of the live server whose emptied tables `agreement` filled."""
+    return clean_database
+
+
+@pytest.fixture
 def agreement(clean_database):
     """A region's ad, a language café's conversation about it; answers (url, region, café)."""
     live = clean_database
