@@ -421,3 +421,23 @@ def test_hidden_ads_and_organisations_have_no_share_image(app):
     assert visitor.get(f"/delningsbild/annons/{other.id}.png").status_code == 404
     hidden = f"/delningsbild/organisation/{other.organisation_id}.png"
     assert visitor.get(hidden).status_code == 404
+
+
+def test_the_new_match_email_shows_the_publishing_organisations_logo(app, outbox):
+    from tests.test_matching_notifications import HOMEWORK_NEED, publish_offer
+
+    kommun = factories.municipality(slug="kalmar-kommun")
+    factories.member(org=kommun, email="sv@example.com")
+    factories.ad(org=kommun, **HOMEWORK_NEED)
+    sprakbron = factories.organisation(name="Språkbron", slug="sprakbron")
+    admin = factories.member(org=sprakbron)
+    logos.set_logo(sprakbron, admin, picture())
+
+    publish_offer(refreshed(sprakbron))
+
+    mail = next(m for m in outbox if m["To"] == "sv@example.com")
+    html = mail.get_body(("html",)).get_content()
+    image = re.search(r"<img [^>]*>", html)
+    assert image, "no logo in the match e-mail"
+    assert f'src="http://localhost/logo/{refreshed(sprakbron).logo_hash}-96.png"' in image.group(0)
+    assert 'alt="Logotyp för Språkbron"' in image.group(0)
