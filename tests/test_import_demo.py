@@ -79,6 +79,11 @@ def test_the_history_names_only_ads_organisations_and_forms_that_exist():
 
     assert len(people) == len(set(people)) and set(people) <= organisations
     for thread in history["conversations"]:
+        if "to" in thread:  # direct, from the organisation's page: no ad
+            assert "ad" not in thread and thread["to"] in organisations
+            assert thread["interested"] in people and thread["interested"] != thread["to"]
+            assert {message["by"] for message in thread["messages"]} <= {"to", "interested"}
+            continue
         assert thread["ad"] in ads and thread["interested"] in people
         assert thread["interested"] != ads[thread["ad"]]
         assert {message["by"] for message in thread["messages"]} <= {"ad", "interested"}
