@@ -35,7 +35,6 @@ from marketplace.clock import today as swedish_today
 from marketplace.clock import utcnow
 from marketplace.contact import services as contact
 from marketplace.extensions import db
-from marketplace.images import logos
 from marketplace.insights.labels import form_label
 from marketplace.moderation import labels as moderation_labels
 from marketplace.moderation import services as moderation
@@ -203,7 +202,7 @@ def init_app(app: Flask) -> None:
         ad_url=urls.ad_url,
         ad_cards=ad_cards,  # cached cards for result lists
         external_url=urls.external_url,
-        organisation_logo_url=logos.logo_url,  # None without a logo: the monogram is drawn
+        organisation_logo_url=urls.logo_url,  # None without a logo: the monogram is drawn
         report_url=moderation_labels.report_url,
         # reference data and language
         counties=reference.counties,

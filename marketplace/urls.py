@@ -33,3 +33,19 @@ def ad_url(ad: Ad, external: bool = False) -> str:
     if external:
         return external_url("ads.detail", ad_id=ad.id, slug=ad.slug)
     return url_for("ads.detail", ad_id=ad.id, slug=ad.slug)
+
+
+def logo_url(organisation, size: int, *, external: bool = False, fmt: str = "webp") -> str | None:
+    """The address of the organisation's logo at `size` (one of images.logos.SIZES), or None
+    without one.
+
+    `external` (e-mails, og:image) gives an absolute address on BASE_URL; `fmt="png"` a PNG
+    for e-mail programs that do not show WebP (Outlook on Windows).
+    """
+    content_hash = getattr(organisation, "logo_hash", None)
+    if not content_hash:
+        return None
+    values = {"content_hash": content_hash, "size": size, "fmt": fmt}
+    if external:
+        return external_url("images.logo", **values)
+    return url_for("images.logo", **values)

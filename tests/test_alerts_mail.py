@@ -97,6 +97,23 @@ def test_an_immediate_alert_arrives_with_the_ad_the_reason_and_unsubscribe_heade
     assert unsubscribe_path(message) in text
 
 
+def test_the_alert_shows_the_logo_of_an_organisation_that_has_one(app, outbox):
+    from marketplace.images import logos
+    from tests.images import picture
+
+    save(factories.user(email="anna@example.com"), text="läxhjälp")
+    with_logo = factories.organisation(name="Kalmar Läxhjälpsförening")
+    logos.set_logo(with_logo, factories.member(org=with_logo), picture())
+    publish(with_logo)
+    publish(factories.organisation(name="Norrlidens Läxhjälp"))
+
+    images = re.findall(r"<img [^>]*>", "".join(html(message) for message in outbox))
+    db.session.refresh(with_logo)
+    assert len(images) == 1, "only the organisation with a logo shows one"
+    assert f'src="http://localhost/logo/{with_logo.logo_hash}-96.png"' in images[0]
+    assert 'alt="Logotyp för Kalmar Läxhjälpsförening"' in images[0]
+
+
 def test_an_ad_the_search_would_not_find_sends_nothing(app, outbox):
     save(text="läxhjälp", county="08")
     publish(county_code="01")  # Stockholms län

@@ -57,7 +57,7 @@ from marketplace.organisations.models import Sector
 from marketplace.search import engine as search_engine
 from marketplace.search import services as search
 from marketplace.search import text as search_text
-from marketplace.urls import ad_url, external_url
+from marketplace.urls import ad_url, external_url, logo_url
 
 MAX_SAVED_SEARCHES = 50  # per user: plenty for real use, a cap on abuse
 NAME_MAX_LENGTH = 120
@@ -364,6 +364,7 @@ def _ad_item(ad: Ad, locale: str, cache: dict) -> dict:
             "title": ad.title,
             "organisation": ad.organisation.name,
             "trust": trust_line(ad.organisation),  # "Verifierad via e-postdomän …" or not
+            "logo": logo_url(ad.organisation, 96, external=True, fmt="png"),  # or None
             "kind": kind_label(ad.kind),
             "area": _ad_area(ad),
             "url": ad_url(ad, external=True),

@@ -6,7 +6,7 @@ WebP renditions, kept in the database and served at an address made of their con
     set_logo(organisation, user, data)             # administrators only; replaces the old logo
     remove_logo(organisation, user)
     rendition(content_hash, size) -> bytes | None  # for /logo/<hash>-<size>.webp
-    logo_url(organisation, size) -> str | None     # None: draw the monogram instead
+    urls.logo_url(organisation, size) -> str | None  # None: draw the monogram instead
 
 Nothing of the upload survives but its pixels: the renditions are drawn on new images, so EXIF
 (GPS positions of phone photos), ICC profiles (the colours are converted to sRGB first), XMP and
@@ -22,7 +22,6 @@ import warnings
 from typing import IO
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
@@ -33,7 +32,6 @@ from marketplace.images.models import OrganisationLogo
 from marketplace.locking import lock
 from marketplace.organisations import services as organisations
 from marketplace.organisations.models import Organisation
-from marketplace.urls import external_url
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # Decoding a 5,000 × 5,000 image takes ~100 MB; a tiny PNG may claim far more (a decompression
@@ -244,18 +242,3 @@ def as_png(webp: bytes) -> bytes:
         out = io.BytesIO()
         image.save(out, "PNG", optimize=True)
     return out.getvalue()
-
-
-def logo_url(organisation, size: int, *, external: bool = False, fmt: str = "webp") -> str | None:
-    """The address of the organisation's logo at `size` (one of SIZES), or None without one.
-
-    `external` (e-mails, og:image) gives an absolute address on BASE_URL; `fmt="png"` a PNG
-    for e-mail programs that do not show WebP (Outlook on Windows).
-    """
-    content_hash = getattr(organisation, "logo_hash", None)
-    if not content_hash:
-        return None
-    values = {"content_hash": content_hash, "size": size, "fmt": fmt}
-    if external:
-        return external_url("images.logo", **values)
-    return url_for("images.logo", **values)
