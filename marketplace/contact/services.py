@@ -15,6 +15,7 @@ conversation (ConversationRead, one row per person and conversation).
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -276,13 +277,18 @@ def show_interest(author: User, organisation: Organisation, ad: Ad, text: str) -
     if organisation_services.membership_of(author, organisation.id) is None:
         raise NotParticipant(_("Du är inte medlem i den organisationen."))
     body = check_message(text)
+    return _joining_a_race(lambda: _show_interest(author, organisation, ad, body))
+
+
+def _joining_a_race(write: Callable[[], Message]) -> Message:
+    """Write a first or later message; if a concurrent request created the conversation a
+    moment ago (a double click, or two organisations writing to each other at once: the unique
+    keys let one through), start over once: this time the message joins that conversation."""
     try:
-        return _show_interest(author, organisation, ad, body)
+        return write()
     except IntegrityError:
-        # Two first messages at once (a double click): the other request created the
-        # conversation a moment ago. Start over; this time the message joins that one.
         db.session.rollback()
-        return _show_interest(author, organisation, ad, body)
+        return write()
 
 
 def _show_interest(author: User, organisation: Organisation, ad: Ad, body: str) -> Message:
@@ -323,13 +329,7 @@ def contact_organisation(
     if organisation_services.membership_of(author, organisation.id) is None:
         raise NotParticipant(_("Du är inte medlem i den organisationen."))
     body = check_message(text)
-    try:
-        return _contact_organisation(author, organisation, recipient, body)
-    except IntegrityError:
-        # The two organisations' first messages at once (a double click, or both writing to each
-        # other): the unique pair key let one thread through. This message joins it.
-        db.session.rollback()
-        return _contact_organisation(author, organisation, recipient, body)
+    return _joining_a_race(lambda: _contact_organisation(author, organisation, recipient, body))
 
 
 def _contact_organisation(
